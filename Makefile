@@ -1,0 +1,45 @@
+# The README's commands. `make run` and `make test` work on a fresh machine with Python >= 3.11.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PO := $(wildcard ocop_market/translations/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+
+.PHONY: run test test-e2e serve bench lint translations setup db clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+%.mo: %.po $(BIN)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ >/dev/null
+
+translations: $(MO)
+
+setup: $(BIN)/.installed translations
+
+db: setup
+	$(FLASK) db upgrade
+	$(FLASK) seed demo
+
+run: db
+	$(FLASK) search reindex >/dev/null 2>&1 || true
+	@echo ""
+	@echo "  OCOP Market chạy tại http://$(HOST):$(PORT)"
+	@$(FLASK) seed logins
+	@echo ""
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: setup
+	$(BIN)/python -m pytest -q tests --ignore=tests/e2e
+
+lint: setup
+	$(BIN)/ruff check ocop_market tests bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from .services import normalise_login
+
+
+class LoginForm(FlaskForm):
+    login = StringField(_l("Email hoặc số điện thoại"), validators=[DataRequired(_l("Vui lòng nhập email hoặc số điện thoại.")), Length(max=254)])
+    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu.")), Length(max=200)])
+    remember = BooleanField(_l("Ghi nhớ đăng nhập"))
+
+
+class RegisterForm(FlaskForm):
+    display_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Vui lòng nhập họ tên.")), Length(max=120)])
+    login = StringField(
+        _l("Email hoặc số điện thoại"),
+        validators=[DataRequired(_l("Vui lòng nhập email hoặc số điện thoại.")), Length(max=254)],
+    )
+    password = PasswordField(
+        _l("Mật khẩu"),
+        validators=[DataRequired(_l("Vui lòng nhập mật khẩu.")), Length(min=8, max=200, message=_l("Mật khẩu cần từ 8 ký tự."))],
+    )
+    confirm = PasswordField(
+        _l("Nhập lại mật khẩu"), validators=[EqualTo("password", message=_l("Hai mật khẩu không khớp."))]
+    )
+    is_producer = BooleanField(_l("Tôi là hộ sản xuất / hợp tác xã muốn bán sản phẩm"))
+
+    def validate_login(self, field):
+        try:
+            normalise_login(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc

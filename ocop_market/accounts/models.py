@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ..timeutil import UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    BUYER = "buyer"
+    PRODUCER = "producer"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+class User(UserMixin, db.Model):
+    """An account (tài khoản). Logs in by email or Vietnamese mobile number."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="has_login"),
+        CheckConstraint("role IN ('buyer','producer','staff','admin')", name="role_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: lower-cased email, unique when present
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    #: mobile number stored as +84XXXXXXXXX
+    phone: Mapped[str | None] = mapped_column(String(16), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default=Role.BUYER)
+    #: bumped on password change and "log out everywhere": old cookies stop matching
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    active: Mapped[bool] = mapped_column(default=True)
+    #: staff belong to a province; admin and other roles leave it empty
+    province_id: Mapped[int | None] = mapped_column(ForeignKey("provinces.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return bool(self.active)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.STAFF, Role.ADMIN)
+
+    @property
+    def login_name(self) -> str:
+        return self.email or self.phone or ""

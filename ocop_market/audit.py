@@ -1,0 +1,55 @@
+"""Append-only audit trail of staff and on-behalf actions (nhật ký thao tác)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlalchemy import ForeignKey, String, Text, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .extensions import db
+from .timeutil import UTCDateTime, utcnow
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    #: e.g. "producer.verify", "product.approve", "catalog.import"
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    entity_type: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int | None]
+    detail: Mapped[str] = mapped_column(Text, default="{}")
+
+    @property
+    def detail_dict(self) -> dict:
+        return json.loads(self.detail or "{}")
+
+
+class AuditIsAppendOnly(RuntimeError):
+    pass
+
+
+@event.listens_for(AuditEntry, "before_update")
+def _refuse_update(mapper, connection, target):
+    raise AuditIsAppendOnly("audit entries cannot be changed")
+
+
+@event.listens_for(AuditEntry, "before_delete")
+def _refuse_delete(mapper, connection, target):
+    raise AuditIsAppendOnly("audit entries cannot be deleted")
+
+
+def record(actor_id: int | None, action: str, entity_type: str, entity_id: int | None, **detail) -> AuditEntry:
+    """Add an audit row to the current transaction; it commits or rolls back with the action."""
+    entry = AuditEntry(
+        actor_id=actor_id,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        detail=json.dumps(detail, ensure_ascii=False, default=str),
+    )
+    db.session.add(entry)
+    return entry

@@ -1,0 +1,286 @@
+"""Producers, their OCOP listings, certificates and photos."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import UTCDateTime, add_months, local_today, utcnow
+
+CERTIFICATE_VALID_MONTHS = 36
+
+
+class ProducerKind(enum.StrEnum):
+    HOUSEHOLD = "household"
+    COOPERATIVE = "cooperative"
+    COOPERATIVE_GROUP = "cooperative_group"
+    ENTERPRISE = "enterprise"
+
+
+class HouseholdCategory(enum.StrEnum):
+    POOR = "poor"
+    NEAR_POOR = "near_poor"
+    ESCAPED = "escaped"
+    NONE = "none"
+
+
+class ProducerStatus(enum.StrEnum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+class ProductStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    ARCHIVED = "archived"
+
+
+class CertificateLevel(enum.StrEnum):
+    DISTRICT = "district"  # legacy: 3★ before 1 July 2025
+    PROVINCE = "province"
+    CENTRAL = "central"
+
+
+class CertificateState(enum.StrEnum):
+    VALID = "valid"
+    EXPIRED = "expired"
+    UNDER_REVIEW = "under_review"
+    REVOKED = "revoked"
+
+
+def _in(values: type[enum.StrEnum]) -> str:
+    return ",".join(f"'{v.value}'" for v in values)
+
+
+class ProductGroup(db.Model):
+    """OCOP product group (nhóm sản phẩm); a row with a parent is a subgroup."""
+
+    __tablename__ = "product_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_vi: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("product_groups.id"))
+
+    def name(self, locale: str = "vi") -> str:
+        return self.name_en if locale == "en" else self.name_vi
+
+
+class Producer(db.Model):
+    """A producing entity: household (hộ sản xuất), cooperative (HTX), cooperative group
+    (tổ hợp tác) or enterprise. Staff may enter it on a household's behalf."""
+
+    __tablename__ = "producers"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_in(ProducerKind)})", name="kind_known"),
+        CheckConstraint(f"household_category IN ({_in(HouseholdCategory)})", name="category_known"),
+        CheckConstraint(f"status IN ({_in(ProducerStatus)})", name="status_known"),
+        UniqueConstraint("name", "commune", "province_id", name="uq_producers_name_place"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    #: the account that manages the record; empty for a household without one
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    name: Mapped[str] = mapped_column(String(160))
+    representative: Mapped[str] = mapped_column(String(120), default="")
+    phone: Mapped[str | None] = mapped_column(String(16))
+    province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"), index=True)
+    commune: Mapped[str] = mapped_column(String(120))
+    village: Mapped[str] = mapped_column(String(120), default="")
+    #: district name for records issued before the two-tier reform of 1 July 2025
+    legacy_district: Mapped[str] = mapped_column(String(120), default="")
+    household_category: Mapped[str] = mapped_column(String(16), default=HouseholdCategory.NONE)
+    category_assessed_on: Mapped[dt.date | None] = mapped_column(Date)
+    ethnic_minority: Mapped[bool] = mapped_column(default=False)
+    woman_headed: Mapped[bool] = mapped_column(default=False)
+    story: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default=ProducerStatus.PENDING, index=True)
+    rejection_reason: Mapped[str] = mapped_column(Text, default="")
+    verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: who typed the record in (the household itself, a cooperative, or staff)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    province = relationship("Province")
+    owner = relationship("User", foreign_keys=[owner_id])
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    updated_by = relationship("User", foreign_keys=[updated_by_id])
+    verified_by = relationship("User", foreign_keys=[verified_by_id])
+    products = relationship("Product", back_populates="producer", order_by="Product.id")
+
+    @property
+    def is_verified(self) -> bool:
+        return self.status == ProducerStatus.VERIFIED
+
+    @property
+    def entered_on_behalf(self) -> bool:
+        return self.created_by_id is not None and self.created_by_id != self.owner_id
+
+
+class Product(db.Model):
+    """A listing (sản phẩm) of one producer."""
+
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("price_vnd >= 0", name="price_not_negative"),
+        CheckConstraint("stock >= 0", name="stock_not_negative"),
+        CheckConstraint(f"status IN ({_in(ProductStatus)})", name="status_known"),
+        UniqueConstraint("producer_id", "name", name="uq_products_producer_name"),
+        Index("ix_products_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("product_groups.id"), index=True)
+    name: Mapped[str] = mapped_column(String(160))
+    #: plain text; line breaks are kept on display, HTML is never interpreted
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: selling unit as the producer says it, e.g. "gói 500g"
+    unit: Mapped[str] = mapped_column(String(60))
+    price_vnd: Mapped[int] = mapped_column(Integer)
+    stock: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default=ProductStatus.DRAFT)
+    rejection_reason: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    producer = relationship("Producer", back_populates="products")
+    group = relationship("ProductGroup")
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    updated_by = relationship("User", foreign_keys=[updated_by_id])
+    images = relationship(
+        "ProductImage", order_by="ProductImage.position", cascade="all, delete-orphan",
+        back_populates="product",
+    )
+    certificates = relationship(
+        "OcopCertificate", order_by="OcopCertificate.decision_date.desc()",
+        cascade="all, delete-orphan", back_populates="product",
+    )
+
+    @property
+    def certificate(self) -> "OcopCertificate | None":
+        """The most recent certificate, whatever its state."""
+        return self.certificates[0] if self.certificates else None
+
+    @property
+    def ocop_stars(self) -> int | None:
+        """Stars only while the certificate is valid: an expired one is not OCOP any more."""
+        cert = self.certificate
+        return cert.stars if cert is not None and cert.is_valid() else None
+
+    @property
+    def cover(self) -> "ProductImage | None":
+        return self.images[0] if self.images else None
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == ProductStatus.APPROVED and self.producer.is_verified
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock > 0
+
+
+class OcopCertificate(db.Model):
+    """An OCOP rating decision (quyết định công nhận sản phẩm OCOP); valid 36 months."""
+
+    __tablename__ = "ocop_certificates"
+    __table_args__ = (
+        CheckConstraint("stars BETWEEN 3 AND 5", name="stars_certified"),
+        CheckConstraint("score IS NULL OR score BETWEEN 0 AND 100", name="score_range"),
+        CheckConstraint(f"level IN ({_in(CertificateLevel)})", name="level_known"),
+        CheckConstraint("state IN ('valid','under_review','revoked')", name="state_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    #: e.g. "1234/QĐ-UBND"
+    decision_no: Mapped[str] = mapped_column(String(64))
+    decision_date: Mapped[dt.date] = mapped_column(Date)
+    #: e.g. "UBND tỉnh Cao Bằng"
+    issuing_authority: Mapped[str] = mapped_column(String(160), default="")
+    level: Mapped[str] = mapped_column(String(16), default=CertificateLevel.PROVINCE)
+    score: Mapped[int | None] = mapped_column(Integer)
+    stars: Mapped[int] = mapped_column(Integer)
+    #: what staff last decided; expiry is computed from the date, never stored
+    state: Mapped[str] = mapped_column(String(16), default="valid")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    product = relationship("Product", back_populates="certificates")
+
+    @property
+    def expires_on(self) -> dt.date:
+        return add_months(self.decision_date, CERTIFICATE_VALID_MONTHS)
+
+    def state_on(self, day: dt.date | None = None) -> CertificateState:
+        day = day or local_today()
+        if self.state == CertificateState.REVOKED:
+            return CertificateState.REVOKED
+        if day >= self.expires_on:
+            return CertificateState.EXPIRED
+        if self.state == CertificateState.UNDER_REVIEW:
+            return CertificateState.UNDER_REVIEW
+        return CertificateState.VALID
+
+    def is_valid(self, day: dt.date | None = None) -> bool:
+        return self.state_on(day) == CertificateState.VALID
+
+
+class ProductImage(db.Model):
+    """A photo; the original is kept so thumbnails can be rebuilt."""
+
+    __tablename__ = "product_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    #: random name without extension; files live under UPLOAD_DIR
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    #: format of the re-encoded original: jpeg, png or webp
+    original_format: Mapped[str] = mapped_column(String(8))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    alt_text: Mapped[str] = mapped_column(String(200), default="")
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    product = relationship("Product", back_populates="images")
+
+
+OCOP_GROUPS = [
+    ("food", "Thực phẩm", "Food"),
+    ("drinks", "Đồ uống", "Drinks"),
+    ("herbal", "Dược liệu và sản phẩm từ dược liệu", "Herbal products"),
+    ("handicraft", "Thủ công mỹ nghệ", "Handicrafts"),
+    ("ornamental", "Sinh vật cảnh", "Ornamental plants and animals"),
+    ("tourism", "Dịch vụ du lịch cộng đồng, sinh thái và điểm du lịch", "Community and eco tourism"),
+]

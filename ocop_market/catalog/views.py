@@ -1,0 +1,151 @@
+"""Public catalog pages: home, list, product, producer, photos, QR code."""
+from __future__ import annotations
+
+import io
+import os
+
+import segno
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..security import safe_next
+from . import images, services
+from .models import Product, ProductImage
+
+bp = Blueprint("catalog", __name__)
+
+SORTS = {
+    "newest": Product.created_at.desc(),
+    "price_asc": Product.price_vnd.asc(),
+    "price_desc": Product.price_vnd.desc(),
+}
+
+
+@bp.app_context_processor
+def _nav():
+    def nav_groups():
+        if "nav_groups" not in g:
+            g.nav_groups = services.groups()
+        return g.nav_groups
+
+    return {"nav_groups": nav_groups}
+
+
+def _page_arg() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
+        abort(400)
+    return int(raw)
+
+
+@bp.get("/")
+def home():
+    newest = db.session.scalars(services.public_products().order_by(Product.created_at.desc()).limit(8)).all()
+    from ..promotions_hook import featured_for_home
+
+    featured = featured_for_home()
+    return render_template("catalog/home.html", newest=newest, featured=featured, groups=services.groups())
+
+
+@bp.get("/san-pham")
+def product_list():
+    page = _page_arg()
+    sort = request.args.get("sort", "newest")
+    if sort not in SORTS:
+        abort(400)
+    group_code = request.args.get("group") or None
+    group = None
+    q = services.public_products()
+    if group_code:
+        group = services.group_by_code(group_code)
+        if group is None:
+            abort(404)
+        q = q.where(Product.group_id == group.id)
+    per_page = current_app.config["PRODUCTS_PER_PAGE"]
+    total = db.session.scalar(select(func.count()).select_from(q.order_by(None).subquery()))
+    items = db.session.scalars(q.order_by(SORTS[sort], Product.id.desc()).offset((page - 1) * per_page).limit(per_page)).all()
+    pages = max(1, -(-total // per_page))
+    if page > pages:
+        abort(404)
+    return render_template(
+        "catalog/list.html", items=items, total=total, page=page, pages=pages, group=group, sort=sort,
+        args={k: v for k, v in {"group": group_code, "sort": sort if sort != "newest" else None}.items() if v},
+    )
+
+
+@bp.get("/tim-kiem")
+def search():
+    from ..search.views import search_page
+
+    return search_page()
+
+
+@bp.get("/san-pham/<slug>")
+def product_detail(slug: str):
+    product = services.get_public_product(slug)
+    return render_template("catalog/product.html", p=product, page_url=url_for(".product_detail", slug=slug, _external=True))
+
+
+@bp.get("/san-pham/<slug>/qr.svg")
+def product_qr(slug: str):
+    product = services.get_public_product(slug)
+    qr = segno.make(url_for(".product_detail", slug=product.slug, _external=True), error="m")
+    buf = io.BytesIO()
+    qr.save(buf, kind="svg", scale=4, border=2, dark="#0f3d28")
+    resp = make_response(buf.getvalue())
+    resp.headers["Content-Type"] = "image/svg+xml"
+    resp.headers["Cache-Control"] = "public, max-age=86400"
+    return resp
+
+
+@bp.get("/co-so/<slug>")
+def producer_page(slug: str):
+    producer = services.get_public_producer(slug)
+    items = db.session.scalars(
+        services.public_products().where(Product.producer_id == producer.id).order_by(Product.created_at.desc())
+    ).all()
+    return render_template("catalog/producer.html", producer=producer, items=items)
+
+
+@bp.get("/anh/<size>/<name>")
+def media(size: str, name: str):
+    """Photos by random name. Thumbnails are WebP; 'original' returns the re-encoded original."""
+    if not name.isalnum() or len(name) > 64:
+        abort(404)
+    upload_dir = current_app.config["UPLOAD_DIR"]
+    if size in ("320", "960"):
+        path = images.thumb_path(upload_dir, name, int(size))
+        if not os.path.exists(path):
+            image = db.session.scalar(select(ProductImage).where(ProductImage.stored_name == name))
+            if image is None:
+                abort(404)
+            images.rebuild_thumbnails(upload_dir, name, image.original_format)
+        return send_file(path, mimetype="image/webp", max_age=31536000)
+    if size == "original":
+        image = db.session.scalar(select(ProductImage).where(ProductImage.stored_name == name))
+        if image is None:
+            abort(404)
+        return send_file(images.original_path(upload_dir, name, image.original_format), max_age=31536000)
+    abort(404)
+
+
+@bp.get("/ngon-ngu/<code>")
+def set_language(code: str):
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    resp = redirect(safe_next(request.args.get("next"), url_for(".home")))
+    resp.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                    secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+    return resp

@@ -1,0 +1,94 @@
+"""Configuration read from the environment.
+
+`create_app(config)` layers: class defaults < environment < the mapping passed in.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+KNOWN_DEFAULT_KEYS = {"", "dev", "changeme", "secret", "change-me", "development"}
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    overrides = dict(overrides or {})
+    env_name = overrides.get("ENV_NAME") or os.environ.get("OCOP_ENV", "development")
+    instance = Path(instance_path)
+    cfg: dict = {
+        "ENV_NAME": env_name,
+        "TESTING": env_name == "testing",
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
+        or f"sqlite:///{instance / 'ocop_market.sqlite3'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR") or str(instance / "search_index"),
+        "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
+        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        # Uploads: one photo at most 8 MB; a form may carry a few photos.
+        "MAX_IMAGE_BYTES": _env_int("MAX_IMAGE_BYTES", 8 * 1024 * 1024),
+        "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 20 * 1024 * 1024),
+        "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+        "MAX_IMAGE_PIXELS": _env_int("MAX_IMAGE_PIXELS", 40_000_000),
+        "MAX_PHOTOS_PER_PRODUCT": 8,
+        "MAX_UPLOAD_BYTES_PER_USER": _env_int("MAX_UPLOAD_BYTES_PER_USER", 200 * 1024 * 1024),
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "LANGUAGES": ["vi", "en"],
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "100 per hour;10 per minute"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "PRODUCTS_PER_PAGE": 24,
+    }
+    if env_name == "production":
+        cfg.update(
+            SESSION_COOKIE_SECURE=True,
+            REMEMBER_COOKIE_SECURE=True,
+            PREFERRED_URL_SCHEME="https",
+            HSTS=True,
+        )
+    cfg.update(overrides)
+    if cfg.get("TESTING"):
+        cfg.setdefault("RATELIMIT_ENABLED", True)
+    cfg["SECRET_KEY"] = _secret_key(env_name, instance, cfg.get("SECRET_KEY"))
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # The pool check is pointless for a file and costs a query per checkout.
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            k: v for k, v in cfg["SQLALCHEMY_ENGINE_OPTIONS"].items() if k != "pool_pre_ping"
+        }
+    return cfg
+
+
+def _secret_key(env_name: str, instance: Path, given: str | None) -> str:
+    key = given or os.environ.get("SECRET_KEY", "")
+    if env_name == "production":
+        # The session cookie is only signed: a guessable key lets anyone forge a login.
+        if key.strip().lower() in KNOWN_DEFAULT_KEYS or len(key) < 32:
+            raise ConfigError(
+                "SECRET_KEY must be set to a random value of at least 32 characters in production"
+            )
+        return key
+    if key:
+        return key
+    if env_name == "testing":
+        return secrets.token_hex(32)
+    # Development keeps one generated key so logins survive restarts.
+    instance.mkdir(parents=True, exist_ok=True)
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()

@@ -1,0 +1,85 @@
+"""Domain exceptions and the one place that turns them (and HTTP errors) into pages."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """A rule of the domain refused an action. Services raise these, never HTTP errors."""
+
+    status_code = 400
+
+    def __init__(self, message: str = "", **context):
+        super().__init__(message)
+        self.message = message
+        self.context = context
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class NotAllowed(DomainError):
+    status_code = 403
+
+
+class Conflict(DomainError):
+    """The action does not fit the record's current state (e.g. approving an archived listing)."""
+
+    status_code = 409
+
+
+class InvalidInput(DomainError):
+    status_code = 400
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+TITLES = {
+    400: "Yêu cầu không hợp lệ",
+    403: "Không có quyền truy cập",
+    404: "Không tìm thấy trang",
+    405: "Phương thức không được phép",
+    409: "Thao tác không phù hợp với trạng thái hiện tại",
+    413: "Tệp tải lên quá lớn",
+    429: "Quá nhiều yêu cầu",
+    500: "Đã có lỗi xảy ra",
+}
+
+
+def _page(status: int, message: str | None = None):
+    title = _(TITLES.get(status, TITLES[500]))
+    if _wants_json():
+        return jsonify(error={"status": status, "message": message or title}), status
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(err):
+        return _page(400, _("Phiên làm việc đã hết hạn hoặc thiếu mã bảo vệ. Vui lòng tải lại trang và thử lại."))
+
+    @app.errorhandler(DomainError)
+    def domain_error(err: DomainError):
+        return _page(err.status_code, err.message or None)
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        messages = {
+            413: _("Tệp hoặc biểu mẫu vượt quá giới hạn cho phép."),
+            429: _("Bạn đã thử quá nhiều lần. Vui lòng đợi một lúc rồi thử lại."),
+        }
+        return _page(err.code or 500, messages.get(err.code))
+
+    @app.errorhandler(Exception)
+    def unexpected(err: Exception):
+        app.logger.exception("unhandled error")
+        from .extensions import db
+
+        db.session.rollback()
+        return _page(500)

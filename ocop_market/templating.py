@@ -1,0 +1,48 @@
+"""Jinja filters and globals shared by every page."""
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+from .money import format_vnd
+from .timeutil import to_local
+
+
+def current_lang() -> str:
+    return str(get_locale() or "vi")
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_env.autoescape = True
+
+    @app.template_filter("vnd")
+    def vnd_filter(amount):
+        return format_vnd(amount, "vi_VN" if current_lang() == "vi" else "en_US")
+
+    @app.template_filter("localtime")
+    def localtime_filter(value, fmt="%d/%m/%Y %H:%M"):
+        local = to_local(value)
+        return local.strftime(fmt) if local else ""
+
+    @app.template_filter("date_vn")
+    def date_filter(value):
+        return value.strftime("%d/%m/%Y") if value else ""
+
+    from .catalog import labels
+
+    app.jinja_env.globals.update(
+        producer_kind_label=lambda c: labels.label(labels.PRODUCER_KIND, c),
+        household_category_label=lambda c: labels.label(labels.HOUSEHOLD_CATEGORY, c),
+        producer_status_label=lambda c: labels.label(labels.PRODUCER_STATUS, c),
+        product_status_label=lambda c: labels.label(labels.PRODUCT_STATUS, c),
+        cert_level_label=lambda c: labels.label(labels.CERT_LEVEL, c),
+    )
+
+    @app.context_processor
+    def globals_():
+        return {
+            "current_user": current_user,
+            "lang": current_lang(),
+            "request_path": request.path,
+        }

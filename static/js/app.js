@@ -1,0 +1,33 @@
+// Progressive enhancement only: every journey works without this file.
+(function () {
+  "use strict";
+  var input = document.querySelector("input[data-suggest-url]");
+  if (!input || !window.fetch) return;
+  var list = document.createElement("ul");
+  list.className = "suggest-list";
+  list.hidden = true;
+  list.setAttribute("role", "listbox");
+  input.parentNode.appendChild(list);
+  var timer = null;
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    var q = input.value.trim();
+    if (q.length < 2) { list.hidden = true; return; }
+    timer = setTimeout(function () {
+      fetch(input.dataset.suggestUrl + "?q=" + encodeURIComponent(q), { headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : { items: [] }; })
+        .then(function (data) {
+          list.textContent = "";
+          (data.items || []).forEach(function (item) {
+            var li = document.createElement("li");
+            var a = document.createElement("a");
+            a.href = item.url; a.textContent = item.name;
+            li.appendChild(a); list.appendChild(li);
+          });
+          list.hidden = !list.children.length;
+        })
+        .catch(function () { list.hidden = true; });
+    }, 150);
+  });
+  document.addEventListener("click", function (e) { if (e.target !== input) list.hidden = true; });
+})();

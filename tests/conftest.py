@@ -1,0 +1,162 @@
+"""Shared fixtures. TEST_DATABASE_URL selects PostgreSQL; otherwise each test gets a fresh SQLite file."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+
+import pytest
+from PIL import Image
+from sqlalchemy import text
+
+from ocop_market import create_app
+from ocop_market.extensions import db
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+_pg_schema_ready = False
+
+
+def pytest_report_header(config):
+    return f"database: {'PostgreSQL ' + PG_URL if PG_URL else 'SQLite (per-test file)'}"
+
+
+@pytest.fixture
+def app(tmp_path):
+    global _pg_schema_ready
+    cfg = {
+        "ENV_NAME": "testing",
+        "TESTING": True,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SQLALCHEMY_DATABASE_URI": PG_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        "SEARCH_INDEX_DIR": str(tmp_path / "search_index"),
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "SERVER_NAME": "localhost",
+    }
+    app = create_app(cfg)
+    with app.app_context():
+        if PG_URL:
+            if not _pg_schema_ready:
+                db.drop_all()
+                db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+                db.session.commit()
+                db.create_all()
+                _pg_schema_ready = True
+            else:
+                tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+                db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                db.session.commit()
+        else:
+            db.create_all()
+        from ocop_market.reference import ensure_reference_data
+
+        ensure_reference_data()
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield app
+
+
+def csrf_from(html: str) -> str:
+    m = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert m, "no CSRF token on the page"
+    return m.group(1)
+
+
+class Auth:
+    """Log in through the real form, CSRF token included (like flaskr's AuthActions)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, login: str, password: str = "secret-pass-1", follow=False):
+        page = self.client.get("/tai-khoan/dang-nhap")
+        token = csrf_from(page.get_data(as_text=True))
+        return self.client.post(
+            "/tai-khoan/dang-nhap",
+            data={"login": login, "password": password, "csrf_token": token},
+            follow_redirects=follow,
+        )
+
+    def logout(self):
+        page = self.client.get("/")
+        token = csrf_from(page.get_data(as_text=True))
+        return self.client.post("/tai-khoan/dang-xuat", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+def make_user(email: str, role: str = "buyer", password: str = "secret-pass-1", **kw):
+    from ocop_market.accounts import services
+
+    user = services.register(kw.pop("name", email.split("@")[0]), email, password, role)
+    for k, v in kw.items():
+        setattr(user, k, v)
+    db.session.commit()
+    return user
+
+
+def make_producer(owner=None, name="Hộ bà Lục Thị Hoa", verified=True, category="poor", province_code="CB",
+                  commune="Xã Trùng Khánh", actor=None):
+    from sqlalchemy import select
+
+    from ocop_market.catalog import services
+    from ocop_market.places import Province
+
+    province = db.session.scalar(select(Province).where(Province.code == province_code))
+    producer = services.create_producer(
+        actor or owner,
+        services.ProducerData(kind="household", name=name, province_id=province.id, commune=commune,
+                              household_category=category, story="Gia đình trồng hạt dẻ ba đời."),
+        owner=owner,
+    )
+    if verified:
+        producer.status = "verified"
+    db.session.commit()
+    return producer
+
+
+def make_product(producer, name="Hạt dẻ Trùng Khánh", price=150_000, stock=10, group="food", status="approved",
+                 stars=4, decision_date=None, actor=None):
+    from ocop_market.catalog import services
+
+    g = services.group_by_code(group)
+    product = services.create_product(
+        actor, producer, services.ProductData(name=name, group_id=g.id, unit="túi 500g", price_vnd=price, stock=stock,
+                                              description="Hạt dẻ rang, thơm bùi.")
+    )
+    if stars:
+        services.set_certificate(actor, product, services.CertificateData(
+            decision_no="123/QĐ-UBND", decision_date=decision_date or dt.date.today() - dt.timedelta(days=100),
+            stars=stars, issuing_authority="UBND tỉnh Cao Bằng"))
+    product.status = status
+    db.session.commit()
+    return product
+
+
+def png_bytes(size=(64, 48), color=(200, 120, 40), fmt="PNG", **save) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, color).save(buf, fmt, **save)
+    return buf.getvalue()

@@ -1,0 +1,3 @@
+from ocop_market import create_app
+
+app = create_app()
