@@ -1,0 +1,20 @@
+"""JSON API v1: read-only product listing, search, autocomplete and its OpenAPI document."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from ..extensions import csrf
+from .params import BadParameter
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# Only GET routes live here: nothing changes state, so there is no form to protect, and a client
+# without a session must not be refused for a missing token.
+csrf.exempt(bp)
+
+
+@bp.errorhandler(BadParameter)
+def _bad_parameter(err: BadParameter):
+    return jsonify(error={"status": 400, "message": err.message, "parameter": err.parameter}), 400
+
+
+from . import views  # noqa: E402,F401  (routes attach themselves to bp)

@@ -1,0 +1,221 @@
+"""The OpenAPI 3.1 document for API v1, built from the same constants the parser enforces."""
+from __future__ import annotations
+
+from .params import DEFAULT_PER_PAGE, GROUP_CODES, MAX_PAGE, MAX_PER_PAGE, MAX_PRICE, MAX_QUERY_LENGTH, SORTS, STARS
+
+JSON = "application/json"
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _error(description: str) -> dict:
+    return {"description": description, "content": {JSON: {"schema": _ref("Error")}}}
+
+
+def _param(name: str, description: str, schema: dict, location: str = "query", required: bool = False) -> dict:
+    return {"name": name, "in": location, "required": required, "description": description, "schema": schema}
+
+
+PRICE = {"type": "integer", "minimum": 0, "maximum": MAX_PRICE}
+NULLABLE_STRING = {"type": ["string", "null"]}
+
+LIST_PARAMETERS = [
+    _param("q", "Words to search for, with or without Vietnamese diacritics (\"hat de\" finds \"Hạt dẻ\").",
+           {"type": "string", "maxLength": MAX_QUERY_LENGTH}),
+    _param("group", "OCOP product group code.", {"type": "string", "enum": list(GROUP_CODES)}),
+    _param("stars", "Only products whose OCOP certificate is valid and has exactly this many stars.",
+           {"type": "integer", "enum": list(STARS)}),
+    _param("province", "Province slug as in the `province` field and facet keys, e.g. `cao-bang`, "
+                       "`ha-noi`, `tp-ho-chi-minh` (the 34 provinces since 1 July 2025).",
+           {"type": "string", "pattern": "^[a-z0-9-]+$"}),
+    _param("min_price", "Lowest price in VND (integer).", PRICE),
+    _param("max_price", "Highest price in VND (integer); must not be below `min_price` "
+                        "(the error then names `max_price`).", PRICE),
+    _param("in_stock", "Only products in stock: `true`/`1`/`yes`/`on` or `false`/`0`/`no`/`off`.",
+           {"type": "string", "enum": ["true", "false", "1", "0", "yes", "no", "on", "off"], "default": "false"}),
+    _param("sort", "Order of results. Default `relevance` with `q`, else `newest`; `relevance` without `q` "
+                   "means `newest`.", {"type": "string", "enum": list(SORTS)}),
+    _param("page", "Page number, from 1. A page past the end returns no items.",
+           {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
+    _param("per_page", f"Items per page, at most {MAX_PER_PAGE}; larger values are refused with 400.",
+           {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE}),
+]
+
+COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}}
+
+SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["status", "message"],
+                "properties": {
+                    "status": {"type": "integer"},
+                    "message": {"type": "string", "description": "Human-readable, in Vietnamese."},
+                    "parameter": {"type": "string", "description": "The query parameter that was refused (400)."},
+                },
+            }
+        },
+    },
+    "ProducerRef": {
+        "type": "object",
+        "required": ["id", "name"],
+        "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+    },
+    "ProductSummary": {
+        "type": "object",
+        "required": ["id", "slug", "name", "price_vnd", "unit", "stars", "group", "province", "commune",
+                     "producer", "image_url", "url", "promoted"],
+        "properties": {
+            "id": {"type": "integer"},
+            "slug": {"type": "string"},
+            "name": {"type": "string"},
+            "price_vnd": {"type": "integer", "description": "Price in Vietnamese đồng, an integer."},
+            "unit": {"type": "string", "description": "Selling unit, e.g. \"túi 500g\"."},
+            "stars": {"type": ["integer", "null"], "enum": [*STARS, None],
+                      "description": "OCOP stars while the certificate is valid, else null."},
+            "group": {"type": "string", "enum": list(GROUP_CODES)},
+            "province": {"type": "string", "description": "Province slug (the `province` filter's value)."},
+            "province_name": {"type": "string"},
+            "commune": {"type": "string"},
+            "producer": _ref("ProducerRef"),
+            "image_url": {"type": ["string", "null"], "format": "uri", "description": "320 px thumbnail (WebP)."},
+            "url": {"type": "string", "format": "uri", "description": "The product's public page."},
+            "in_stock": {"type": "boolean"},
+            "promoted": {"type": "boolean", "description": "Shown in a free promotion placement."},
+        },
+    },
+    "Certificate": {
+        "type": "object",
+        "properties": {
+            "stars": {"type": "integer", "enum": list(STARS)},
+            "state": {"type": "string", "enum": ["valid", "expired", "under_review", "revoked"]},
+            "decision_no": {"type": "string"},
+            "decision_date": {"type": "string", "format": "date"},
+            "expires_on": {"type": "string", "format": "date"},
+            "issuing_authority": {"type": "string"},
+            "level": {"type": "string", "enum": ["district", "province", "central"]},
+            "score": {"type": ["integer", "null"]},
+        },
+    },
+    "ProductDetail": {
+        "allOf": [
+            _ref("ProductSummary"),
+            {
+                "type": "object",
+                "properties": {
+                    "description": {"type": "string", "description": "Plain text; never HTML."},
+                    "stock": {"type": "integer", "minimum": 0},
+                    "group_name": {"type": "string"},
+                    "producer": {
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "integer"}, "name": {"type": "string"}, "slug": {"type": "string"},
+                            "kind": {"type": "string"}, "province": {"type": "string"},
+                            "province_name": {"type": "string"}, "commune": {"type": "string"},
+                            "village": {"type": "string"}, "url": {"type": "string", "format": "uri"},
+                        },
+                    },
+                    "certificate": {"oneOf": [_ref("Certificate"), {"type": "null"}],
+                                    "description": "The latest certificate, whatever its state."},
+                    "images": {"type": "array", "items": {
+                        "type": "object",
+                        "properties": {
+                            "thumb_320": {"type": "string", "format": "uri"},
+                            "thumb_960": {"type": "string", "format": "uri"},
+                            "original": {"type": "string", "format": "uri"},
+                            "width": {"type": "integer"}, "height": {"type": "integer"}, "alt": {"type": "string"},
+                        },
+                    }},
+                    "qr_url": {"type": "string", "format": "uri"},
+                },
+            },
+        ]
+    },
+    "ProductList": {
+        "type": "object",
+        "required": ["items", "total", "page", "per_page", "facets", "suggestion"],
+        "properties": {
+            "items": {"type": "array", "items": _ref("ProductSummary")},
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+            "facets": {
+                "type": "object",
+                "description": "Counts per value; each facet respects every other active filter but its own.",
+                "required": ["group", "stars", "province"],
+                "properties": {
+                    "group": {**COUNTS, "description": "Group code -> count."},
+                    "stars": {**COUNTS, "description": "\"3\", \"4\", \"5\" -> count (valid certificates)."},
+                    "province": {**COUNTS, "description": "Province slug -> count."},
+                },
+            },
+            "suggestion": {**NULLABLE_STRING, "description": "\"Did you mean\" query when `q` found little."},
+        },
+    },
+    "Suggestions": {
+        "type": "object",
+        "required": ["items"],
+        "properties": {"items": {"type": "array", "maxItems": 8, "items": {
+            "type": "object", "required": ["name", "url"],
+            "properties": {"name": {"type": "string"}, "url": {"type": "string", "format": "uri"}},
+        }}},
+    },
+}
+
+
+def openapi_document() -> dict:
+    common_errors = {"405": _error("Only GET is allowed."), "429": _error("Too many requests.")}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "OCOP Market API",
+            "version": "1.0.0",
+            "description": "Read-only JSON API over the public OCOP catalogue: only approved products of verified "
+                           "producers. Errors are JSON `{\"error\": {\"status\", \"message\", \"parameter\"?}}`; "
+                           "messages are in Vietnamese. Money is integer VND.",
+        },
+        "paths": {
+            "/api/v1/products": {"get": {
+                "operationId": "listProducts",
+                "summary": "Search and filter public products, with facet counts.",
+                "parameters": LIST_PARAMETERS,
+                "responses": {
+                    "200": {"description": "A page of products.", "content": {JSON: {"schema": _ref("ProductList")}}},
+                    "400": _error("A parameter was refused; `error.parameter` names it."),
+                    **common_errors,
+                },
+            }},
+            "/api/v1/products/{id}": {"get": {
+                "operationId": "getProduct",
+                "summary": "One public product.",
+                "parameters": [_param("id", "Product id.", {"type": "integer", "minimum": 1}, "path", True)],
+                "responses": {
+                    "200": {"description": "The product.", "content": {JSON: {"schema": _ref("ProductDetail")}}},
+                    "404": _error("No such product, or it is not public."),
+                    **common_errors,
+                },
+            }},
+            "/api/v1/search/suggest": {"get": {
+                "operationId": "suggestProducts",
+                "summary": "Autocomplete: up to 8 product names for the typed text (2 characters or more).",
+                "parameters": [_param("q", "Typed text, with or without diacritics.",
+                                      {"type": "string", "maxLength": MAX_QUERY_LENGTH})],
+                "responses": {
+                    "200": {"description": "Suggestions.", "content": {JSON: {"schema": _ref("Suggestions")}}},
+                    "400": _error("`q` is too long."),
+                    **common_errors,
+                },
+            }},
+            "/api/v1/openapi.json": {"get": {
+                "operationId": "openapi",
+                "summary": "This document.",
+                "responses": {"200": {"description": "OpenAPI 3.1 document.", "content": {JSON: {"schema": {"type": "object"}}}}},
+            }},
+        },
+        "components": {"schemas": SCHEMAS},
+    }
