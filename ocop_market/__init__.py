@@ -98,6 +98,8 @@ def register_models() -> None:
     from . import audit, places  # noqa: F401
     from .accounts import models as _a  # noqa: F401
     from .catalog import models as _c  # noqa: F401
+    # The outbox table, and the session hooks that fill it from catalog changes.
+    from .search import outbox as _so  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:

@@ -39,3 +39,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(catalog_cli)
+    from .search.cli import search_cli
+
+    app.cli.add_command(search_cli)

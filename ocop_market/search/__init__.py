@@ -1,12 +1,73 @@
-"""Product search. Only this package imports `whoosh`; the rest of the code uses `SearchService`."""
-from __future__ import annotations
+"""Product search. Only this package imports `whoosh` (from `whoosh-reloaded`, pinned and frozen).
 
-import os
+The interface (everything else uses only this; a different backend can serve it later):
+
+    from ocop_market.search import get_search, SearchQuery
+
+    search = get_search()                      # per app and process; index in SEARCH_INDEX_DIR
+    q = SearchQuery.from_args(request.args)    # or SearchQuery(q="hat de", stars=4, sort="price_asc", ...)
+    result = search.query(q)                   # -> SearchResult
+    result.hits      # [SearchHit(id, score, highlights={"name","producer","place": escaped HTML with <mark>})]
+    result.ids       # product ids of this page, best first; load the rows with catalog services
+    result.total, result.page, result.per_page, result.pages
+    result.facets    # {"group": {code: n}, "stars": {5: n, 4: n, 3: n}, "province": {slug: n}}
+                     # each dimension counted with every *other* active filter applied
+    result.suggestion  # "Bạn có muốn tìm: …" text (a corrected query) or None
+    result.terms     # folded words that matched, for `highlight.highlight()` / `highlight.snippet()`
+    search.suggest("hat d", limit=8)           # -> [Suggestion(id, name, slug)] for autocomplete
+
+`SearchQuery` validates itself: a bad `sort`, `group`, `stars`, `province`, price or `page` raises
+`InvalidSearchParameter` (an `InvalidInput`, so a 400) whose `.param` names the parameter.
+`from_args(args, per_page=24, max_per_page=60, allow_per_page=False)` parses request arguments;
+the JSON API passes `allow_per_page=True` to read a capped `per_page`.
+Sorts: relevance (default; newest when there are no words), price_asc, price_desc, newest, stars.
+Filters: group (OCOP group code), stars (3-5, valid certificate only), province (slug), min_price,
+max_price (integer VND), in_stock.
+
+Only approved products of verified producers are indexed. The index follows the database through
+the outbox (`outbox.py`): catalog changes write `search_outbox` rows in their own transaction, and
+the rows are applied after commit. Maintenance:
+
+    flask --app wsgi search apply      # apply pending outbox rows now
+    flask --app wsgi search reindex    # build a new generation beside the live one, switch atomically
+    flask --app wsgi search verify     # compare index and database; exit 1 naming differing products
+
+Modules: types (query/result values), service (SearchService, outbox apply, reindex, verify),
+whoosh_backend (schema, matching tiers, facets over cached per-document arrays), documents (product ->
+document, folding via ocop_market.text), highlight (safe <mark>), outbox (session hooks), views, cli.
+"""
+from __future__ import annotations
 
 from flask import Flask
 
+from .service import ApplyReport, Drift, SearchService, get_search
+from .types import InvalidSearchParameter, SearchHit, SearchQuery, SearchResult, Suggestion
+
+__all__ = [
+    "ApplyReport", "Drift", "InvalidSearchParameter", "SearchHit", "SearchQuery", "SearchResult",
+    "SearchService", "Suggestion", "get_search", "index_health",
+]
+
+#: outbox rows older than this mean the index is not keeping up (health turns "not ok")
+MAX_LAG_SECONDS = 600
+
 
 def index_health(app: Flask) -> dict:
-    path = app.config["SEARCH_INDEX_DIR"]
-    exists = os.path.isdir(path) and any(os.scandir(path))
-    return {"ok": exists, "path_exists": exists}
+    """For /healthz: is the index readable, how many documents, how far behind is the outbox."""
+    service = get_search(app)
+    report: dict = {"ok": False, "path_exists": service.index_exists()}
+    try:
+        report["documents"] = service.doc_count()
+    except Exception as exc:  # a health probe reports, never crashes
+        report["error"] = exc.__class__.__name__
+        return report
+    try:
+        pending, oldest = service.outbox_lag()
+    except Exception as exc:
+        report["error"] = exc.__class__.__name__
+        return report
+    report["outbox_pending"] = pending
+    report["outbox_oldest_seconds"] = None if oldest is None else round(oldest, 1)
+    report["ok"] = report["path_exists"] and (oldest is None or oldest < app.config.get(
+        "SEARCH_MAX_LAG_SECONDS", MAX_LAG_SECONDS))
+    return report

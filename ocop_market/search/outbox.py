@@ -1,0 +1,169 @@
+"""Keeping the index in step with the database: session hooks that fill the outbox, and its applier.
+
+- `after_flush` (inside the catalog transaction) inserts one `search_outbox` row per product whose
+  document may have changed: Product, Producer, OcopCertificate and ProductImage changes. Catalog
+  services need not know search exists; a rolled-back transaction takes its rows with it.
+- After the commit the outbox is applied (`SearchService.apply_outbox`): each product's current row is
+  re-read, indexed or removed, and the applied rows are deleted. It only *tries* the index lock; if
+  another worker holds it the rows wait for the next apply, so no user ever sees a lock error.
+- Mode (`SEARCH_APPLY` config): "background" (default) hands the apply to one thread per process, so
+  the response never waits for an index write; "inline" applies right after the commit (tests, CLI);
+  "off" leaves the rows for `flask --app wsgi search apply` (and lets tests simulate a crash).
+  The background thread also polls every SEARCH_APPLY_POLL seconds, which repairs rows left by a
+  crash between commit and index write, or by a busy lock.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from flask import Flask, current_app, has_app_context
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import event, insert, inspect, select
+
+from ..catalog.models import OcopCertificate, Producer, Product, ProductImage
+from ..timeutil import utcnow
+from .models import SearchOutbox
+
+log = logging.getLogger(__name__)
+
+PENDING = "search_outbox_pending"
+PRODUCT_FIELDS = ("name", "description", "group_id", "price_vnd", "status", "producer_id", "slug", "created_at")
+PRODUCER_FIELDS = ("name", "commune", "province_id", "status")
+
+
+def _changed(obj, fields) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[f].history.has_changes() for f in fields)
+
+
+def _stock_crossed_zero(obj) -> bool:
+    """Only the in-stock flag is indexed: 5 -> 4 needs no index write, 1 -> 0 does."""
+    hist = inspect(obj).attrs.stock.history
+    if not hist.has_changes():
+        return False
+    old = hist.deleted[0] if hist.deleted else None
+    new = hist.added[0] if hist.added else None
+    return old is None or new is None or (old > 0) != (new > 0)
+
+
+def _product_ids_of(obj) -> set[int]:
+    """Current and previous product_id of a certificate or image (a move touches both products)."""
+    hist = inspect(obj).attrs.product_id.history
+    ids = {v for v in (*hist.added, *hist.unchanged, *hist.deleted) if v is not None}
+    if getattr(obj, "product_id", None) is not None:
+        ids.add(obj.product_id)
+    return ids
+
+
+def _affected(session) -> set[int]:
+    ids: set[int] = set()
+    producer_ids: set[int] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Product):
+            if obj in session.new or obj in session.deleted or _changed(obj, PRODUCT_FIELDS) \
+                    or _stock_crossed_zero(obj):
+                ids.add(obj.id)
+        elif isinstance(obj, Producer):
+            if obj not in session.new and (obj in session.deleted or _changed(obj, PRODUCER_FIELDS)):
+                producer_ids.add(obj.id)
+        elif isinstance(obj, OcopCertificate):
+            ids |= _product_ids_of(obj)
+        elif isinstance(obj, ProductImage):
+            if obj in session.new or obj in session.deleted:
+                ids |= _product_ids_of(obj)
+    if producer_ids:
+        conn = session.connection()
+        ids |= set(conn.scalars(select(Product.id).where(Product.producer_id.in_(producer_ids))))
+    ids.discard(None)
+    return ids
+
+
+def _after_flush(session, flush_context) -> None:
+    ids = _affected(session)
+    if not ids:
+        return
+    now = utcnow()
+    # Core insert on the flush's own connection: same transaction, no ORM objects added mid-flush.
+    session.connection().execute(insert(SearchOutbox), [{"product_id": i, "created_at": now} for i in sorted(ids)])
+    session.info[PENDING] = True
+
+
+def _after_commit(session) -> None:
+    if not session.info.pop(PENDING, False) or not has_app_context():
+        return
+    schedule_apply(current_app._get_current_object())
+
+
+def _after_rollback(session) -> None:
+    session.info.pop(PENDING, None)
+
+
+def install_hooks() -> None:
+    """Listen on Flask-SQLAlchemy's session class (idempotent: several apps share it)."""
+    for name, fn in (("after_flush", _after_flush), ("after_commit", _after_commit),
+                     ("after_rollback", _after_rollback)):
+        if not event.contains(FlaskSession, name, fn):
+            event.listen(FlaskSession, name, fn)
+
+
+def apply_mode(app: Flask) -> str:
+    return app.config.get("SEARCH_APPLY") or ("inline" if app.testing else "background")
+
+
+def schedule_apply(app: Flask) -> None:
+    mode = apply_mode(app)
+    if mode == "off":
+        return
+    if mode == "inline":
+        apply_now(app)
+        return
+    _applier(app).wake()
+
+
+def apply_now(app: Flask) -> None:
+    from .service import get_search
+
+    try:
+        get_search(app).apply_outbox(wait=0.0)
+    except Exception:  # the rows stay in the outbox; never break the caller's response
+        log.exception("search outbox apply failed; rows kept for the next apply")
+
+
+class _Applier:
+    """One daemon thread per process that applies the outbox when woken, and every `poll` seconds."""
+
+    def __init__(self, app: Flask, poll: float):
+        self.app = app
+        self.poll = poll
+        self.pid = os.getpid()
+        self.event = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="search-outbox", daemon=True)
+        self.thread.start()
+
+    def wake(self) -> None:
+        self.event.set()
+
+    def _run(self) -> None:
+        while True:
+            self.event.wait(self.poll)
+            self.event.clear()
+            with self.app.app_context():
+                apply_now(self.app)
+
+
+_appliers: dict[int, _Applier] = {}
+_appliers_lock = threading.Lock()
+
+
+def _applier(app: Flask) -> _Applier:
+    # Keyed by app and checked against the pid: a thread does not survive a gunicorn fork.
+    with _appliers_lock:
+        applier = _appliers.get(id(app))
+        if applier is None or applier.pid != os.getpid() or not applier.thread.is_alive():
+            applier = _appliers[id(app)] = _Applier(app, float(app.config.get("SEARCH_APPLY_POLL", 30)))
+        return applier
+
+
+install_hooks()
