@@ -4,11 +4,18 @@
 """
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import os
 import secrets
 from pathlib import Path
 
-KNOWN_DEFAULT_KEYS = {"", "dev", "changeme", "secret", "change-me", "development"}
+# Values seen in tutorials, examples and our own docs: never accepted as a production key.
+KNOWN_DEFAULT_KEYS = {
+    "", "dev", "development", "changeme", "change-me", "change_me", "secret", "secret-key", "secret_key",
+    "secretkey", "your-secret-key", "replace-me", "test", "testing", "default", "password", "ocop", "ocop-market",
+}
+MIN_SECRET_KEY_LENGTH = 32
 
 
 class ConfigError(RuntimeError):
@@ -46,10 +53,21 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "LANGUAGES": ["vi", "en"],
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "100 per hour;10 per minute"),
+        "REGISTER_RATE_LIMIT": os.environ.get("REGISTER_RATE_LIMIT", "20 per hour"),
+        # Flask-Limiter: counters in Redis when REDIS_URL is set (shared by every gunicorn worker),
+        # else in this process's memory. Always set explicitly: the limiter object is shared by apps.
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+        "PROXY_COUNT": _env_int("PROXY_COUNT", 0),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": dt.timedelta(days=30),
+        "PERMANENT_SESSION_LIFETIME": dt.timedelta(days=14),
+        "HSTS": False,
         "WTF_CSRF_TIME_LIMIT": None,
         "PRODUCTS_PER_PAGE": 24,
     }
@@ -61,8 +79,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             HSTS=True,
         )
     cfg.update(overrides)
-    if cfg.get("TESTING"):
-        cfg.setdefault("RATELIMIT_ENABLED", True)
+    if "RATELIMIT_STORAGE_URI" not in overrides and cfg.get("REDIS_URL"):
+        cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"]
+    if env_name == "production" and cfg["RATELIMIT_STORAGE_URI"].startswith("memory"):
+        logging.getLogger(__name__).warning(
+            "REDIS_URL is not set: login limits are counted per worker process, not shared"
+        )
     cfg["SECRET_KEY"] = _secret_key(env_name, instance, cfg.get("SECRET_KEY"))
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # The pool check is pointless for a file and costs a query per checkout.
@@ -76,9 +98,10 @@ def _secret_key(env_name: str, instance: Path, given: str | None) -> str:
     key = given or os.environ.get("SECRET_KEY", "")
     if env_name == "production":
         # The session cookie is only signed: a guessable key lets anyone forge a login.
-        if key.strip().lower() in KNOWN_DEFAULT_KEYS or len(key) < 32:
+        if key.strip().lower() in KNOWN_DEFAULT_KEYS or len(key.strip()) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 8:
             raise ConfigError(
-                "SECRET_KEY must be set to a random value of at least 32 characters in production"
+                "SECRET_KEY must be set to a random value of at least 32 characters in production "
+                "(the same value for every worker), e.g. python -c 'import secrets; print(secrets.token_hex(32))'"
             )
         return key
     if key:

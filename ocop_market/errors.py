@@ -1,7 +1,7 @@
 """Domain exceptions and the one place that turns them (and HTTP errors) into pages."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -56,7 +56,17 @@ def _page(status: int, message: str | None = None):
     title = _(TITLES.get(status, TITLES[500]))
     if _wants_json():
         return jsonify(error={"status": status, "message": message or title}), status
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+    try:
+        return render_template("errors/error.html", status=status, title=title, message=message), status
+    except Exception:  # the full layout needs the database; when that is what failed, a bare page
+        current_app.logger.exception("error page could not be rendered")
+        try:
+            from .extensions import db
+
+            db.session.rollback()
+        except Exception:  # pragma: no cover - the database is gone altogether
+            pass
+        return render_template("errors/minimal.html", status=status, title=title, message=message), status
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -74,12 +84,22 @@ def register_error_handlers(app: Flask) -> None:
             413: _("Tệp hoặc biểu mẫu vượt quá giới hạn cho phép."),
             429: _("Bạn đã thử quá nhiều lần. Vui lòng đợi một lúc rồi thử lại."),
         }
-        return _page(err.code or 500, messages.get(err.code))
+        if err.code is None or err.code < 400:  # a RequestRedirect routed here by mistake
+            return err
+        body, status = _page(err.code, messages.get(err.code))
+        response = current_app.make_response((body, status))
+        if err.code == 405 and getattr(err, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(err.valid_methods)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
+        # Logged with its traceback for us; the visitor sees only a Vietnamese page.
         app.logger.exception("unhandled error")
         from .extensions import db
 
-        db.session.rollback()
-        return _page(500)
+        try:
+            db.session.rollback()
+        except Exception:  # pragma: no cover
+            app.logger.exception("rollback after error failed")
+        return _page(500, _("Chúng tôi đã ghi nhận sự cố. Vui lòng thử lại sau ít phút."))

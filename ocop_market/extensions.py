@@ -30,4 +30,5 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
+# Storage comes from RATELIMIT_STORAGE_URI (config.py): a constructor storage_uri would override REDIS_URL.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -34,3 +34,20 @@ class RegisterForm(FlaskForm):
             normalise_login(field.data)
         except ValueError as exc:
             raise ValidationError(str(exc)) from exc
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Mật khẩu hiện tại"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu hiện tại.")), Length(max=200)]
+    )
+    new_password = PasswordField(
+        _l("Mật khẩu mới"),
+        validators=[DataRequired(_l("Vui lòng nhập mật khẩu mới.")), Length(min=8, max=200, message=_l("Mật khẩu cần từ 8 ký tự."))],
+    )
+    confirm = PasswordField(
+        _l("Nhập lại mật khẩu mới"), validators=[EqualTo("new_password", message=_l("Hai mật khẩu không khớp."))]
+    )
+
+
+class LogoutEverywhereForm(FlaskForm):
+    """Only the CSRF token: the button that ends every session of the account."""

@@ -5,6 +5,7 @@ import re
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..errors import Conflict, InvalidInput
@@ -12,7 +13,8 @@ from ..extensions import db
 from ..timeutil import utcnow
 from .models import Role, User
 
-PHONE_RE = re.compile(r"^(0|\+84)(3|5|7|8|9)\d{8}$")
+# Vietnamese mobile numbers: 0912345678, +84912345678 or 84912345678; stored as +84912345678.
+PHONE_RE = re.compile(r"^(0|\+84|84)[35789][0-9]{8}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Checked against when the account does not exist, so both paths cost one scrypt verification.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -20,16 +22,18 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 def normalise_phone(raw: str) -> str:
     compact = re.sub(r"[\s.\-()]", "", raw or "")
-    if not PHONE_RE.match(compact):
+    if not PHONE_RE.fullmatch(compact):
         raise ValueError(_("Số điện thoại di động không hợp lệ (10 số, ví dụ 0912345678)."))
-    return "+84" + compact[1:] if compact.startswith("0") else compact
+    if compact.startswith("0"):
+        return "+84" + compact[1:]
+    return compact if compact.startswith("+") else "+" + compact
 
 
 def normalise_login(raw: str) -> tuple[str, str]:
     """Return ("email", value) or ("phone", value) for what a user typed."""
     value = (raw or "").strip()
     if "@" in value:
-        if not EMAIL_RE.match(value) or len(value) > 254:
+        if not EMAIL_RE.fullmatch(value) or len(value) > 254:
             raise ValueError(_("Địa chỉ email không hợp lệ."))
         return "email", value.lower()
     return "phone", normalise_phone(value)
@@ -44,24 +48,43 @@ def find_by_login(raw: str) -> User | None:
     return db.session.scalar(select(User).where(column == value))
 
 
+def login_key(raw: str) -> str:
+    """The account a login attempt aims at, for counting attempts per account (0912… and +84912… alike)."""
+    try:
+        return ":".join(normalise_login(raw))
+    except ValueError:
+        return (raw or "").strip().lower()[:254]
+
+
 def register(display_name: str, login: str, password: str, role: str = Role.BUYER) -> User:
+    """Create an account. An existing email/phone raises Conflict (the view must not reveal which)."""
     if role not in set(Role):
         raise InvalidInput(_("Vai trò không hợp lệ."))
-    kind, value = normalise_login(login)
+    try:
+        kind, value = normalise_login(login)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from exc
+    # Hash first: an existing account costs the same time as a new one.
+    password_hash = generate_password_hash(password)
     if find_by_login(login) is not None:
         raise Conflict(_("Không thể tạo tài khoản với thông tin này."))
     user = User(
-        display_name=display_name.strip(),
-        password_hash=generate_password_hash(password),
+        display_name=(display_name or "").strip() or value,
+        password_hash=password_hash,
         role=role,
         **{kind: value},
     )
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+            db.session.flush()
+    except IntegrityError as exc:  # registered by a concurrent request in between
+        raise Conflict(_("Không thể tạo tài khoản với thông tin này.")) from exc
     return user
 
 
 def authenticate(login: str, password: str) -> User | None:
+    """The user for these credentials, or None — the same None for an unknown account and a wrong password."""
     user = find_by_login(login)
     if user is None:
         check_password_hash(_DUMMY_HASH, password or "")
@@ -72,7 +95,14 @@ def authenticate(login: str, password: str) -> User | None:
     return user
 
 
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    if not check_password_hash(user.password_hash, current_password or ""):
+        raise InvalidInput(_("Mật khẩu hiện tại không đúng."))
+    set_password(user, new_password)
+
+
 def set_password(user: User, password: str) -> None:
+    """New hash and a new session version: every cookie issued before stops working."""
     user.password_hash = generate_password_hash(password)
     user.session_version += 1
 

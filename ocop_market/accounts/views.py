@@ -1,22 +1,36 @@
+"""Sign-up, sign-in, sign-out and password change. Thin views: form -> service -> flash -> redirect."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_limiter.util import get_remote_address
 
-from ..errors import Conflict
+from ..errors import Conflict, InvalidInput
 from ..extensions import db, limiter
-from ..security import safe_next
+from ..security import is_safe_next, safe_next
 from . import services
-from .forms import LoginForm, RegisterForm
+from .forms import ChangePasswordForm, LoginForm, LogoutEverywhereForm, RegisterForm
 from .models import Role
 
 bp = Blueprint("accounts", __name__, url_prefix="/tai-khoan")
 
 
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
 def _login_key() -> str:
-    # Counted per typed account, whatever address it comes from (spread-out guessing).
-    return "login:" + (request.form.get("login", "") or "").strip().lower()[:254]
+    # Counted per account aimed at, whatever address it comes from (guessing spread over many machines).
+    return "login:" + services.login_key(request.form.get("login", ""))
+
+
+def _user_key() -> str:
+    return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
+
+
+def _remember_cookie_name() -> str:
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
 
 
 def _landing_for(user) -> str:
@@ -27,21 +41,24 @@ def _landing_for(user) -> str:
     return url_for("catalog.home")
 
 
-def _start_session(user, remember: bool = False) -> None:
-    # A fresh session at login: nothing an attacker planted before survives (session fixation).
-    lang = session.get("lang")
-    cart = session.get("cart")
+def _clear_session() -> None:
     session.clear()
-    if lang:
-        session["lang"] = lang
-    if cart:
-        session["cart"] = cart
+    # Flask-WTF caches the signed token in g: drop it with the session it belonged to.
+    g.pop("csrf_token", None)
+
+
+def _start_session(user, remember: bool = False) -> None:
+    # A fresh session at login: nothing planted before survives (session fixation), and the
+    # cookie after login differs from the one before. Only the cart and language are carried over.
+    keep = {k: session[k] for k in ("lang", "cart") if k in session}
+    _clear_session()
+    session.update(keep)
     login_user(user, remember=remember)
 
 
 @bp.route("/dang-nhap", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=_login_key)
+@limiter.limit(_login_limit, methods=["POST"])  # per address (get_remote_address)
+@limiter.limit(_login_limit, methods=["POST"], key_func=_login_key)  # per account
 def login():
     form = LoginForm()
     next_url = request.args.get("next") or request.form.get("next")
@@ -52,48 +69,87 @@ def login():
             form.password.errors.append(_("Thông tin đăng nhập không đúng."))
         else:
             db.session.commit()
-            _start_session(user, remember=form.remember.data)
+            _start_session(user, remember=bool(form.remember.data))
             flash(_("Xin chào %(name)s!", name=user.display_name), "success")
             return redirect(safe_next(next_url, _landing_for(user)))
-    return render_template("accounts/login.html", form=form, next_url=next_url if next_url and safe_next(next_url, "") else "")
+    elif request.method == "GET" and current_user.is_authenticated:
+        return redirect(safe_next(next_url, _landing_for(current_user)))
+    return render_template("accounts/login.html", form=form, next_url=next_url if is_safe_next(next_url) else "")
 
 
 @bp.route("/dang-ky", methods=["GET", "POST"])
-@limiter.limit("20 per hour", methods=["POST"])
+@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
         role = Role.PRODUCER if form.is_producer.data else Role.BUYER
         try:
-            user = services.register(form.display_name.data, form.login.data, form.password.data, role)
-        except Conflict:
+            services.register(form.display_name.data, form.login.data, form.password.data, role)
+        except InvalidInput as exc:
             db.session.rollback()
-            # Same wording whether or not the account exists: registration must not reveal members.
-            form.login.errors.append(_("Không thể tạo tài khoản với thông tin này. Nếu đã có tài khoản, hãy đăng nhập."))
+            form.login.errors.append(exc.message)
+            return render_template("accounts/register.html", form=form)
+        except Conflict:
+            # The account exists: answer exactly as for a new one, so registration never reveals
+            # who is a member. The owner simply signs in with the password they already have.
+            db.session.rollback()
         else:
             db.session.commit()
-            _start_session(user)
-            flash(_("Đã tạo tài khoản."), "success")
-            if role == Role.PRODUCER:
-                return redirect(url_for("producer.onboarding"))
-            return redirect(url_for("catalog.home"))
+        flash(
+            _(
+                "Đã ghi nhận đăng ký. Hãy đăng nhập bằng email hoặc số điện thoại và mật khẩu vừa đặt. "
+                "Nếu bạn đã có tài khoản từ trước, hãy đăng nhập bằng mật khẩu cũ."
+            ),
+            "success",
+        )
+        return redirect(url_for("accounts.login"))
     return render_template("accounts/register.html", form=form)
 
 
 @bp.post("/dang-xuat")
 def logout():
+    if current_user.is_authenticated and request.cookies.get(_remember_cookie_name()):
+        # A remember-me cookie lives on in any copy made of it: a new session version makes every
+        # copy worthless, not just the one this browser is about to delete.
+        services.log_out_everywhere(current_user)
+        db.session.commit()
+    # Clear first: logout_user() then marks the remember cookie for deletion in the fresh session.
+    _clear_session()
     logout_user()
-    session.clear()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("catalog.home"))
+
+
+@bp.route("/doi-mat-khau", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per hour", methods=["POST"], key_func=_user_key)
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.new_password.data)
+        except InvalidInput as exc:
+            db.session.rollback()
+            form.current_password.errors.append(exc.message)
+        else:
+            db.session.commit()
+            user = current_user._get_current_object()
+            # Every other session and remembered device is now signed out; this one starts afresh.
+            _start_session(user, remember=bool(request.cookies.get(_remember_cookie_name())))
+            flash(_("Đã đổi mật khẩu. Các thiết bị khác đã được đăng xuất."), "success")
+            return redirect(url_for("accounts.change_password"))
+    return render_template("accounts/password.html", form=form, logout_form=LogoutEverywhereForm())
 
 
 @bp.post("/dang-xuat-moi-noi")
 @login_required
 def logout_everywhere():
+    form = LogoutEverywhereForm()
+    if not form.validate_on_submit():  # pragma: no cover - CSRFProtect refuses first
+        return redirect(url_for("accounts.change_password"))
     services.log_out_everywhere(current_user)
     db.session.commit()
+    _clear_session()
     logout_user()
-    session.clear()
     flash(_("Đã đăng xuất trên mọi thiết bị."), "info")
     return redirect(url_for("accounts.login"))
