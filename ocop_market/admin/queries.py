@@ -64,6 +64,16 @@ def producer_or_404(producer_id: int) -> Producer:
     return producer
 
 
+def producer_with_place(name: str, commune: str, province_id: int, exclude_id: int | None = None) -> Producer | None:
+    """The producer that already holds this name in this commune (names are unique per place)."""
+    q = select(Producer).where(
+        Producer.name == name.strip(), Producer.commune == commune.strip(), Producer.province_id == province_id
+    )
+    if exclude_id is not None:
+        q = q.where(Producer.id != exclude_id)
+    return db.session.scalar(q)
+
+
 # ---------------------------------------------------------------- listings
 def products(status: str | None = None) -> Select:
     q = select(Product).options(

@@ -1,14 +1,16 @@
 """Staff area. Deny by default: the blueprint guard refuses everyone but staff and admin."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from ..accounts.permissions import STAFF_ROLES, guard_blueprint
-from ..catalog import services
+from ..catalog import images, services
+from ..catalog.forms import PhotoForm, ProducerForm, ProductForm
 from ..catalog.models import ProducerStatus, ProductStatus
-from ..errors import InvalidInput
+from ..errors import DomainError, InvalidInput
 from ..extensions import db
 from . import queries
 from .forms import ConfirmForm, ReasonForm
@@ -198,3 +200,161 @@ def audit_log():
         actions=queries.audit_actions(), actors=queries.audit_actors(),
         args={k: v for k, v in {"action": action, "actor": raw_actor}.items() if v},
     )
+
+
+# ---------------------------------------------------------------- on a household's behalf
+# Many households have no smartphone: staff type the record, its listings, photos and certificate for
+# them. The records carry created_by (shown as "Nhập bởi …") and every step writes an audit row.
+def _form_error(form, err: DomainError) -> int:
+    db.session.rollback()
+    form.form_errors.append(err.message)
+    return err.status_code
+
+
+def _duplicate_producer(form, exclude_id: int | None = None) -> str | None:
+    data = form.to_data()
+    if queries.producer_with_place(data.name, data.commune, data.province_id, exclude_id=exclude_id):
+        return _("Đã có cơ sở cùng tên ở xã/phường này; hãy mở hồ sơ đó thay vì tạo mới.")
+    return None
+
+
+@bp.route("/co-so/moi", methods=["GET", "POST"])
+def producer_new():
+    form = ProducerForm()
+    status = 200
+    if form.validate_on_submit():
+        duplicate = _duplicate_producer(form)
+        if duplicate:
+            form.form_errors.append(duplicate)
+            status = 409
+        else:
+            try:
+                producer = services.create_producer(current_user, form.to_data(), owner=None)
+                db.session.commit()
+            except DomainError as err:
+                status = _form_error(form, err)
+            except IntegrityError:  # entered at the same moment by someone else
+                db.session.rollback()
+                form.form_errors.append(_("Đã có cơ sở cùng tên ở xã/phường này."))
+                status = 409
+            else:
+                flash(_("Đã tạo hồ sơ “%(name)s”. Hãy thêm sản phẩm, rồi xác minh cơ sở.", name=producer.name),
+                      "success")
+                return redirect(url_for(".producer_detail", producer_id=producer.id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("admin/producer_form.html", form=form, producer=None), status
+
+
+@bp.route("/co-so/<int:producer_id>/sua", methods=["GET", "POST"])
+def producer_edit(producer_id: int):
+    producer = queries.producer_or_404(producer_id)
+    form = ProducerForm(obj=producer)
+    status = 200
+    if form.validate_on_submit():
+        duplicate = _duplicate_producer(form, exclude_id=producer.id)
+        if duplicate:
+            form.form_errors.append(duplicate)
+            status = 409
+        else:
+            try:
+                services.update_producer(current_user, producer, form.to_data())
+                db.session.commit()
+            except DomainError as err:
+                status = _form_error(form, err)
+            else:
+                flash(_("Đã lưu hồ sơ cơ sở."), "success")
+                return redirect(url_for(".producer_detail", producer_id=producer.id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("admin/producer_form.html", form=form, producer=producer), status
+
+
+@bp.route("/co-so/<int:producer_id>/san-pham/moi", methods=["GET", "POST"])
+def product_new(producer_id: int):
+    producer = queries.producer_or_404(producer_id)
+    form = ProductForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            product = services.create_product(current_user, producer, form.to_data())
+            cert = form.certificate_data()
+            if cert is not None:
+                services.set_certificate(current_user, product, cert)
+            db.session.commit()
+        except DomainError as err:
+            status = _form_error(form, err)
+        else:
+            flash(_("Đã lưu bản nháp “%(name)s”. Hãy thêm ảnh, chuyển sang chờ duyệt rồi duyệt.", name=product.name),
+                  "success")
+            return redirect(url_for(".product_photos", product_id=product.id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("admin/product_form.html", form=form, producer=producer, product=None), status
+
+
+@bp.route("/san-pham/<int:product_id>/sua", methods=["GET", "POST"])
+def product_edit(product_id: int):
+    product = queries.product_or_404(product_id)
+    form = ProductForm.for_product(product)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_product(current_user, product, form.to_data())
+            cert = form.certificate_data()
+            if cert is not None:
+                services.set_certificate(current_user, product, cert)
+            db.session.commit()
+        except DomainError as err:
+            status = _form_error(form, err)
+        else:
+            flash(_("Đã lưu sản phẩm."), "success")
+            return redirect(url_for(".product_detail", product_id=product.id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("admin/product_form.html", form=form, producer=product.producer, product=product), status
+
+
+@bp.route("/san-pham/<int:product_id>/anh", methods=["GET", "POST"])
+def product_photos(product_id: int):
+    product = queries.product_or_404(product_id)
+    form = PhotoForm()
+    status = 200
+    if form.validate_on_submit():
+        files = form.files()
+        config = current_app.config
+        try:
+            added = services.add_photos(current_user, product, [f.read() for f in files], config,
+                                        alt_text=(form.alt_text.data or "").strip())
+        except DomainError as err:
+            db.session.rollback()
+            message = err.message
+            index = err.context.get("index")
+            if index is not None and len(files) > 1:
+                message = _("Ảnh “%(name)s”: %(msg)s Không ảnh nào được lưu.", name=files[index].filename,
+                            msg=err.message)
+            form.photos.errors = [*form.photos.errors, message]
+            status = err.status_code
+        else:
+            try:
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                for image in added:
+                    images.delete_files(config["UPLOAD_DIR"], image.stored_name, image.original_format)
+                raise
+            flash(_("Đã thêm %(n)s ảnh.", n=len(added)), "success")
+            return redirect(url_for(".product_photos", product_id=product.id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("admin/photos.html", form=form, p=product,
+                           max_photos=current_app.config["MAX_PHOTOS_PER_PRODUCT"]), status
+
+
+@bp.post("/san-pham/<int:product_id>/anh/<int:image_id>/xoa")
+def product_photo_delete(product_id: int, image_id: int):
+    product = queries.product_or_404(product_id)
+    services.remove_photo(current_user, product, image_id, current_app.config["UPLOAD_DIR"])
+    db.session.commit()
+    flash(_("Đã xoá ảnh."), "success")
+    return redirect(url_for(".product_photos", product_id=product.id))

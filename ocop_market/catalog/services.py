@@ -401,7 +401,28 @@ def add_photo(actor: User, product: Product, data: bytes, config: dict, alt_text
         )
     except images.ImageRejected as exc:
         raise InvalidInput(_(str(exc))) from exc
-    return _attach(actor, product, stored, alt_text)
+    try:
+        return _attach(actor, product, stored, alt_text)
+    except Exception:
+        # The row did not make it: take the files back so nothing is half-saved.
+        images.delete_files(config["UPLOAD_DIR"], stored.stored_name, stored.original_format)
+        raise
+
+
+def add_photos(actor: User, product: Product, files: list[bytes], config: dict, alt_text: str = "") -> list[ProductImage]:
+    """Add several photos, all or none: when one is refused, the files already stored are removed and
+    the error is raised; the caller rolls the session back (rows flushed so far go with it)."""
+    added: list[ProductImage] = []
+    try:
+        for data in files:
+            added.append(add_photo(actor, product, data, config, alt_text))
+    except Exception as exc:
+        if isinstance(exc, InvalidInput):
+            exc.context.setdefault("index", len(added))  # which file was refused, for the message
+        for image in added:
+            images.delete_files(config["UPLOAD_DIR"], image.stored_name, image.original_format)
+        raise
+    return added
 
 
 def _attach(actor: User | None, product: Product, stored: images.StoredImage, alt_text: str = "") -> ProductImage:

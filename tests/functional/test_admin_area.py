@@ -266,3 +266,151 @@ def test_audit_log_filters_by_action_and_actor(staff_client, staff, ctx):
 
     assert staff_client.get("/quan-tri/nhat-ky?actor=abc").status_code == 400
     assert staff_client.get("/quan-tri/nhat-ky?page=0").status_code == 400
+
+
+# ---------------------------------------------------------------- on a household's behalf
+def province_id(code="CB") -> int:
+    from ocop_market.places import Province
+
+    return db.session.scalar(select(Province.id).where(Province.code == code))
+
+
+def producer_form(**over) -> dict:
+    data = {
+        "kind": "household", "name": "Hộ bà Hoàng Thị Mai", "representative": "Hoàng Thị Mai",
+        "phone": "", "province_id": str(province_id()), "commune": "Xã Phan Thanh", "village": "Bản Nà Mằn",
+        "legacy_district": "Nguyên Bình", "household_category": "poor", "category_assessed_on": "2025-01-10",
+        "ethnic_minority": "y", "story": "Gia đình làm miến dong từ năm 1990.",
+    }
+    data.update(over)
+    return data
+
+
+def product_form(**over) -> dict:
+    from ocop_market.catalog import services
+
+    data = {
+        "name": "Miến dong Phja Đén", "group_id": str(services.group_by_code("food").id),
+        "description": "Miến dong làm thủ công.\nPhơi nắng tự nhiên.", "unit": "gói 500g",
+        "price_vnd": "85.000", "stock": "40",
+        "certificate-stars": "3", "certificate-decision_no": "456/QĐ-UBND",
+        "certificate-decision_date": (local_today() - dt.timedelta(days=60)).isoformat(),
+        "certificate-issuing_authority": "UBND tỉnh Cao Bằng", "certificate-level": "province",
+        "certificate-score": "62",
+    }
+    data.update(over)
+    return data
+
+
+def test_staff_enters_a_household_record_and_it_becomes_public(staff_client, client, staff, ctx):
+    import io
+
+    from tests.conftest import png_bytes
+
+    resp = post_with_token(staff_client, "/quan-tri/co-so/moi", "/quan-tri/co-so/moi", producer_form())
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    producer = db.session.scalar(select(Producer).where(Producer.name == "Hộ bà Hoàng Thị Mai"))
+    assert producer.owner_id is None and producer.created_by_id == staff.id
+    assert producer.status == "pending" and producer.household_category == "poor"
+    assert producer.entered_on_behalf
+    [created] = audit_rows("producer.create", producer.id)
+    assert created.actor_id == staff.id and created.detail_dict["on_behalf"] is True
+
+    page = f"/quan-tri/co-so/{producer.id}"
+    html = staff_client.get(page).get_data(as_text=True)
+    assert "Nhập bởi Cán bộ Nông Văn Minh" in html and "Nhập hộ" in html
+    assert "Chưa có — cán bộ quản lý thay" in html
+
+    resp = post_with_token(staff_client, f"{page}/san-pham/moi", f"{page}/san-pham/moi", product_form())
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    product = db.session.scalar(select(Product).where(Product.producer_id == producer.id))
+    assert product.price_vnd == 85_000 and product.stock == 40 and product.status == "draft"
+    assert product.created_by_id == staff.id
+    assert product.certificate.decision_no == "456/QĐ-UBND" and product.certificate.stars == 3
+    assert audit_rows("certificate.set", product.id)[0].actor_id == staff.id
+
+    purl = f"/quan-tri/san-pham/{product.id}"
+    token = fresh_token(staff_client, f"{purl}/anh")
+    resp = staff_client.post(f"{purl}/anh", data={
+        "csrf_token": token, "photos": [(io.BytesIO(png_bytes()), "mien.png")], "alt_text": "Bó miến dong",
+    }, content_type="multipart/form-data")
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    assert audit_rows("product.photo_add", product.id)[0].actor_id == staff.id
+
+    # The product page says who typed it in.
+    assert "Nhập bởi Cán bộ Nông Văn Minh" in staff_client.get(purl).get_data(as_text=True)
+
+    # Staff put the listing in the queue, approve it and verify the household: it is public.
+    assert post_with_token(staff_client, purl, f"{purl}/gui-duyet").status_code == 302
+    assert post_with_token(staff_client, purl, f"{purl}/duyet").status_code == 302
+    db.session.expire_all()
+    assert client.get(f"/san-pham/{product.slug}").status_code == 404  # producer not verified yet
+    assert post_with_token(staff_client, page, f"{page}/xac-minh").status_code == 302
+
+    public = client.get(f"/san-pham/{product.slug}")
+    assert public.status_code == 200
+    html = public.get_data(as_text=True)
+    assert "Miến dong Phja Đén" in html and "85.000\u00a0₫" in html and "456/QĐ-UBND" in html
+    assert "/anh/960/" in html
+    for action in ("product.submit", "product.approve"):
+        assert [r.actor_id for r in audit_rows(action, product.id)] == [staff.id]
+    assert [r.actor_id for r in audit_rows("producer.verify", producer.id)] == [staff.id]
+
+
+def test_producer_form_errors_rerender_not_500(staff_client, ctx):
+    resp = post_with_token(staff_client, "/quan-tri/co-so/moi", "/quan-tri/co-so/moi", producer_form(name=""))
+    assert resp.status_code == 400
+    assert "Vui lòng nhập tên cơ sở." in resp.get_data(as_text=True)
+
+    assert post_with_token(staff_client, "/quan-tri/co-so/moi", "/quan-tri/co-so/moi",
+                           producer_form()).status_code == 302
+    # The same name in the same commune is refused with a message, not an IntegrityError.
+    resp = post_with_token(staff_client, "/quan-tri/co-so/moi", "/quan-tri/co-so/moi", producer_form())
+    assert resp.status_code == 409
+    assert "Đã có cơ sở cùng tên" in resp.get_data(as_text=True)
+    assert len(db.session.scalars(select(Producer)).all()) == 1
+
+
+def test_staff_edit_producer_records_who_changed_it(staff_client, staff, ctx):
+    owner = make_user("hoa@example.vn", role="producer")
+    producer = make_producer(owner=owner, name="Hộ Lục Thị Hoa", verified=False)
+    url = f"/quan-tri/co-so/{producer.id}/sua"
+    resp = post_with_token(staff_client, url, url, producer_form(name="Hộ Lục Thị Hoa", commune="Xã Trùng Khánh",
+                                                                 story="Đã sửa câu chuyện."))
+    assert resp.status_code == 302
+    db.session.expire_all()
+    producer = db.session.get(Producer, producer.id)
+    assert producer.story == "Đã sửa câu chuyện." and producer.updated_by_id == staff.id
+    assert producer.owner_id == owner.id  # an edit never moves ownership
+    assert audit_rows("producer.update", producer.id)[0].actor_id == staff.id
+
+
+def test_product_form_errors_rerender_not_500(staff_client, ctx):
+    producer = make_producer()
+    make_product(producer, name="Miến dong Phja Đén", status="draft")
+    url = f"/quan-tri/co-so/{producer.id}/san-pham/moi"
+    resp = post_with_token(staff_client, url, url, product_form(name="Miến khác", price_vnd="-5"))
+    assert resp.status_code == 400
+    assert "số nguyên" in resp.get_data(as_text=True)
+    resp = post_with_token(staff_client, url, url, product_form(**{"certificate-stars": "2"}))
+    assert resp.status_code == 400
+    # A second listing with the same name for this producer is a conflict shown on the form.
+    resp = post_with_token(staff_client, url, url, product_form())
+    assert resp.status_code == 409
+    assert "Cơ sở đã có sản phẩm cùng tên." in resp.get_data(as_text=True)
+    assert len(db.session.scalars(select(Product)).all()) == 1
+    assert post_with_token(staff_client, url, "/quan-tri/co-so/99999/san-pham/moi", product_form()).status_code == 404
+
+
+def test_non_image_upload_is_refused_with_a_message(staff_client, ctx):
+    import io
+
+    product = make_product(make_producer(), status="draft")
+    url = f"/quan-tri/san-pham/{product.id}/anh"
+    token = fresh_token(staff_client, url)
+    resp = staff_client.post(url, data={"csrf_token": token, "photos": [(io.BytesIO(b"<svg></svg>"), "x.svg")]},
+                             content_type="multipart/form-data")
+    assert resp.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(Product, product.id).images == []
+    assert audit_rows("product.photo_add", product.id) == []
