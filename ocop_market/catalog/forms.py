@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, Field, Form, FormField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import TextInput
 
@@ -110,17 +111,10 @@ class ChoiceField(SelectField):
     """A select whose refusals speak Vietnamese (WTForms ships no Vietnamese catalogue).
     Only a tampered request can send a value outside the choices."""
 
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError(_l("Lựa chọn không hợp lệ.")) from exc
-
-    def pre_validate(self, form):
-        if self.validate_choice and self.choices is not None:
-            values = {str(c[0]) for c in self.choices}
-            if str(self.data) not in values:
-                raise ValidationError(_l("Lựa chọn không hợp lệ."))
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("invalid_value_message", _l("Lựa chọn không hợp lệ."))
+        kwargs.setdefault("invalid_choice_message", _l("Lựa chọn không hợp lệ."))
+        super().__init__(*args, **kwargs)
 
 
 def _not_in_future(form, field):
@@ -128,8 +122,8 @@ def _not_in_future(form, field):
         raise ValidationError(_l("Ngày không thể ở tương lai."))
 
 
-def _choices(table: dict) -> list[tuple[str, str]]:
-    return [(code, label) for code, label in table.items()]
+def _choices(table: dict) -> list[SelectChoice]:
+    return [SelectChoice(code, label) for code, label in table.items()]
 
 
 # ---------------------------------------------------------------- producer
@@ -152,7 +146,8 @@ class ProducerForm(FlaskForm):
         Optional(), Length(max=120, message=_l("Tối đa 120 ký tự."))])
     household_category = ChoiceField(_l("Phân loại hộ"), choices=_choices(labels.HOUSEHOLD_CATEGORY),
                                      default=HouseholdCategory.NONE)
-    category_assessed_on = DayField(_l("Ngày được công nhận phân loại hộ"), validators=[Optional(), _not_in_future])
+    # No Optional() here: it would stop the chain before validate_category_assessed_on (required unless "none").
+    category_assessed_on = DayField(_l("Ngày được công nhận phân loại hộ"), validators=[_not_in_future])
     ethnic_minority = BooleanField(_l("Hộ / chủ cơ sở là người dân tộc thiểu số"))
     woman_headed = BooleanField(_l("Do phụ nữ làm chủ"))
     story = TextAreaField(_l("Câu chuyện sản phẩm, gia đình, vùng đất"), validators=[
@@ -162,8 +157,8 @@ class ProducerForm(FlaskForm):
         super().__init__(*args, **kwargs)
         from . import services
 
-        self.province_id.choices = [(0, _l("— Chọn tỉnh/thành phố —"))] + [
-            (p.id, p.name) for p in services.provinces()
+        self.province_id.choices = [SelectChoice(0, _l("— Chọn tỉnh/thành phố —"))] + [
+            SelectChoice(p.id, p.name) for p in services.provinces()
         ]
 
     def validate_phone(self, field):
@@ -203,7 +198,8 @@ class ProducerForm(FlaskForm):
 
 
 # ---------------------------------------------------------------- certificate
-STAR_CHOICES = [("", _l("— Không có chứng nhận —")), ("3", _l("3 sao")), ("4", _l("4 sao")), ("5", _l("5 sao"))]
+STAR_CHOICES = [SelectChoice("", _l("— Không có chứng nhận —")), SelectChoice("3", _l("3 sao")),
+                SelectChoice("4", _l("4 sao")), SelectChoice("5", _l("5 sao"))]
 
 
 class CertificateForm(Form):
@@ -303,7 +299,9 @@ class ProductForm(FlaskForm):
         from . import services
 
         locale = str(get_locale() or "vi")
-        self.group_id.choices = [(0, _l("— Chọn nhóm —"))] + [(g.id, g.name(locale)) for g in services.groups()]
+        self.group_id.choices = [SelectChoice(0, _l("— Chọn nhóm —"))] + [
+            SelectChoice(g.id, g.name(locale)) for g in services.groups()
+        ]
 
     @classmethod
     def for_product(cls, product, **kwargs) -> "ProductForm":

@@ -77,14 +77,24 @@ def store_upload(data: bytes, upload_dir: str, *, max_bytes: int, max_pixels: in
     if not data:
         raise ImageRejected("Tệp ảnh trống.")
     if len(data) > max_bytes:
-        raise ImageRejected(f"Ảnh vượt quá {max_bytes // (1024 * 1024)} MB.")
+        raise ImageRejected("Ảnh vượt quá dung lượng cho phép (%s)." % _human_size(max_bytes))
     img = _open_checked(data, max_pixels)
     source_format = img.format
-    clean = _normalise(img)
+    try:
+        clean = _normalise(img)
+    except (OSError, SyntaxError, ValueError, TypeError, KeyError, IndexError) as exc:
+        # Broken EXIF or an exotic pixel mode: refuse it like any unreadable file, never a 500.
+        raise ImageRejected("Tệp ảnh bị hỏng hoặc không đọc được.") from exc
     fmt = "PNG" if source_format == "PNG" else ("WEBP" if source_format == "WEBP" else "JPEG")
     if fmt == "JPEG" and clean.mode == "RGBA":
         clean = clean.convert("RGB")
     return _write(clean, fmt, upload_dir)
+
+
+def _human_size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.0f} MB"
+    return f"{max(1, n // 1024)} KB"
 
 
 def store_generated(img: Image.Image, upload_dir: str) -> StoredImage:
@@ -102,10 +112,17 @@ def _write(clean: Image.Image, fmt: str, upload_dir: str) -> StoredImage:
         save_kwargs = {"quality": 88}
     clean.save(buf, fmt, **save_kwargs)
     tmp = path + ".tmp"
-    with open(tmp, "wb") as fh:
-        fh.write(buf.getvalue())
-    os.replace(tmp, path)
-    make_thumbnails(clean, upload_dir, stored_name)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(buf.getvalue())
+        os.replace(tmp, path)
+        make_thumbnails(clean, upload_dir, stored_name)
+    except BaseException:
+        # No half-stored photo: an original without thumbnails (or a stray .tmp) is removed.
+        delete_files(upload_dir, stored_name, fmt)
+        for leftover in [tmp] + [thumb_path(upload_dir, stored_name, s) + ".tmp" for s in THUMB_SIZES]:
+            _remove_quietly(leftover)
+        raise
     return StoredImage(stored_name, fmt.lower(), clean.width, clean.height, len(buf.getvalue()))
 
 
@@ -132,7 +149,12 @@ def rebuild_thumbnails(upload_dir: str, stored_name: str, fmt: str) -> None:
 def delete_files(upload_dir: str, stored_name: str, fmt: str) -> None:
     paths = [original_path(upload_dir, stored_name, fmt)] + [thumb_path(upload_dir, stored_name, s) for s in THUMB_SIZES]
     for p in paths:
-        try:
-            os.remove(p)
-        except FileNotFoundError:
-            pass
+        _remove_quietly(p)
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+

@@ -1,25 +1,216 @@
-"""The producer's own area: onboarding, listings, photos. Everything is filtered by owner."""
+"""The producer's own area: onboarding, listings, photos. Everything is filtered by owner.
+
+Every listing is loaded with services.owned_product(current_user, id): another producer's id is
+"not found" (404), never "forbidden", so ids of other shops are not even confirmed to exist.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.models import Role
 from ..accounts.permissions import guard_blueprint
-from . import services
+from ..errors import DomainError
+from ..extensions import db
+from . import images, services
+from .forms import PhotoForm, ProducerForm, ProductForm
+from .models import ProductStatus
 
 bp = Blueprint("producer", __name__, url_prefix="/gian-hang")
 guard_blueprint(bp, Role.PRODUCER)
 
 
+def _own_producer_or_none():
+    return services.producer_of(current_user)
+
+
+def _add_form_error(form, err: DomainError) -> None:
+    """A rule the service refused (duplicate name, unknown province...) shown above the form."""
+    form.form_errors.append(err.message)
+
+
+# ---------------------------------------------------------------- dashboard and profile
 @bp.get("/")
 def dashboard():
-    producer = services.producer_of(current_user)
+    producer = _own_producer_or_none()
     if producer is None:
         return redirect(url_for(".onboarding"))
-    return render_template("producer/dashboard.html", producer=producer)
+    return render_template("producer/dashboard.html", producer=producer, products=producer.products)
 
 
 @bp.route("/dang-ky-co-so", methods=["GET", "POST"])
 def onboarding():
-    return render_template("producer/onboarding.html")
+    if _own_producer_or_none() is not None:
+        flash(_("Bạn đã có hồ sơ cơ sở sản xuất."), "info")
+        return redirect(url_for(".dashboard"))
+    form = ProducerForm()
+    if not form.is_submitted():
+        form.representative.data = current_user.display_name
+        form.phone.data = getattr(current_user, "phone", None) or ""
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.create_producer(current_user, form.to_data(), owner=current_user)
+        except DomainError as err:
+            db.session.rollback()
+            _add_form_error(form, err)
+            status = err.status_code
+        else:
+            db.session.commit()
+            flash(_("Đã gửi hồ sơ. Cán bộ chương trình sẽ xác minh trước khi sản phẩm được hiển thị."), "success")
+            return redirect(url_for(".dashboard"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("producer/onboarding.html", form=form, editing=False), status
+
+
+@bp.route("/ho-so", methods=["GET", "POST"])
+def edit_profile():
+    producer = _own_producer_or_none()
+    if producer is None:
+        return redirect(url_for(".onboarding"))
+    form = ProducerForm(obj=producer)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_producer(current_user, producer, form.to_data())
+        except DomainError as err:
+            db.session.rollback()
+            _add_form_error(form, err)
+            status = err.status_code
+        else:
+            db.session.commit()
+            flash(_("Đã lưu hồ sơ cơ sở."), "success")
+            return redirect(url_for(".dashboard"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("producer/onboarding.html", form=form, editing=True, producer=producer), status
+
+
+# ---------------------------------------------------------------- listings
+@bp.route("/san-pham/moi", methods=["GET", "POST"])
+def new_product():
+    producer = _own_producer_or_none()
+    if producer is None:
+        flash(_("Hãy đăng ký cơ sở sản xuất trước khi đăng sản phẩm."), "info")
+        return redirect(url_for(".onboarding"))
+    form = ProductForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            product = services.create_product(current_user, producer, form.to_data())
+            cert = form.certificate_data()
+            if cert is not None:
+                services.set_certificate(current_user, product, cert)
+        except DomainError as err:
+            db.session.rollback()
+            _add_form_error(form, err)
+            status = err.status_code
+        else:
+            db.session.commit()
+            flash(_("Đã lưu bản nháp. Hãy thêm ảnh rồi gửi duyệt."), "success")
+            return redirect(url_for(".photos", product_id=product.id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("producer/product_form.html", form=form, product=None), status
+
+
+@bp.route("/san-pham/<int:product_id>/sua", methods=["GET", "POST"])
+def edit_product(product_id: int):
+    product = services.owned_product(current_user, product_id)
+    form = ProductForm.for_product(product)
+    status = 200
+    if product.status != ProductStatus.ARCHIVED and form.validate_on_submit():
+        try:
+            services.update_product(current_user, product, form.to_data())
+            cert = form.certificate_data()
+            if cert is not None:
+                services.set_certificate(current_user, product, cert)
+        except DomainError as err:
+            db.session.rollback()
+            _add_form_error(form, err)
+            status = err.status_code
+        else:
+            db.session.commit()
+            flash(_("Đã lưu sản phẩm."), "success")
+            return redirect(url_for(".dashboard"))
+    elif form.is_submitted():
+        # An archived listing cannot be edited: say so instead of silently ignoring the post.
+        if product.status == ProductStatus.ARCHIVED:
+            form.form_errors.append(_("Sản phẩm đã lưu trữ; hãy khôi phục trước khi sửa."))
+            status = 409
+        else:
+            status = 400
+    return render_template("producer/product_form.html", form=form, product=product), status
+
+
+def _transition(product_id: int, action, done_message: str):
+    product = services.owned_product(current_user, product_id)
+    action(current_user, product)  # a Conflict (wrong state) becomes a 409 page
+    db.session.commit()
+    flash(done_message, "success")
+    return redirect(url_for(".dashboard"))
+
+
+@bp.post("/san-pham/<int:product_id>/gui-duyet")
+def submit_product(product_id: int):
+    return _transition(product_id, services.submit_for_review,
+                       _("Đã gửi sản phẩm để cán bộ duyệt."))
+
+
+@bp.post("/san-pham/<int:product_id>/luu-tru")
+def archive_product(product_id: int):
+    return _transition(product_id, services.archive_product,
+                       _("Đã lưu trữ sản phẩm; sản phẩm không còn hiển thị với người mua."))
+
+
+@bp.post("/san-pham/<int:product_id>/khoi-phuc")
+def restore_product(product_id: int):
+    return _transition(product_id, services.restore_product,
+                       _("Đã khôi phục sản phẩm thành bản nháp."))
+
+
+# ---------------------------------------------------------------- photos
+@bp.route("/san-pham/<int:product_id>/anh", methods=["GET", "POST"])
+def photos(product_id: int):
+    product = services.owned_product(current_user, product_id)
+    form = PhotoForm()
+    status = 200
+    if form.validate_on_submit():
+        files = form.files()
+        config = current_app.config
+        try:
+            added = services.add_photos(current_user, product, [f.read() for f in files], config,
+                                        alt_text=(form.alt_text.data or "").strip())
+        except DomainError as err:
+            db.session.rollback()
+            index = err.context.get("index")
+            message = err.message
+            if index is not None and len(files) > 1:
+                message = _("Ảnh “%(name)s”: %(msg)s Không ảnh nào được lưu.", name=files[index].filename, msg=err.message)
+            form.photos.errors = list(form.photos.errors) + [message]
+            status = err.status_code
+        else:
+            try:
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                for image in added:
+                    images.delete_files(config["UPLOAD_DIR"], image.stored_name, image.original_format)
+                raise
+            flash(_("Đã thêm %(n)s ảnh.", n=len(added)), "success")
+            return redirect(url_for(".photos", product_id=product.id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("producer/photos.html", form=form, product=product,
+                           max_photos=current_app.config["MAX_PHOTOS_PER_PRODUCT"]), status
+
+
+@bp.post("/san-pham/<int:product_id>/anh/<int:image_id>/xoa")
+def delete_photo(product_id: int, image_id: int):
+    product = services.owned_product(current_user, product_id)
+    services.remove_photo(current_user, product, image_id, current_app.config["UPLOAD_DIR"])
+    db.session.commit()
+    flash(_("Đã xoá ảnh."), "success")
+    return redirect(url_for(".photos", product_id=product.id))
