@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -74,6 +74,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def _select_locale() -> str:
+    if not has_request_context():
+        # CLI commands (import, seed) run services whose messages are translated: Vietnamese there.
+        return "vi"
     lang = request.args.get("lang") or request.cookies.get("lang")
     if lang in ("vi", "en"):
         return lang

@@ -1,6 +1,8 @@
 """Command-line groups: seed, users, catalog, search."""
 from __future__ import annotations
 
+import os
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -33,6 +35,113 @@ def users_create(email, phone, role, password, name):
         raise click.ClickException(str(exc) or "account exists") from exc
     db.session.commit()
     click.echo(f"created {user.role} {user.login_name} (id {user.id})")
+
+
+@catalog_cli.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--dry-run", is_flag=True, help="Only check the file; write nothing.")
+def catalog_import(csv_file, dry_run):
+    """Import producers and OCOP listings from CSV_FILE (UTF-8, a BOM is accepted).
+
+    \b
+    Header:
+      producer_name,producer_kind,province,commune,poverty_status,product_name,
+      description,group,stars,certificate_no,certified_on,price_vnd,unit,stock,
+      support_project_code
+
+    \b
+    - producer_kind: household | cooperative | cooperative_group | enterprise
+    - province: name with or without diacritics ("Cao Bang") or code ("CB");
+      names of provinces merged in 2025 map to the new province
+    - poverty_status: poor | near_poor | escaped | none (empty = none)
+    - group: food | drinks | herbal | handicraft | ornamental | tourism
+    - stars (3-5), certificate_no, certified_on (YYYY-MM-DD or DD/MM/YYYY):
+      all three, or all empty for a product without certificate
+    - price_vnd and stock: whole non-negative numbers ("125000" or "125.000")
+    - support_project_code: must name an existing support project
+
+    Every row is checked first. On any error, every bad row is printed with its
+    line number (header = line 1) and column, nothing is written and the exit
+    code is 1.
+
+    Producers are matched by name + commune + province, listings by producer +
+    product name (case and tone placement ignored), so importing the same file
+    twice changes nothing. Re-importing a changed file updates price, stock,
+    description, unit and group of existing listings, the kind and household
+    category of existing producers, and adds or corrects certificates by
+    decision number; it never deletes anything, never changes a review state
+    staff decided, and leaves archived listings alone. New producers are
+    verified and new listings approved. One audit row "catalog.import" records
+    the counts when something changed.
+    """
+    from .catalog import importer
+
+    with open(csv_file, "rb") as fh:
+        data = fh.read()
+    try:
+        result = importer.run_import(data, source=os.path.basename(csv_file), dry_run=dry_run)
+    except importer.ImportFailed as exc:
+        db.session.rollback()
+        for error in exc.errors:
+            click.echo(str(error), err=True)
+        raise click.ClickException(f"Không nhập được: {len(exc.errors)} lỗi, chưa ghi gì vào cơ sở dữ liệu.") from None
+    except Exception:
+        db.session.rollback()
+        raise
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"Tệp hợp lệ: {result.rows} dòng. Chưa ghi gì (--dry-run).")
+        return
+    db.session.commit()
+    click.echo(_import_summary(result))
+
+
+def _import_summary(result) -> str:
+    lines = [
+        f"Đã nhập {result.rows} dòng.",
+        f"  Cơ sở sản xuất: tạo mới {result.producers_created}, cập nhật {result.producers_updated}, "
+        f"giữ nguyên {result.producers_unchanged}",
+        f"  Sản phẩm: tạo mới {result.products_created}, cập nhật {result.products_updated}, "
+        f"giữ nguyên {result.products_unchanged}"
+        + (f", bỏ qua (đã lưu trữ) {result.products_skipped}" if result.products_skipped else ""),
+        f"  Chứng nhận OCOP ghi mới hoặc sửa: {result.certificates_set}",
+    ]
+    return "\n".join(lines)
+
+
+@seed_cli.command("demo")
+def seed_demo():
+    """Load the demo shop (idempotent: running it again changes nothing).
+
+    Demo users, producers in Cao Bằng, Lạng Sơn, Lào Cai, Tuyên Quang and more,
+    listings imported from ocop_market/data/demo_catalog.csv, producer stories,
+    pending items for the staff queues and generated placeholder photos.
+    """
+    from flask import current_app
+
+    from . import demo
+    from .catalog import importer
+
+    try:
+        report = demo.load_demo(current_app.config["UPLOAD_DIR"], current_app.config.get("DEMO_PHOTO_SIZE", 720))
+    except importer.ImportFailed as exc:
+        db.session.rollback()
+        for error in exc.errors:
+            click.echo(str(error), err=True)
+        raise click.ClickException("Dữ liệu mẫu không hợp lệ; chưa ghi gì.") from None
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    click.echo(report.summary())
+
+
+@seed_cli.command("logins")
+def seed_logins():
+    """Print the demo logins (email and password)."""
+    from . import demo
+
+    click.echo(demo.logins_table())
 
 
 def register_cli(app: Flask) -> None:

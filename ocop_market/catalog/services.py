@@ -452,3 +452,13 @@ def remove_photo(actor: User, product: Product, image_id: int, upload_dir: str) 
     audit.record(actor.id, "product.photo_remove", "product", product.id, image=image.stored_name)
     # Files go after the row; an orphan file is harmless, a row without its file is not.
     images.delete_files(upload_dir, image.stored_name, image.original_format)
+
+
+def add_generated_photo(actor: User | None, product: Product, img, upload_dir: str, alt_text: str = "") -> ProductImage:
+    """Attach a picture the program made (demo placeholders): stored like an upload, no upload limits apply."""
+    stored = images.store_generated(img, upload_dir)
+    try:
+        return _attach(actor, product, stored, alt_text)
+    except Exception:
+        images.delete_files(upload_dir, stored.stored_name, stored.original_format)
+        raise
