@@ -158,3 +158,66 @@ def _remove_quietly(path: str) -> None:
     except FileNotFoundError:
         pass
 
+
+# ---------------------------------------------------------------- demo placeholders
+# Fonts with Vietnamese glyphs, tried in order; without one, Pillow's default font draws the text unaccented.
+PLACEHOLDER_FONTS = ("DejaVuSans-Bold.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+                     "LiberationSans-Bold.ttf", "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf",
+                     "Arial Bold.ttf", "/Library/Fonts/Arial Bold.ttf", "arialbd.ttf")
+
+
+def _placeholder_font(size: int):
+    from PIL import ImageFont
+
+    for name in PLACEHOLDER_FONTS:
+        try:
+            return ImageFont.truetype(name, size), True
+        except OSError:
+            continue
+    return ImageFont.load_default(size), False
+
+
+def render_placeholder(title: str, subtitle: str, initials: str, background: tuple[int, int, int],
+                       size: tuple[int, int] = (720, 720)) -> Image.Image:
+    """A calm coloured card with large initials and the product's name (demo photos, made locally).
+    Square by default, so the square card thumbnails keep all of the text."""
+    from PIL import ImageDraw
+
+    from ..text import fold
+
+    width, height = size
+    img = Image.new("RGB", size, background)
+    draw = ImageDraw.Draw(img)
+    light = tuple(min(255, c + 38) for c in background)
+    dark = tuple(max(0, c - 34) for c in background)
+    # Two soft shapes give the card depth without a photo.
+    draw.ellipse((width * 0.52, -height * 0.35, width * 1.35, height * 0.75), fill=light)
+    draw.rectangle((0, height * 0.70, width, height), fill=dark)
+    big, unicode_ok = _placeholder_font(int(height * 0.30))
+    text_font, _ = _placeholder_font(max(14, int(height * 0.056)))
+    small_font, _ = _placeholder_font(max(12, int(height * 0.042)))
+    if not unicode_ok:
+        title, subtitle, initials = fold(title).title(), fold(subtitle).title(), fold(initials).upper()
+    ink, soft = (255, 255, 255), (238, 238, 230)
+    draw.text((width * 0.08, height * 0.38), initials, font=big, fill=ink, anchor="lm")
+    # Wrap the name to the card's width, at most two lines.
+    words, lines, current = title.split(), [], ""
+    for word in words:
+        trial = f"{current} {word}".strip()
+        if draw.textlength(trial, font=text_font) <= width * 0.84 or not current:
+            current = trial
+        else:
+            lines.append(current)
+            current = word
+    lines.append(current)
+    if len(lines) > 2:
+        lines = [lines[0], " ".join(lines[1:])]
+        while draw.textlength(lines[1] + "…", font=text_font) > width * 0.84 and " " in lines[1]:
+            lines[1] = lines[1].rsplit(" ", 1)[0]
+        lines[1] += "…"
+    y = height * 0.75
+    for line in lines:
+        draw.text((width * 0.08, y), line, font=text_font, fill=ink)
+        y += height * 0.072
+    draw.text((width * 0.92, height * 0.08), subtitle, font=small_font, fill=soft, anchor="ra")
+    return img
