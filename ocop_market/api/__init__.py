@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from ..extensions import csrf
+from ..search import InvalidSearchParameter
 from .params import BadParameter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -15,6 +16,12 @@ csrf.exempt(bp)
 @bp.errorhandler(BadParameter)
 def _bad_parameter(err: BadParameter):
     return jsonify(error={"status": 400, "message": err.message, "parameter": err.parameter}), 400
+
+
+@bp.errorhandler(InvalidSearchParameter)
+def _bad_search_parameter(err: InvalidSearchParameter):
+    # The parser above refuses everything the search service would; this is the safety net.
+    return jsonify(error={"status": 400, "message": err.message, "parameter": err.param}), 400
 
 
 from . import views  # noqa: E402,F401  (routes attach themselves to bp)

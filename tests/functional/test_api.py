@@ -252,3 +252,22 @@ def test_openapi_documents_every_endpoint_and_paths_exist(client, app):
 
     for ref in re.findall(r'"\$ref": "#/components/schemas/(\w+)"', json.dumps(doc)):
         assert ref in doc["components"]["schemas"]
+
+
+# ------------------------------------------------------------------ search service behind the API
+def test_typo_finds_product_and_offers_suggestion(client, catalog):
+    body = get(client, "/api/v1/products", q="khanhh").get_json()
+    assert body["suggestion"] and body["suggestion"].lower() == "khánh"
+    assert "Hạt dẻ Trùng Khánh" in names(body)
+
+
+def test_product_no_longer_public_is_not_served_even_if_index_lags(client, catalog, app):
+    from ocop_market.catalog.models import Product
+
+    app.config["SEARCH_APPLY"] = "off"  # the index keeps its old document, as after a crash
+    product = db.session.get(Product, catalog["mien"])
+    product.status = "archived"
+    db.session.commit()
+    body = get(client, "/api/v1/products", q="mien dong").get_json()
+    assert "Miến dong Côn Minh" not in names(body)
+    assert get(client, f"/api/v1/products/{catalog['mien']}").status_code == 404
