@@ -43,3 +43,8 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# Search benchmark (issue 3): project search vs an SQLite FTS5 baseline on 20,000 synthetic products.
+# Prints a markdown report; see bench/README.md for the 100,000 run and bench/RESULTS.md for recorded figures.
+bench: setup
+	$(BIN)/python bench/search_bench.py --n 20000
