@@ -24,6 +24,8 @@ from ..timeutil import add_months, local_today
 
 #: how far ahead the staff home warns about certificates running out
 EXPIRY_WARNING_DAYS = 90
+#: ids are 32-bit integers; a larger one in a URL would overflow the database driver, not just miss
+MAX_ID = 2**31 - 1
 
 
 @dataclass
@@ -58,7 +60,7 @@ def producers(status: str | None = None) -> Select:
 
 
 def producer_or_404(producer_id: int) -> Producer:
-    producer = db.session.get(Producer, producer_id)
+    producer = db.session.get(Producer, producer_id) if 0 < producer_id <= MAX_ID else None
     if producer is None:
         raise NotFound(_("Không tìm thấy cơ sở sản xuất."))
     return producer
@@ -90,7 +92,7 @@ def products(status: str | None = None) -> Select:
 
 
 def product_or_404(product_id: int) -> Product:
-    product = db.session.get(Product, product_id)
+    product = db.session.get(Product, product_id) if 0 < product_id <= MAX_ID else None
     if product is None:
         raise NotFound(_("Không tìm thấy sản phẩm."))
     return product

@@ -190,7 +190,7 @@ def audit_log():
     if action is not None and len(action) > 64:
         abort(400)
     raw_actor = request.args.get("actor") or None
-    if raw_actor is not None and (not raw_actor.isdigit() or len(raw_actor) > 12):
+    if raw_actor is not None and (not raw_actor.isdigit() or len(raw_actor) > 10 or int(raw_actor) > queries.MAX_ID):
         abort(400)
     actor_id = int(raw_actor) if raw_actor else None
     result = queries.paginate(queries.audit_entries(action, actor_id), _page_arg(), PER_PAGE)

@@ -158,8 +158,10 @@ def test_reject_producer_needs_a_reason(staff_client, staff, ctx):
 
 def test_unknown_ids_are_404(staff_client, ctx):
     producer = make_producer(name="Hộ bất kỳ", verified=False)
-    for url in ("/quan-tri/co-so/99999", "/quan-tri/san-pham/99999"):
-        assert staff_client.get(url).status_code == 404
+    huge = "9" * 25  # would overflow the database driver if it reached it
+    for url in ("/quan-tri/co-so/99999", "/quan-tri/san-pham/99999", f"/quan-tri/co-so/{huge}",
+                f"/quan-tri/san-pham/{huge}", f"/quan-tri/san-pham/{huge}/anh", f"/quan-tri/co-so/{huge}/sua"):
+        assert staff_client.get(url).status_code == 404, url
     for url in ("/quan-tri/co-so/99999/xac-minh", "/quan-tri/co-so/99999/tu-choi",
                 "/quan-tri/san-pham/99999/duyet", "/quan-tri/san-pham/99999/tu-choi"):
         resp = post_with_token(staff_client, f"/quan-tri/co-so/{producer.id}", url, {"reason": "x"})
@@ -265,6 +267,7 @@ def test_audit_log_filters_by_action_and_actor(staff_client, staff, ctx):
     assert "producer.reject" in body and "Sai xã" in body and "producer.verify" not in body
 
     assert staff_client.get("/quan-tri/nhat-ky?actor=abc").status_code == 400
+    assert staff_client.get("/quan-tri/nhat-ky?actor=" + "9" * 25).status_code == 400
     assert staff_client.get("/quan-tri/nhat-ky?page=0").status_code == 400
 
 
