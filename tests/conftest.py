@@ -22,7 +22,14 @@ def pytest_report_header(config):
 
 
 @pytest.fixture
-def app(tmp_path):
+def app_config(request):
+    """Extra create_app settings for one test: `@pytest.mark.parametrize("app_config", [{...}], indirect=True)`,
+    or override this fixture in a test module."""
+    return dict(getattr(request, "param", None) or {})
+
+
+@pytest.fixture
+def app(tmp_path, app_config):
     global _pg_schema_ready
     cfg = {
         "ENV_NAME": "testing",
@@ -33,6 +40,7 @@ def app(tmp_path):
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "SERVER_NAME": "localhost",
     }
+    cfg.update(app_config)
     app = create_app(cfg)
     with app.app_context():
         if PG_URL:
