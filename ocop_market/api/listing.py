@@ -59,3 +59,12 @@ def find_products(query: ProductQuery) -> Listing:
 
 def suggest(prefix: str, limit: int) -> list[Suggestion]:
     return get_search().suggest(prefix, limit)[:limit]
+
+
+def promoted_among(product_ids: list[int]) -> set[int]:
+    """Which of these products sit in a live free-promotion placement.
+
+    Empty until the promotions domain exists; it replaces this body with one query over its placements,
+    and `promoted` in every API item follows without further change.
+    """
+    return set()

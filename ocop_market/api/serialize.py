@@ -35,8 +35,8 @@ def product_summary(product: Product, promoted: bool = False) -> dict:
     }
 
 
-def product_detail(product: Product) -> dict:
-    data = product_summary(product)
+def product_detail(product: Product, promoted: bool = False) -> dict:
+    data = product_summary(product, promoted)
     producer = product.producer
     cert = product.certificate
     data.update(

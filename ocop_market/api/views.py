@@ -26,8 +26,9 @@ def _province_slugs() -> frozenset[str]:
 def products():
     query = parse_product_query(request.args, _province_slugs())
     result = listing.find_products(query)
+    promoted = listing.promoted_among([p.id for p in result.items])
     return jsonify(
-        items=[product_summary(p) for p in result.items],
+        items=[product_summary(p, promoted=p.id in promoted) for p in result.items],
         total=result.total,
         page=query.page,
         per_page=query.per_page,
@@ -41,7 +42,7 @@ def product(product_id: int):
     found = db.session.scalar(services.public_products().where(Product.id == product_id))
     if found is None:
         raise NotFound(_("Không tìm thấy sản phẩm."))
-    return jsonify(product_detail(found))
+    return jsonify(product_detail(found, promoted=found.id in listing.promoted_among([found.id])))
 
 
 @bp.get("/search/suggest")
