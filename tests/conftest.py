@@ -90,6 +90,15 @@ def csrf_from(html: str) -> str:
     return m.group(1)
 
 
+def _forget_csrf_token():
+    # With the `ctx` fixture every request shares one `g`, where Flask-WTF caches the token;
+    # login starts a new session, so a cached token would no longer match it.
+    from flask import g, has_app_context
+
+    if has_app_context():
+        g.pop("csrf_token", None)
+
+
 class Auth:
     """Log in through the real form, CSRF token included (like flaskr's AuthActions)."""
 
@@ -97,6 +106,7 @@ class Auth:
         self.client = client
 
     def login(self, login: str, password: str = "secret-pass-1", follow=False):
+        _forget_csrf_token()
         page = self.client.get("/tai-khoan/dang-nhap")
         token = csrf_from(page.get_data(as_text=True))
         return self.client.post(

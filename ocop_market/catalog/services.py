@@ -165,6 +165,7 @@ def create_producer(actor: User | None, data: ProducerData, owner: User | None =
     _check_producer_data(data)
     if owner is not None and producer_of(owner) is not None:
         raise Conflict(_("Tài khoản này đã có hồ sơ cơ sở sản xuất."))
+    _check_producer_unique(data)
     producer = Producer(
         slug=_unique_slug(Producer, data.name),
         owner_id=owner.id if owner else None,
@@ -177,6 +178,18 @@ def create_producer(actor: User | None, data: ProducerData, owner: User | None =
     audit.record(actor.id if actor else None, "producer.create", "producer", producer.id,
                  on_behalf=bool(actor and (owner is None or actor.id != owner.id)))
     return producer
+
+
+def _check_producer_unique(data: ProducerData, producer_id: int | None = None) -> None:
+    q = select(Producer.id).where(
+        Producer.name == data.name.strip(),
+        Producer.commune == data.commune.strip(),
+        Producer.province_id == data.province_id,
+    )
+    if producer_id is not None:
+        q = q.where(Producer.id != producer_id)
+    if db.session.scalar(q) is not None:
+        raise Conflict(_("Đã có cơ sở cùng tên ở xã/phường này."))
 
 
 def _producer_fields(data: ProducerData) -> dict:
@@ -199,6 +212,7 @@ def _producer_fields(data: ProducerData) -> dict:
 
 def update_producer(actor: User, producer: Producer, data: ProducerData) -> Producer:
     _check_producer_data(data)
+    _check_producer_unique(data, producer.id)
     for key, value in _producer_fields(data).items():
         setattr(producer, key, value)
     producer.updated_by_id = actor.id
