@@ -3,6 +3,8 @@
 - `after_flush` (inside the catalog transaction) inserts one `search_outbox` row per product whose
   document may have changed: Product, Producer, OcopCertificate and ProductImage changes. Catalog
   services need not know search exists; a rolled-back transaction takes its rows with it.
+  `do_orm_execute` does the same for bulk `update(Product)`/`update(Producer)` statements (stock is
+  taken that way). Raw SQL text bypasses both: `search verify` finds such drift.
 - After the commit the outbox is applied (`SearchService.apply_outbox`): each product's current row is
   re-read, indexed or removed, and the applied rows are deleted. It only *tries* the index lock; if
   another worker holds it the rows wait for the next apply, so no user ever sees a lock error.
@@ -82,10 +84,41 @@ def _affected(session) -> set[int]:
 
 def _after_flush(session, flush_context) -> None:
     ids = _affected(session)
-    if not ids:
+    if ids:
+        _enqueue(session, ids)
+
+
+def _bulk_update_ids(session, stmt) -> set[int]:
+    """Products a bulk UPDATE on products or producers may touch, read just before it runs."""
+    table = getattr(stmt, "table", None)
+    name = getattr(table, "name", None)
+    if name not in ("products", "producers"):
+        return set()
+    where = stmt.whereclause
+    if name == "products":
+        ids = select(Product.__table__.c.id)
+    else:
+        ids = select(Product.__table__.c.id).where(Product.__table__.c.producer_id.in_(
+            select(Producer.__table__.c.id).where(where) if where is not None else select(Producer.__table__.c.id)))
+        where = None
+    if where is not None:
+        ids = ids.where(where)
+    return set(session.connection().scalars(ids))
+
+
+def _do_orm_execute(state) -> None:
+    # Stock is taken with a conditional `UPDATE products ... WHERE stock >= :q` that never goes
+    # through a flush; without this the in-stock flag would drift.
+    if not state.is_update:
         return
+    ids = _bulk_update_ids(state.session, state.statement)
+    if ids:
+        _enqueue(state.session, ids)
+
+
+def _enqueue(session, ids) -> None:
     now = utcnow()
-    # Core insert on the flush's own connection: same transaction, no ORM objects added mid-flush.
+    # Core insert on the session's own connection: same transaction, no ORM objects added mid-flush.
     session.connection().execute(insert(SearchOutbox), [{"product_id": i, "created_at": now} for i in sorted(ids)])
     session.info[PENDING] = True
 
@@ -103,7 +136,7 @@ def _after_rollback(session) -> None:
 def install_hooks() -> None:
     """Listen on Flask-SQLAlchemy's session class (idempotent: several apps share it)."""
     for name, fn in (("after_flush", _after_flush), ("after_commit", _after_commit),
-                     ("after_rollback", _after_rollback)):
+                     ("after_rollback", _after_rollback), ("do_orm_execute", _do_orm_execute)):
         if not event.contains(FlaskSession, name, fn):
             event.listen(FlaskSession, name, fn)
 

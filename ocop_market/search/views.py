@@ -1,18 +1,97 @@
-"""Search page; until the search backend lands it lists public products matching the folded name."""
+"""The search page (/tim-kiem, routed by catalog.search): parse -> search service -> load rows -> render."""
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import abort, current_app, render_template, request, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import select
 
 from ..catalog import services
 from ..catalog.models import Product
 from ..extensions import db
-from ..text import fold
+from ..money import format_vnd
+from ..places import Province
+from ..templating import current_lang
+from .highlight import snippet
+from .service import get_search
+from .types import SearchQuery
+
+PARAMS = ("q", "group", "stars", "province", "min_price", "max_price", "in_stock", "sort")
+SORT_LABELS = {
+    "relevance": "Liên quan nhất",
+    "newest": "Mới nhất",
+    "price_asc": "Giá tăng dần",
+    "price_desc": "Giá giảm dần",
+    "stars": "Nhiều sao OCOP nhất",
+}
+
+
+def _current_args(query: SearchQuery) -> dict:
+    values = {
+        "q": query.q or None, "group": query.group, "stars": query.stars, "province": query.province,
+        "min_price": query.min_price, "max_price": query.max_price, "in_stock": 1 if query.in_stock else None,
+        "sort": query.sort if query.sort != "relevance" else None,
+    }
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _url(args: dict, **changes) -> str:
+    merged = {**args, **changes}
+    return url_for("catalog.search", **{k: v for k, v in merged.items() if v is not None})
 
 
 def search_page():
-    q = (request.args.get("q") or "").strip()[:200]
-    items = []
-    if q:
-        folded = fold(q)
-        items = [p for p in db.session.scalars(services.public_products().order_by(Product.created_at.desc())) if folded in fold(p.name)]
-    return render_template("catalog/search.html", q=q, items=items[:48], total=len(items))
+    query = SearchQuery.from_args(request.args, per_page=current_app.config.get("PRODUCTS_PER_PAGE", 24))
+    service = get_search()
+    result = service.query(query)
+    if result.total and query.page > result.pages:
+        abort(404)
+    rows = {p.id: p for p in db.session.scalars(services.public_products().where(Product.id.in_(result.ids)))}
+    # The index may lag a commit by a moment: skip a hit whose row is no longer public.
+    items = [
+        {
+            "product": rows[h.id],
+            "name": Markup(h.highlights.get("name") or ""),
+            "snippet": snippet(rows[h.id].description, result.terms) if result.terms else Markup(""),
+        }
+        for h in result.hits if h.id in rows
+    ]
+
+    args = _current_args(query)
+    groups = {g.code: g for g in services.groups()}
+    province_slugs = set(result.facets["province"]) | ({query.province} if query.province else set())
+    provinces = {p.slug: p.name for p in db.session.scalars(select(Province).where(Province.slug.in_(province_slugs)))}
+    facets = {
+        "group": [(groups[c].name(current_lang()) if c in groups else c, n, _url(args, group=c, page=None), c == query.group)
+                  for c, n in result.facets["group"].items()],
+        "stars": [(s, n, _url(args, stars=s, page=None), s == query.stars) for s, n in result.facets["stars"].items()],
+        "province": [(provinces.get(s, s), n, _url(args, province=s, page=None), s == query.province)
+                     for s, n in sorted(result.facets["province"].items(), key=lambda t: (-t[1], provinces.get(t[0], t[0])))],
+    }
+    active = []
+    if query.group:
+        active.append((groups[query.group].name(current_lang()) if query.group in groups else query.group, _url(args, group=None)))
+    if query.stars:
+        active.append((_("OCOP %(n)s sao", n=query.stars), _url(args, stars=None)))
+    if query.province:
+        active.append((provinces.get(query.province, query.province), _url(args, province=None)))
+    if query.min_price is not None:
+        active.append((_("Giá từ %(v)s", v=format_vnd(query.min_price)), _url(args, min_price=None)))
+    if query.max_price is not None:
+        active.append((_("Giá đến %(v)s", v=format_vnd(query.max_price)), _url(args, max_price=None)))
+    if query.in_stock:
+        active.append((_("Còn hàng"), _url(args, in_stock=None)))
+
+    popular = []
+    suggestion_url = None
+    if not items:
+        browse = service.query(SearchQuery(per_page=1))
+        popular = [(groups[c], n) for c, n in browse.facets["group"].items() if c in groups][:6]
+    if result.suggestion:
+        suggestion_url = _url(args, q=result.suggestion, page=None)
+    return render_template(
+        "search/results.html", query=query, result=result, items=items, facets=facets, active=active,
+        args=args, popular=popular, suggestion_url=suggestion_url,
+        sorts=[(k, _(v)) for k, v in SORT_LABELS.items()],
+        clear_url=_url({"q": query.q or None}),
+    )

@@ -90,6 +90,11 @@ def _build_doc(doc: dict) -> dict:
     return out
 
 
+def _segment_id(leaf) -> str:
+    segment = leaf.segment()  # None for the empty reader of an index without documents
+    return segment.segment_id() if segment is not None else "empty"
+
+
 @dataclass
 class _Arrays:
     """Per-document values for one searcher, indexed by Whoosh docnum."""
@@ -155,7 +160,8 @@ class WhooshBackend:
             os.close(fd)
 
     def _new_generation(self) -> tuple[str, "windex.Index"]:
-        name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        # Sortable by creation time, unique across processes.
+        name = f"gen-{time.time_ns():020d}-{uuid.uuid4().hex[:6]}"
         path = os.path.join(self.root, name)
         os.makedirs(path)
         return name, windex.create_in(path, SCHEMA)
@@ -240,7 +246,10 @@ class WhooshBackend:
             state.searcher = state.index.searcher()
             state.generation = name
         elif not state.searcher.up_to_date():
-            state.searcher = state.searcher.refresh()
+            # Not `searcher.refresh()`: it reuses the reader of an unchanged segment id together with
+            # its old deletion set, so an updated document shows up twice (whoosh-reloaded 2.7.5).
+            state.searcher.close()
+            state.searcher = state.index.searcher()
         return state.searcher
 
     def close(self) -> None:
@@ -258,7 +267,8 @@ class WhooshBackend:
         searcher = self._searcher()
         if searcher is None:
             return {}
-        return {int(f["id"]): f for f in searcher.all_stored_fields()}
+        # Not `all_stored_fields()`: on a segment reader it also yields deleted documents.
+        return {int(f["id"]): f for f in map(searcher.stored_fields, searcher.reader().all_doc_ids())}
 
     def _province_ord(self, value: bytes) -> int:
         ordinal = self._province_ords.get(value)
@@ -268,7 +278,7 @@ class WhooshBackend:
         return ordinal
 
     def _leaf_arrays(self, generation: str, leaf) -> _Arrays:
-        key = (generation, leaf.segment().segment_id())
+        key = (generation, _segment_id(leaf))
         cached = self._segment_cache.get(key)
         if cached is not None:
             return cached
@@ -298,13 +308,13 @@ class WhooshBackend:
         """Arrays for the whole searcher, concatenated from per-segment arrays cached per generation."""
         generation = self._local.generation
         leaves = searcher.reader().leaf_readers()
-        key = (generation,) + tuple(leaf.segment().segment_id() for leaf, _base in leaves)
+        key = (generation,) + tuple(_segment_id(leaf) for leaf, _base in leaves)
         cached = getattr(self._local, "arrays", None)
         if cached is not None and cached[0] == key:
             return cached[1]
         with self._cache_lock:
             parts = [self._leaf_arrays(generation, leaf) for leaf, _base in leaves]
-            live = {(generation, leaf.segment().segment_id()) for leaf, _base in leaves}
+            live = {(generation, _segment_id(leaf)) for leaf, _base in leaves}
             # Forget segments merged away (keep other generations' entries only while small).
             for k in list(self._segment_cache):
                 if k[0] == generation and k not in live:
@@ -335,7 +345,7 @@ class WhooshBackend:
 
     def _display_forms(self, searcher) -> dict[str, str]:
         """folded word -> its most frequent spelling with diacritics, from the index's own words."""
-        key = (self._local.generation,) + tuple(leaf.segment().segment_id() for leaf, _b in searcher.reader().leaf_readers())
+        key = (self._local.generation,) + tuple(_segment_id(leaf) for leaf, _b in searcher.reader().leaf_readers())
         forms = self._display_cache.get(key)
         if forms is None:
             best: dict[str, tuple[int, str]] = {}

@@ -1,0 +1,285 @@
+"""Relevance set: what a Vietnamese buyer expects first, over a fixed catalog built here.
+
+Each case names the product that must come first ("top1") or be among the first three ("top3").
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from ocop_market.catalog import services
+from ocop_market.extensions import db
+from ocop_market.places import Province
+from ocop_market.search import SearchQuery, get_search
+
+TODAY = dt.date.today()
+
+# (producer, province code, commune, [(product, group, stars, price, stock, description)])
+CATALOG = [
+    ("Hộ bà Lục Thị Hoa", "CB", "Xã Trùng Khánh", [
+        ("Hạt dẻ Trùng Khánh", "food", 4, 150_000, 10, "Hạt dẻ rang củi, thơm bùi, vỏ mỏng."),
+    ]),
+    ("HTX Điều Bù Đăng", "DNA", "Xã Bù Đăng", [
+        ("Hạt điều rang muối", "food", 4, 220_000, 10, "Hạt điều loại A rang muối, giòn béo."),
+    ]),
+    ("HTX Miến dong Bình Liêu", "QN", "Xã Bình Liêu", [
+        ("Miến dong Bình Liêu", "food", 4, 90_000, 10, "Sợi miến dai, làm từ củ dong riềng."),
+    ]),
+    ("Hộ ông Nông Văn Dũng", "CB", "Xã Nguyên Bình", [
+        ("Miến dong Nguyên Bình", "food", 3, 70_000, 10, "Miến phơi nắng tự nhiên."),
+    ]),
+    ("HTX Mía đường Thi Phổ", "QNG", "Xã Nghĩa Hành", [
+        ("Đường phèn Quảng Ngãi", "food", 4, 60_000, 10, "Kết tinh tự nhiên từ mía."),
+        ("Mạch nha Thi Phổ", "food", 3, 55_000, 10, "Mạch nha lúa nếp truyền thống."),
+    ]),
+    ("HTX Cà phê Cầu Đất", "LD", "Xã Xuân Trường", [
+        ("Cà phê Arabica Cầu Đất", "drinks", 5, 250_000, 10, "Cà phê hạt rang mộc."),
+        ("Cà phê Robusta rang xay", "drinks", 4, 180_000, 10, "Vị đậm, hậu ngọt."),
+    ]),
+    ("HTX Thủy sản Năm Căn", "CM", "Xã Năm Căn", [
+        ("Cá khô bổi Cà Mau", "food", 3, 200_000, 10, "Cá đồng phơi khô một nắng."),
+        ("Tôm khô Năm Căn", "food", 4, 500_000, 10, "Tôm đất bóc nõn."),
+        ("Mật ong rừng U Minh", "food", "expired", 300_000, 10, "Mật ong rừng tràm."),
+    ]),
+    ("Hộ bà Trần Thị Nga", "NB", "Xã Hòa Hậu", [
+        ("Cá kho làng Vũ Đại", "food", 4, 350_000, 10, "Cá trắm kho niêu đất với riềng."),
+    ]),
+    ("HTX Chè Tân Cương", "TN", "Xã Tân Cương", [
+        ("Chè Tân Cương Thái Nguyên", "drinks", 5, 400_000, 10, "Búp chè non sao tay."),
+    ]),
+    ("Hộ ông Hoàng Văn Páo", "TQ", "Xã Mèo Vạc", [
+        ("Mật ong bạc hà Mèo Vạc", "food", 4, 450_000, 10, "Mật ong từ hoa bạc hà cao nguyên đá."),
+        ("Chè Shan tuyết cổ thụ", "drinks", 5, 600_000, 0, "Chè shan trên núi cao."),
+    ]),
+    ("HTX Nước mắm Phú Quốc", "AG", "Đặc khu Phú Quốc", [
+        ("Nước mắm Phú Quốc", "food", 4, 120_000, 10, "Cá cơm ủ chượp 12 tháng."),
+    ]),
+    ("HTX Dược liệu Trà Linh", "DN", "Xã Trà Linh", [
+        ("Sâm Ngọc Linh", "herbal", 5, 3_000_000, 10, "Củ sâm trồng dưới tán rừng."),
+        ("Trà giảo cổ lam", "herbal", 3, 80_000, 10, "Thảo dược sấy khô."),
+    ]),
+    ("HTX Mây tre đan Phú Vinh", "HN", "Xã Phú Nghĩa", [
+        ("Giỏ mây tre đan Phú Vinh", "handicraft", 4, 250_000, 10, "Đan tay từ mây rừng."),
+    ]),
+    ("HTX Gốm Bát Tràng", "HN", "Xã Bát Tràng", [
+        ("Bình gốm men lam Bát Tràng", "handicraft", 5, 900_000, 10, "Gốm vẽ tay, nung củi."),
+    ]),
+    ("Hộ bà Thào Thị Mai", "SL", "Xã Mộc Châu", [
+        ("Khăn thổ cẩm dệt tay", "handicraft", 3, 150_000, 10, "Hoa văn người Mông."),
+        ("Mận hậu sấy dẻo", "food", None, 90_000, 10, "Mận hậu Mộc Châu chín cây."),
+    ]),
+    ("Homestay Bản Lác", "PT", "Xã Mai Châu", [
+        ("Du lịch cộng đồng bản Lác", "tourism", 4, 500_000, 10, "Nhà sàn, ẩm thực người Thái."),
+    ]),
+    ("Hộ ông Lò Văn Hoà", "DB", "Xã Mường Phăng", [
+        ("Gạo nếp Điện Biên", "food", 3, 40_000, 10, "Gạo nếp cái hoa vàng."),
+    ]),
+    ("HTX Hoa lan Mê Linh", "HN", "Xã Mê Linh", [
+        ("Lan hồ điệp", "ornamental", 3, 700_000, 10, "Chậu lan ba cành."),
+    ]),
+    ("Hộ bà Vũ Thị Thuỷ", "HP", "Xã Thuỷ Nguyên", [
+        ("Bánh đa Thuỷ Nguyên", "food", 3, 30_000, 10, "Bánh đa vừng nướng than."),
+    ]),
+    ("HTX Kẹo dừa Bến Tre", "VL", "Xã Mỏ Cày", [
+        ("Kẹo dừa Bến Tre", "food", 4, 45_000, 10, "Kẹo dừa sữa, không chất bảo quản."),
+    ]),
+    ("Hộ bà Đặng Thị Lan", "TN", "Xã Bờ Đậu", [
+        ("Bánh chưng Bờ Đậu", "food", 3, 80_000, 10, "Gói lá dong, nhân đậu xanh thịt lợn."),
+    ]),
+    ("HTX Mắc ca Krông Năng", "DL", "Xã Krông Năng", [
+        ("Hạt mắc ca Tây Nguyên", "food", 4, 280_000, 10, "Mắc ca nứt vỏ sấy củi."),
+    ]),
+]
+
+# Never visible: a draft listing and a listing of an unverified producer.
+HIDDEN = [("Hộ bà Lục Thị Hoa", "Hạt dẻ sấy giòn", "draft"), ("Hộ chưa xác minh", "Hạt dẻ giả", "approved")]
+
+
+def build_catalog() -> dict[str, int]:
+    """Create the catalog in one transaction (one outbox apply); returns name -> product id."""
+    groups = {g.code: g.id for g in services.groups()}
+    provinces = {p.code: p.id for p in db.session.scalars(select(Province))}
+    ids: dict[str, int] = {}
+    producers = {}
+    for producer_name, province, commune, products in CATALOG + [("Hộ chưa xác minh", "CB", "Xã Hà Quảng", [])]:
+        producer = services.create_producer(None, services.ProducerData(
+            kind="household", name=producer_name, province_id=provinces[province], commune=commune))
+        producer.status = "verified" if producer_name != "Hộ chưa xác minh" else "pending"
+        producers[producer_name] = producer
+        for name, group, stars, price, stock, description in products:
+            product = services.create_product(None, producer, services.ProductData(
+                name=name, group_id=groups[group], unit="gói", price_vnd=price, stock=stock, description=description))
+            if stars is not None:
+                expired = stars == "expired"
+                services.set_certificate(None, product, services.CertificateData(
+                    decision_no=f"{len(ids) + 1}/QĐ-UBND", stars=4 if expired else stars,
+                    decision_date=TODAY - dt.timedelta(days=4 * 365 if expired else 200)))
+            product.status = "approved"
+            ids[name] = product.id
+    for producer_name, name, status in HIDDEN:
+        product = services.create_product(None, producers[producer_name], services.ProductData(
+            name=name, group_id=groups["food"], unit="gói", price_vnd=1000, stock=1))
+        product.status = status
+        ids[name] = product.id
+    db.session.commit()
+    return ids
+
+
+# (query text, filters, expectation, product name)
+CASES = [
+    ("hat de", {}, "top1", "Hạt dẻ Trùng Khánh"),
+    ("hạt dẻ", {}, "top1", "Hạt dẻ Trùng Khánh"),
+    ("HAT DE TRUNG KHANH", {}, "top1", "Hạt dẻ Trùng Khánh"),
+    ("hạt dẻ trùng khánh", {}, "top1", "Hạt dẻ Trùng Khánh"),
+    ("mien dong", {}, "top3", "Miến dong Bình Liêu"),
+    ("mien dong", {}, "top3", "Miến dong Nguyên Bình"),
+    ("mien dong binh lieu", {}, "top1", "Miến dong Bình Liêu"),
+    ("mien dong nguyen binh", {}, "top1", "Miến dong Nguyên Bình"),
+    ("duong phen", {}, "top1", "Đường phèn Quảng Ngãi"),
+    ("ĐƯỜNG PHÈN", {}, "top1", "Đường phèn Quảng Ngãi"),
+    ("ca phe", {}, "top3", "Cà phê Arabica Cầu Đất"),
+    ("ca phe", {}, "top3", "Cà phê Robusta rang xay"),
+    ("cà phê", {}, "top3", "Cà phê Arabica Cầu Đất"),
+    ("cá", {}, "top3", "Cá kho làng Vũ Đại"),
+    ("cá", {}, "top3", "Cá khô bổi Cà Mau"),
+    ("cá khô", {}, "top1", "Cá khô bổi Cà Mau"),
+    ("ca kho lang vu dai", {}, "top1", "Cá kho làng Vũ Đại"),
+    ("ca phe arabica", {}, "top1", "Cà phê Arabica Cầu Đất"),
+    ("robusta", {}, "top1", "Cà phê Robusta rang xay"),
+    ("mat ong meo vac", {}, "top1", "Mật ong bạc hà Mèo Vạc"),
+    ("nuoc mam phu quoc", {}, "top1", "Nước mắm Phú Quốc"),
+    ("sam ngoc linh", {}, "top1", "Sâm Ngọc Linh"),
+    ("gom bat trang", {}, "top1", "Bình gốm men lam Bát Tràng"),
+    ("may tre dan", {}, "top1", "Giỏ mây tre đan Phú Vinh"),
+    ("che tan cuong", {}, "top1", "Chè Tân Cương Thái Nguyên"),
+    ("banh chung", {}, "top1", "Bánh chưng Bờ Đậu"),
+    ("keo dua ben tre", {}, "top1", "Kẹo dừa Bến Tre"),
+    ("du lich ban lac", {}, "top1", "Du lịch cộng đồng bản Lác"),
+    ("lan ho diep", {}, "top1", "Lan hồ điệp"),
+    # old and new tone placement are one word
+    ("thủy nguyên", {}, "top1", "Bánh đa Thuỷ Nguyên"),
+    ("banh da thuỷ nguyen", {}, "top1", "Bánh đa Thuỷ Nguyên"),
+    # place names
+    ("thai nguyen", {}, "top3", "Chè Tân Cương Thái Nguyên"),
+    ("ca mau", {}, "top1", "Cá khô bổi Cà Mau"),
+    ("cao bang", {}, "top3", "Hạt dẻ Trùng Khánh"),
+    ("moc chau", {}, "top3", "Mận hậu sấy dẻo"),
+    ("dien bien", {}, "top1", "Gạo nếp Điện Biên"),
+    # description only
+    ("thom bui", {}, "top1", "Hạt dẻ Trùng Khánh"),
+    # typos (one edit, first letter kept)
+    ("hat de trung khang", {}, "top1", "Hạt dẻ Trùng Khánh"),
+    ("mien dongg", {}, "top3", "Miến dong Bình Liêu"),
+    ("robustaa", {}, "top1", "Cà phê Robusta rang xay"),
+    ("duong phenn", {}, "top1", "Đường phèn Quảng Ngãi"),
+    ("nuoc mam phu quocc", {}, "top1", "Nước mắm Phú Quốc"),
+    # filters
+    ("ca phe", {"stars": 5}, "top1", "Cà phê Arabica Cầu Đất"),
+    ("ca phe", {"max_price": 200_000}, "top1", "Cà phê Robusta rang xay"),
+    ("hat", {"group": "food", "province": "cao-bang"}, "top1", "Hạt dẻ Trùng Khánh"),
+    ("mat ong", {"stars": 4}, "top1", "Mật ong bạc hà Mèo Vạc"),
+    ("che", {"in_stock": True}, "top1", "Chè Tân Cương Thái Nguyên"),
+    ("", {"group": "herbal", "sort": "price_desc"}, "top1", "Sâm Ngọc Linh"),
+]
+
+
+@pytest.fixture
+def catalog(ctx):
+    return build_catalog()
+
+
+def _names(result, ids):
+    by_id = {v: k for k, v in ids.items()}
+    return [by_id[i] for i in result.ids]
+
+
+def test_relevance_set(catalog):
+    search = get_search()
+    failures = []
+    for text, filters, expectation, expected in CASES:
+        names = _names(search.query(SearchQuery(q=text, **filters)), catalog)
+        top = names[:1] if expectation == "top1" else names[:3]
+        if expected not in top:
+            failures.append(f"{text!r} {filters}: expected {expected!r} in {expectation}, got {names[:5]}")
+    assert len(CASES) >= 30
+    assert not failures, "\n".join(failures)
+
+
+def test_phrase_and_diacritics_decide_order(catalog):
+    search = get_search()
+    names = _names(search.query(SearchQuery(q="hat de")), catalog)
+    assert names.index("Hạt dẻ Trùng Khánh") < names.index("Hạt điều rang muối") if "Hạt điều rang muối" in names \
+        else names[0] == "Hạt dẻ Trùng Khánh"
+    names = _names(search.query(SearchQuery(q="cà phê")), catalog)
+    assert set(names[:2]) == {"Cà phê Arabica Cầu Đất", "Cà phê Robusta rang xay"}
+    assert all(not n.startswith("Cá") for n in names[:2])
+    names = _names(search.query(SearchQuery(q="cá")), catalog)
+    assert set(names[:2]) == {"Cá kho làng Vũ Đại", "Cá khô bổi Cà Mau"}
+
+
+def test_hidden_listings_and_expired_stars_never_show(catalog):
+    search = get_search()
+    names = _names(search.query(SearchQuery(q="hat de")), catalog)
+    assert "Hạt dẻ sấy giòn" not in names and "Hạt dẻ giả" not in names
+    assert "Mật ong rừng U Minh" in _names(search.query(SearchQuery(q="mat ong u minh")), catalog)
+    # Its certificate expired: it is not a 4-star product any more.
+    assert "Mật ong rừng U Minh" not in _names(search.query(SearchQuery(q="mat ong", stars=4)), catalog)
+
+
+def test_typo_offers_a_suggestion_from_index_words(catalog):
+    result = get_search().query(SearchQuery(q="robustaa"))
+    assert result.suggestion == "robusta"
+    result = get_search().query(SearchQuery(q="duong phenn"))
+    assert result.suggestion == "đường phèn"
+    assert get_search().query(SearchQuery(q="duong phen")).suggestion is None
+
+
+def test_facets_count_with_the_other_filters(catalog):
+    search = get_search()
+    result = search.query(SearchQuery(q="ca phe", stars=5))
+    assert result.total == 1
+    # The stars facet ignores the stars filter itself: clicking "4" would give the Robusta.
+    assert result.facets["stars"] == {5: 1, 4: 1}
+    assert result.facets["group"] == {"drinks": 1}
+    assert result.facets["province"] == {"lam-dong": 1}
+    browse = search.query(SearchQuery(group="handicraft"))
+    assert browse.total == 3
+    assert browse.facets["group"]["food"] > 0  # the group facet shows the other groups' counts
+    assert sum(browse.facets["province"].values()) == 3
+
+
+def test_sorts_and_pagination(catalog):
+    search = get_search()
+    prices = []
+    for page in (1, 2, 3):
+        result = search.query(SearchQuery(group="food", sort="price_asc", page=page, per_page=5))
+        prices += [db.session.get(services.Product, i).price_vnd for i in result.ids]
+    assert prices == sorted(prices) and len(prices) == len(set(result.ids)) * 0 + len(prices)
+    total = search.query(SearchQuery(group="food")).total
+    assert len(prices) == min(total, 15)
+    desc = search.query(SearchQuery(q="ca phe", sort="price_desc")).ids
+    assert desc == [catalog["Cà phê Arabica Cầu Đất"], catalog["Cà phê Robusta rang xay"]]
+    newest = search.query(SearchQuery(sort="newest", per_page=1)).ids
+    assert newest == [catalog["Hạt mắc ca Tây Nguyên"]]
+    by_stars = search.query(SearchQuery(q="che", sort="stars")).ids
+    stars = [db.session.get(services.Product, i).ocop_stars or 0 for i in by_stars]
+    assert stars == sorted(stars, reverse=True)
+    assert search.query(SearchQuery(q="hat de", page=50)).hits == []
+
+
+def test_suggest_completes_names(catalog):
+    names = [s.name for s in get_search().suggest("mien d")]
+    assert set(names) == {"Miến dong Bình Liêu", "Miến dong Nguyên Bình"}
+    assert [s.name for s in get_search().suggest("Hạt dẻ")][0] == "Hạt dẻ Trùng Khánh"
+    assert len(get_search().suggest("b", limit=2)) == 2
+    assert get_search().suggest("") == []
+
+
+def test_highlights_escape_text():
+    from ocop_market.search.highlight import highlight, snippet
+
+    assert str(highlight("<b>Hạt</b> dẻ", ["hat"])) == "&lt;b&gt;<mark>Hạt</mark>&lt;/b&gt; dẻ"
+    assert "<mark>bùi</mark>" in str(snippet("Hạt dẻ rang củi, thơm bùi <script>", ["bui"]))
+    assert "<script>" not in str(snippet("thơm bùi <script>", ["bui"]))
