@@ -101,6 +101,8 @@ def register_models() -> None:
     from . import audit, places  # noqa: F401
     from .accounts import models as _a  # noqa: F401
     from .catalog import models as _c  # noqa: F401
+    from .orders import models as _o  # noqa: F401
+    from .payments import models as _p  # noqa: F401
     # The outbox table, and the session hooks that fill it from catalog changes.
     from .search import outbox as _so  # noqa: F401
 
@@ -112,12 +114,20 @@ def register_blueprints(app: Flask) -> None:
     from .catalog.producer_views import bp as producer_bp
     from .catalog.views import bp as catalog_bp
     from .health import bp as health_bp
+    from .orders.producer_views import bp as producer_orders_bp
+    from .orders.staff_views import bp as staff_orders_bp
+    from .orders.views import bp as orders_bp
+    from .payments.views import bp as payments_bp
 
     app.register_blueprint(catalog_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(producer_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(orders_bp)
+    app.register_blueprint(producer_orders_bp)
+    app.register_blueprint(staff_orders_bp)
+    app.register_blueprint(payments_bp)
     app.register_blueprint(api_bp)
 
 

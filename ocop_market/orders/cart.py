@@ -1,0 +1,233 @@
+"""The cart (giỏ hàng): in the session for guests, in the database for signed-in buyers, merged at login."""
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..catalog.models import Producer, ProducerStatus, Product, ProductStatus
+from ..errors import InvalidInput, NotFound
+from ..extensions import db
+from . import rules
+from .models import MAX_LINE_QUANTITY, Cart, CartLine
+
+MAX_CART_LINES = 50
+SESSION_KEY = "cart"
+
+
+class SessionCart:
+    """{product_id: quantity} kept in the signed session cookie; nothing secret, nothing trusted."""
+
+    def __init__(self, session: MutableMapping):
+        self.session = session
+
+    def items(self) -> dict[int, int]:
+        raw = self.session.get(SESSION_KEY)
+        if not isinstance(raw, dict):
+            return {}
+        out: dict[int, int] = {}
+        for k, v in raw.items():
+            if str(k).isdigit() and isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= MAX_LINE_QUANTITY:
+                out[int(k)] = v
+        return out
+
+    def _save(self, items: dict[int, int]) -> None:
+        if items:
+            self.session[SESSION_KEY] = {str(k): v for k, v in items.items()}
+        else:
+            self.session.pop(SESSION_KEY, None)
+
+    def set(self, product_id: int, quantity: int) -> None:
+        items = self.items()
+        items[product_id] = quantity
+        self._save(items)
+
+    def remove(self, product_id: int) -> None:
+        items = self.items()
+        items.pop(product_id, None)
+        self._save(items)
+
+    def clear(self) -> None:
+        self._save({})
+
+
+class DbCart:
+    def __init__(self, user):
+        self.user = user
+
+    def _cart(self, create: bool = False) -> Cart | None:
+        cart = db.session.scalar(select(Cart).where(Cart.user_id == self.user.id))
+        if cart is None and create:
+            cart = Cart(user_id=self.user.id)
+            db.session.add(cart)
+            db.session.flush()
+        return cart
+
+    def items(self) -> dict[int, int]:
+        cart = self._cart()
+        return {ln.product_id: ln.quantity for ln in cart.lines} if cart else {}
+
+    def set(self, product_id: int, quantity: int) -> None:
+        cart = self._cart(create=True)
+        line = next((ln for ln in cart.lines if ln.product_id == product_id), None)
+        if line is None:
+            cart.lines.append(CartLine(product_id=product_id, quantity=quantity))
+        else:
+            line.quantity = quantity
+        db.session.flush()
+
+    def remove(self, product_id: int) -> None:
+        cart = self._cart()
+        if cart is None:
+            return
+        for line in list(cart.lines):
+            if line.product_id == product_id:
+                cart.lines.remove(line)
+        db.session.flush()
+
+    def clear(self) -> None:
+        cart = self._cart()
+        if cart is not None:
+            cart.lines.clear()
+            db.session.flush()
+
+
+def cart_for(user, session: MutableMapping):
+    if user is not None and getattr(user, "is_authenticated", False):
+        return DbCart(user)
+    return SessionCart(session)
+
+
+def _sellable(product_ids) -> dict[int, Product]:
+    if not product_ids:
+        return {}
+    rows = db.session.scalars(
+        select(Product)
+        .join(Product.producer)
+        .where(Product.id.in_(list(product_ids)), Product.status == ProductStatus.APPROVED,
+               Producer.status == ProducerStatus.VERIFIED)
+        .options(selectinload(Product.producer), selectinload(Product.images))
+    )
+    return {p.id: p for p in rows}
+
+
+def sellable_product(product_id: int) -> Product:
+    product = _sellable([product_id]).get(product_id)
+    if product is None:
+        raise NotFound(_("Không tìm thấy sản phẩm."))
+    return product
+
+
+def quantity_message(limit: int) -> str:
+    if limit < 1:
+        return _("Sản phẩm đã hết hàng.")
+    return _("Số lượng phải là số nguyên từ 1 đến %(n)s.", n=limit)
+
+
+def add(store, product_id: int, raw_quantity) -> int:
+    """Add to a line; the line's new quantity must stay within 1..min(stock, 99)."""
+    product = sellable_product(product_id)
+    items = store.items()
+    existing = items.get(product_id, 0)
+    limit = min(product.stock, MAX_LINE_QUANTITY)
+    try:
+        quantity = rules.parse_quantity(raw_quantity, max(limit - existing, 0))
+    except rules.QuantityError:
+        if existing and existing >= limit:
+            raise InvalidInput(_("Giỏ hàng đã có %(n)s — tối đa cho sản phẩm này.", n=existing)) from None
+        raise InvalidInput(quantity_message(limit - existing if existing else limit)) from None
+    if product_id not in items and len(items) >= MAX_CART_LINES:
+        raise InvalidInput(_("Giỏ hàng đã đầy."))
+    store.set(product_id, existing + quantity)
+    return existing + quantity
+
+
+def update(store, product_id: int, raw_quantity) -> int:
+    product = sellable_product(product_id)
+    limit = min(product.stock, MAX_LINE_QUANTITY)
+    try:
+        quantity = rules.parse_quantity(raw_quantity, limit)
+    except rules.QuantityError:
+        raise InvalidInput(quantity_message(limit)) from None
+    store.set(product_id, quantity)
+    return quantity
+
+
+def remove(store, product_id: int) -> None:
+    store.remove(product_id)
+
+
+@dataclass
+class CartLineView:
+    product: Product
+    quantity: int
+    problem: str = ""
+
+    @property
+    def total_vnd(self) -> int:
+        return self.product.price_vnd * self.quantity
+
+
+@dataclass
+class CartView:
+    lines: list[CartLineView]
+    totals: rules.Totals
+    unavailable: list[int]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+    @property
+    def has_problems(self) -> bool:
+        return any(ln.problem for ln in self.lines) or bool(self.unavailable)
+
+    def by_producer(self) -> list[tuple[Producer, list[CartLineView], rules.Shipment]]:
+        groups: dict[int, list[CartLineView]] = {}
+        for ln in self.lines:
+            groups.setdefault(ln.product.producer_id, []).append(ln)
+        shipments = {s.producer_id: s for s in self.totals.shipments}
+        return [(lines[0].product.producer, lines, shipments[pid]) for pid, lines in sorted(groups.items())]
+
+
+def view(store, fee_vnd: int, free_above_vnd: int | None) -> CartView:
+    """The cart priced from the database right now; lines that can no longer be sold are flagged."""
+    items = store.items()
+    products = _sellable(items.keys())
+    lines, unavailable = [], []
+    for pid, qty in items.items():
+        product = products.get(pid)
+        if product is None:
+            unavailable.append(pid)
+            continue
+        problem = ""
+        if product.stock < qty:
+            problem = _("Chỉ còn %(n)s.", n=product.stock) if product.stock else _("Sản phẩm đã hết hàng.")
+        lines.append(CartLineView(product, qty, problem))
+    lines.sort(key=lambda ln: (ln.product.producer_id, ln.product.id))
+    priced = [rules.PricedLine(ln.product.id, ln.product.producer_id, ln.product.price_vnd, ln.quantity) for ln in lines]
+    return CartView(lines, rules.totals(priced, fee_vnd, free_above_vnd), unavailable)
+
+
+def merge_session_cart(user, session: MutableMapping) -> None:
+    """At login the guest's lines join the buyer's saved cart; quantities are capped, never refused."""
+    guest = SessionCart(session)
+    items = guest.items()
+    if not items or user is None:
+        guest.clear()
+        return
+    store = DbCart(user)
+    saved = store.items()
+    products = _sellable(items.keys())
+    for pid, qty in items.items():
+        product = products.get(pid)
+        if product is None:
+            continue
+        merged = min(saved.get(pid, 0) + qty, product.stock, MAX_LINE_QUANTITY)
+        if merged >= 1 and (pid in saved or len(saved) < MAX_CART_LINES):
+            store.set(pid, merged)
+            saved[pid] = merged
+    guest.clear()

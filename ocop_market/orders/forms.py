@@ -1,0 +1,60 @@
+"""Order forms. Fields are listed one by one: prices, totals and owners never come from the request."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from ..accounts.services import normalise_phone
+from ..money import parse_vnd
+
+
+class QuantityForm(FlaskForm):
+    #: text, parsed by orders.rules.parse_quantity: "1.5", "-1", "abc" and 10**20 are form errors, not 500s
+    quantity = StringField(_l("Số lượng"), default="1", validators=[DataRequired(_l("Vui lòng nhập số lượng.")),
+                                                                   Length(max=12)])
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes state: only the CSRF token."""
+
+
+class NoteForm(FlaskForm):
+    note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=300)])
+
+
+class CheckoutForm(FlaskForm):
+    contact_name = StringField(_l("Họ tên người nhận"), validators=[
+        DataRequired(_l("Vui lòng nhập họ tên người nhận.")), Length(max=120)])
+    phone = StringField(_l("Số điện thoại di động"), validators=[
+        DataRequired(_l("Vui lòng nhập số điện thoại.")), Length(max=20)])
+    address_line = StringField(_l("Số nhà, thôn/bản, đường"), validators=[
+        DataRequired(_l("Vui lòng nhập địa chỉ.")), Length(max=200)])
+    commune = StringField(_l("Xã/phường"), validators=[DataRequired(_l("Vui lòng nhập xã/phường.")), Length(max=120)])
+    province_id = SelectField(_l("Tỉnh/thành phố"), coerce=int, validate_choice=True,
+                              validators=[DataRequired(_l("Vui lòng chọn tỉnh/thành phố."))])
+    note = TextAreaField(_l("Ghi chú cho người bán"), validators=[Optional(), Length(max=1000)])
+    payment_method = RadioField(_l("Phương thức thanh toán"), validators=[
+        DataRequired(_l("Vui lòng chọn phương thức thanh toán."))])
+
+    def validate_phone(self, field):
+        try:
+            normalise_phone(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class PayoutForm(FlaskForm):
+    amount = StringField(_l("Số tiền (đồng)"), validators=[DataRequired(_l("Vui lòng nhập số tiền.")), Length(max=20)])
+    reference = StringField(_l("Mã giao dịch chuyển khoản"), validators=[Optional(), Length(max=120)])
+    note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=300)])
+
+    def validate_amount(self, field):
+        try:
+            value = parse_vnd(field.data)
+        except ValueError:
+            raise ValidationError(_l("Số tiền phải là số nguyên đồng.")) from None
+        if not 0 < value <= 10_000_000_000:
+            raise ValidationError(_l("Số tiền không hợp lệ."))
+        self.amount_vnd = value

@@ -1,0 +1,212 @@
+"""Carts and orders. An `Order` is what the buyer placed and pays; each producer ships its own
+`ProducerOrder` (đơn của hộ sản xuất), whose state moves only through `rules.TRANSITIONS`."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import UTCDateTime, utcnow
+
+MAX_LINE_QUANTITY = 99
+
+
+class OrderStatus(enum.StrEnum):
+    AWAITING_PAYMENT = "awaiting_payment"
+    PLACED = "placed"
+    CONFIRMED = "confirmed"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class PaymentMethod(enum.StrEnum):
+    COD = "cod"
+    BANK_TRANSFER = "bank_transfer"
+    CARD = "card"
+
+
+class PaymentStatus(enum.StrEnum):
+    UNPAID = "unpaid"
+    PAID = "paid"
+    REFUNDED = "refunded"
+
+
+def _in(values: type[enum.StrEnum]) -> str:
+    return ",".join(f"'{v.value}'" for v in values)
+
+
+class Cart(db.Model):
+    """A signed-in buyer's cart (giỏ hàng); guests keep theirs in the session."""
+
+    __tablename__ = "carts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    lines = relationship("CartLine", cascade="all, delete-orphan", order_by="CartLine.id", back_populates="cart")
+
+
+class CartLine(db.Model):
+    __tablename__ = "cart_lines"
+    __table_args__ = (
+        CheckConstraint(f"quantity BETWEEN 1 AND {MAX_LINE_QUANTITY}", name="quantity_range"),
+        UniqueConstraint("cart_id", "product_id", name="uq_cart_lines_cart_product"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cart_id: Mapped[int] = mapped_column(ForeignKey("carts.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+
+    cart = relationship("Cart", back_populates="lines")
+    product = relationship("Product")
+
+
+class Order(db.Model):
+    """What the buyer placed in one checkout (đơn hàng), across one or more producers."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint(f"payment_method IN ({_in(PaymentMethod)})", name="method_known"),
+        CheckConstraint(f"payment_status IN ({_in(PaymentStatus)})", name="payment_status_known"),
+        CheckConstraint("subtotal_vnd >= 0 AND shipping_vnd >= 0", name="amounts_not_negative"),
+        CheckConstraint("total_vnd = subtotal_vnd + shipping_vnd", name="total_adds_up"),
+        CheckConstraint("refunded_vnd >= 0 AND refunded_vnd <= total_vnd", name="refund_within_total"),
+        Index("ix_orders_buyer_created", "buyer_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: e.g. "DH2511277KQ3M": ASCII only, so it fits a bank transfer message
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    contact_name: Mapped[str] = mapped_column(String(120))
+    #: +84XXXXXXXXX
+    phone: Mapped[str] = mapped_column(String(16))
+    #: house number, village (thôn/bản)
+    address_line: Mapped[str] = mapped_column(String(200))
+    commune: Mapped[str] = mapped_column(String(120))
+    province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    payment_method: Mapped[str] = mapped_column(String(16))
+    payment_status: Mapped[str] = mapped_column(String(16), default=PaymentStatus.UNPAID, index=True)
+    subtotal_vnd: Mapped[int] = mapped_column(Integer)
+    shipping_vnd: Mapped[int] = mapped_column(Integer)
+    total_vnd: Mapped[int] = mapped_column(Integer)
+    refunded_vnd: Mapped[int] = mapped_column(Integer, default=0)
+    paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: an unpaid card order is cancelled and its stock released after this moment
+    payment_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+    buyer = relationship("User")
+    province = relationship("Province")
+    producer_orders = relationship(
+        "ProducerOrder", back_populates="order", order_by="ProducerOrder.id", cascade="all, delete-orphan"
+    )
+    events = relationship("OrderEvent", order_by="OrderEvent.id", viewonly=True)
+
+    @property
+    def status(self) -> str:
+        """One word for the whole order: the least advanced of its live parts, or cancelled."""
+        states = [po.status for po in self.producer_orders]
+        live = [s for s in states if s != OrderStatus.CANCELLED]
+        if not live:
+            return OrderStatus.CANCELLED
+        order = list(OrderStatus)
+        return min(live, key=order.index)
+
+    @property
+    def line_count(self) -> int:
+        return sum(len(po.lines) for po in self.producer_orders)
+
+
+class ProducerOrder(db.Model):
+    """One producer's part of an order (đơn của hộ sản xuất): shipped and tracked on its own."""
+
+    __tablename__ = "producer_orders"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_in(OrderStatus)})", name="status_known"),
+        CheckConstraint("subtotal_vnd >= 0 AND shipping_vnd >= 0", name="amounts_not_negative"),
+        CheckConstraint("total_vnd = subtotal_vnd + shipping_vnd", name="total_adds_up"),
+        UniqueConstraint("order_id", "producer_id", name="uq_producer_orders_order_producer"),
+        Index("ix_producer_orders_producer_status", "producer_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    subtotal_vnd: Mapped[int] = mapped_column(Integer)
+    shipping_vnd: Mapped[int] = mapped_column(Integer)
+    total_vnd: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    order = relationship("Order", back_populates="producer_orders")
+    producer = relationship("Producer")
+    lines = relationship("OrderLine", back_populates="producer_order", order_by="OrderLine.id",
+                         cascade="all, delete-orphan")
+    events = relationship("OrderEvent", order_by="OrderEvent.id", back_populates="producer_order")
+
+
+class OrderLine(db.Model):
+    """A product bought, with the name, unit and price it had when the order was placed."""
+
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        CheckConstraint(f"quantity BETWEEN 1 AND {MAX_LINE_QUANTITY}", name="quantity_range"),
+        CheckConstraint("unit_price_vnd >= 0", name="price_not_negative"),
+        CheckConstraint("line_total_vnd = unit_price_vnd * quantity", name="line_total_adds_up"),
+        UniqueConstraint("producer_order_id", "product_id", name="uq_order_lines_po_product"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    producer_order_id: Mapped[int] = mapped_column(ForeignKey("producer_orders.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    product_name: Mapped[str] = mapped_column(String(160))
+    unit: Mapped[str] = mapped_column(String(60))
+    unit_price_vnd: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer)
+    line_total_vnd: Mapped[int] = mapped_column(Integer)
+
+    producer_order = relationship("ProducerOrder", back_populates="lines")
+    product = relationship("Product")
+
+
+class OrderEvent(db.Model):
+    """One step in a producer order's history: who moved it, when, from which state to which."""
+
+    __tablename__ = "order_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    producer_order_id: Mapped[int | None] = mapped_column(ForeignKey("producer_orders.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: empty when the system acted (payment webhook, expiry sweep)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    actor = relationship("User")
+    producer_order = relationship("ProducerOrder", back_populates="events")
+
+
+class OrderHistoryIsAppendOnly(RuntimeError):
+    pass
+
+
+@event.listens_for(OrderEvent, "before_update")
+def _refuse_update(mapper, connection, target):
+    raise OrderHistoryIsAppendOnly("order events cannot be changed")
+
+
+@event.listens_for(OrderEvent, "before_delete")
+def _refuse_delete(mapper, connection, target):
+    raise OrderHistoryIsAppendOnly("order events cannot be deleted")

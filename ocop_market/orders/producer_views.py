@@ -1,0 +1,82 @@
+"""The producer's orders (đơn hàng của gian hàng): only their own part of each order, and their balance."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..accounts.models import Role
+from ..accounts.permissions import guard_blueprint
+from ..catalog import services as catalog
+from ..extensions import db
+from ..payments import ledger
+from . import rules, services
+from .forms import NoteForm
+from .models import OrderStatus
+
+bp = Blueprint("producer_orders", __name__, url_prefix="/gian-hang/don-hang")
+guard_blueprint(bp, Role.PRODUCER)
+
+#: URL words for the steps a producer takes
+ACTIONS = {"xac-nhan": OrderStatus.CONFIRMED, "giao-hang": OrderStatus.SHIPPED, "da-giao": OrderStatus.DELIVERED,
+           "huy": OrderStatus.CANCELLED}
+ACTION_OF = {v: k for k, v in ACTIONS.items()}
+
+
+def _producer():
+    producer = catalog.producer_of(current_user)
+    if producer is None:
+        abort(redirect(url_for("producer.onboarding")))
+    return producer
+
+
+@bp.get("/")
+def index():
+    producer = _producer()
+    status = request.args.get("status") or None
+    if status is not None and status not in set(OrderStatus):
+        abort(400)
+    items = list(db.session.scalars(services.producer_orders(producer, status).limit(200)))
+    return render_template("orders/producer_list.html", producer=producer, items=items, status=status,
+                           statuses=list(OrderStatus), balance=ledger.balance(producer.id))
+
+
+@bp.get("/<int:po_id>")
+def detail(po_id: int):
+    producer = _producer()
+    po = services.producer_order_of(producer, po_id)
+    steps = [(ACTION_OF[to], to) for to in rules.next_steps(po.status, "producer") if to in ACTION_OF]
+    return render_template("orders/producer_detail.html", producer=producer, po=po, steps=steps, form=NoteForm())
+
+
+@bp.post("/<int:po_id>/<action>")
+def move(po_id: int, action: str):
+    producer = _producer()
+    to = ACTIONS.get(action)
+    if to is None:
+        abort(404)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    po = services.producer_order_of(producer, po_id)
+    services.move(po, to, current_user, "producer", form.note.data or "")
+    db.session.commit()
+    if to == OrderStatus.CANCELLED:
+        from flask import current_app
+
+        from ..orders.settings import card_enabled
+        from ..payments import services as payments
+
+        if card_enabled(current_app.config):
+            from .views import gateway
+
+            payments.process_card_refunds(gateway(), po.order_id)
+    flash(_("Đơn %(code)s: %(state)s.", code=po.order.code, state=services.status_label(to)), "success")
+    return redirect(url_for(".detail", po_id=po.id))
+
+
+@bp.get("/so-du")
+def balance():
+    producer = _producer()
+    return render_template("orders/producer_ledger.html", producer=producer, balance=ledger.balance(producer.id),
+                           entries=ledger.entries(producer.id))

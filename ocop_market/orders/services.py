@@ -1,0 +1,381 @@
+"""Order use cases. Each function flushes; the request or CLI command that called it commits once.
+
+Stock is taken by one conditional UPDATE per line (`stock >= :q`, row checked) inside the order's
+transaction, so two buyers can never both get the last item, on SQLite as on PostgreSQL."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import selectinload
+
+from ..accounts.models import User
+from ..accounts.services import normalise_phone
+from ..catalog.models import Producer, ProducerStatus, Product, ProductStatus
+from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
+from ..extensions import db
+from ..places import Province
+from ..timeutil import LOCAL_TZ, utcnow
+from . import rules
+from .models import (
+    MAX_LINE_QUANTITY,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+    ProducerOrder,
+)
+from .settings import bank_transfer_enabled, card_enabled
+
+
+class OutOfStock(Conflict):
+    """Not enough stock left for a line; nothing of the order was kept."""
+
+    def __init__(self, product_name: str, product_id: int | None = None):
+        super().__init__(_("Sản phẩm “%(name)s” không còn đủ hàng.", name=product_name), product_id=product_id)
+        self.product_id = product_id
+
+
+@dataclass
+class CheckoutData:
+    contact_name: str
+    phone: str
+    address_line: str
+    commune: str
+    province_id: int
+    payment_method: str
+    note: str = ""
+
+
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_order_code(now: dt.datetime | None = None) -> str:
+    """DH + local date + 5 random letters/digits: ASCII only, fits a bank transfer message."""
+    day = (now or utcnow()).astimezone(LOCAL_TZ).strftime("%y%m%d")
+    return "DH" + day + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(5))
+
+
+def allowed_methods(cfg) -> list[str]:
+    methods = [PaymentMethod.COD]
+    if bank_transfer_enabled(cfg):
+        methods.append(PaymentMethod.BANK_TRANSFER)
+    if card_enabled(cfg):
+        methods.append(PaymentMethod.CARD)
+    return methods
+
+
+def _check_checkout(data: CheckoutData, cfg) -> CheckoutData:
+    name = (data.contact_name or "").strip()
+    if not name or len(name) > 120:
+        raise InvalidInput(_("Vui lòng nhập họ tên người nhận."))
+    try:
+        phone = normalise_phone(data.phone)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    address = (data.address_line or "").strip()
+    commune = (data.commune or "").strip()
+    if not address or not commune or len(address) > 200 or len(commune) > 120:
+        raise InvalidInput(_("Vui lòng nhập đầy đủ địa chỉ nhận hàng."))
+    if db.session.get(Province, data.province_id) is None:
+        raise InvalidInput(_("Tỉnh/thành phố không hợp lệ."))
+    if data.payment_method not in allowed_methods(cfg):
+        raise InvalidInput(_("Phương thức thanh toán không khả dụng."))
+    return CheckoutData(name, phone, address, commune, data.province_id, data.payment_method,
+                        (data.note or "").strip()[:1000])
+
+
+def _take_stock(product_id: int, quantity: int):
+    """Reserve `quantity` of a sellable product; returns its current price, name, unit and producer."""
+    verified = select(Producer.id).where(Producer.status == ProducerStatus.VERIFIED)
+    stmt = (
+        update(Product)
+        .where(
+            Product.id == product_id,
+            Product.stock >= quantity,
+            Product.status == ProductStatus.APPROVED,
+            Product.producer_id.in_(verified),
+        )
+        .values(stock=Product.stock - quantity)
+        .returning(Product.price_vnd, Product.producer_id, Product.name, Product.unit)
+        .execution_options(synchronize_session=False)
+    )
+    return db.session.execute(stmt).first()
+
+
+def _return_stock(product_id: int, quantity: int) -> None:
+    db.session.execute(
+        update(Product)
+        .where(Product.id == product_id)
+        .values(stock=Product.stock + quantity)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def place_order(buyer: User, items: dict[int, int], data: CheckoutData, cfg=None) -> Order:
+    """Turn a cart into an order: prices from the database, stock reserved, one part per producer.
+
+    Raises OutOfStock (the caller rolls back: stock taken for earlier lines is given back with it)."""
+    cfg = cfg if cfg is not None else current_app.config
+    data = _check_checkout(data, cfg)
+    if not items:
+        raise InvalidInput(_("Giỏ hàng của bạn đang trống."))
+    for qty in items.values():
+        if isinstance(qty, bool) or not isinstance(qty, int) or not 1 <= qty <= MAX_LINE_QUANTITY:
+            raise InvalidInput(_("Số lượng phải là số nguyên từ 1 đến %(n)s.", n=MAX_LINE_QUANTITY))
+    priced: list[rules.PricedLine] = []
+    snapshot: dict[int, tuple[str, str]] = {}
+    # Always in id order: two orders locking the same rows on PostgreSQL then wait, never deadlock.
+    for pid in sorted(items):
+        row = _take_stock(pid, items[pid])
+        if row is None:
+            product = db.session.get(Product, pid)
+            raise OutOfStock(product.name if product else str(pid), pid)
+        price, producer_id, name, unit = row
+        priced.append(rules.PricedLine(pid, producer_id, price, items[pid]))
+        snapshot[pid] = (name, unit)
+
+    result = rules.totals(priced, int(cfg["SHIPPING_FEE_VND"]), cfg.get("SHIPPING_FREE_ABOVE_VND"))
+    now = utcnow()
+    method = data.payment_method
+    initial = OrderStatus.PLACED if method == PaymentMethod.COD else OrderStatus.AWAITING_PAYMENT
+    order = Order(
+        code=new_order_code(now),
+        buyer_id=buyer.id,
+        contact_name=data.contact_name,
+        phone=data.phone,
+        address_line=data.address_line,
+        commune=data.commune,
+        province_id=data.province_id,
+        note=data.note,
+        payment_method=method,
+        payment_status=PaymentStatus.UNPAID,
+        subtotal_vnd=result.subtotal_vnd,
+        shipping_vnd=result.shipping_vnd,
+        total_vnd=result.total_vnd,
+        refunded_vnd=0,
+        created_at=now,
+        payment_due_at=now + dt.timedelta(minutes=int(cfg["CARD_PAYMENT_MINUTES"])) if method == PaymentMethod.CARD else None,
+    )
+    db.session.add(order)
+    for shipment in result.shipments:
+        po = ProducerOrder(
+            producer_id=shipment.producer_id,
+            status=initial,
+            subtotal_vnd=shipment.subtotal_vnd,
+            shipping_vnd=shipment.shipping_vnd,
+            total_vnd=shipment.total_vnd,
+            created_at=now,
+        )
+        order.producer_orders.append(po)
+        for line in shipment.lines:
+            name, unit = snapshot[line.product_id]
+            po.lines.append(OrderLine(
+                product_id=line.product_id, product_name=name, unit=unit, unit_price_vnd=line.unit_price_vnd,
+                quantity=line.quantity, line_total_vnd=line.total_vnd,
+            ))
+    db.session.flush()
+    for po in order.producer_orders:
+        _event(order, po, buyer.id, None, initial, "")
+    db.session.flush()
+    return order
+
+
+def _event(order: Order, po: ProducerOrder | None, actor_id: int | None, frm: str | None, to: str, note: str) -> None:
+    db.session.add(OrderEvent(order_id=order.id, producer_order_id=po.id if po else None, actor_id=actor_id,
+                              from_status=frm, to_status=to, note=note or "", at=utcnow()))
+
+
+def order_event(order: Order, actor_id: int | None, to: str, note: str = "") -> None:
+    """An order-level entry in the history (payment received, refund sent)."""
+    _event(order, None, actor_id, None, to, note)
+
+
+# ---------------------------------------------------------------- state machine
+def _role_of(actor: User | None, po: ProducerOrder, as_role: str) -> str:
+    if as_role == "system":
+        return "system"
+    if actor is None:
+        raise NotAllowed()
+    if as_role == "staff":
+        if not actor.is_staff:
+            raise NotAllowed()
+    elif as_role == "producer":
+        if po.producer.owner_id != actor.id:
+            raise NotFound(_("Không tìm thấy đơn hàng."))
+    elif as_role == "buyer":
+        if po.order.buyer_id != actor.id:
+            raise NotFound(_("Không tìm thấy đơn hàng."))
+    else:
+        raise NotAllowed()
+    return as_role
+
+
+def move(po: ProducerOrder, to: str, actor: User | None, as_role: str, note: str = "") -> None:
+    """The only way a producer order changes state. Illegal steps raise Conflict (409)."""
+    role = _role_of(actor, po, as_role)
+    frm = po.status
+    if not rules.can_move(frm, to, role):
+        raise Conflict(_("Không thể chuyển đơn từ “%(a)s” sang “%(b)s”.", a=status_label(frm), b=status_label(to)))
+    # Compare-and-set: of two concurrent moves from the same state only one wins.
+    changed = db.session.execute(
+        update(ProducerOrder)
+        .where(ProducerOrder.id == po.id, ProducerOrder.status == frm)
+        .values(status=to, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        raise Conflict(_("Đơn hàng vừa được cập nhật bởi người khác. Vui lòng tải lại trang."))
+    db.session.refresh(po)
+    order = po.order
+    _event(order, po, actor.id if actor else None, frm, to, note)
+    if to == OrderStatus.CANCELLED:
+        for line in po.lines:
+            _return_stock(line.product_id, line.quantity)
+        if order.payment_status == PaymentStatus.PAID and order.payment_method != PaymentMethod.COD:
+            from ..payments import services as payments
+
+            payments.request_refund(order, po, note or _("Hủy đơn"))
+    elif to == OrderStatus.DELIVERED:
+        from ..payments import ledger
+
+        ledger.credit_delivery(po)
+        if order.payment_method == PaymentMethod.COD and all(
+            p.status in (OrderStatus.DELIVERED, OrderStatus.COMPLETED, OrderStatus.CANCELLED) for p in order.producer_orders
+        ) and order.payment_status == PaymentStatus.UNPAID:
+            order.payment_status = PaymentStatus.PAID
+            order.paid_at = utcnow()
+    db.session.flush()
+
+
+def cancel_awaiting(order: Order, note: str) -> int:
+    """System cancellation of the parts still waiting for payment (expiry); returns how many."""
+    n = 0
+    for po in order.producer_orders:
+        if po.status == OrderStatus.AWAITING_PAYMENT:
+            try:
+                move(po, OrderStatus.CANCELLED, None, "system", note)
+                n += 1
+            except Conflict:
+                continue
+    return n
+
+
+def mark_placed(order: Order, actor: User | None, as_role: str, note: str) -> int:
+    """Payment arrived: every part waiting for it moves to placed (forward only)."""
+    n = 0
+    for po in order.producer_orders:
+        if po.status == OrderStatus.AWAITING_PAYMENT:
+            move(po, OrderStatus.PLACED, actor, as_role, note)
+            n += 1
+    return n
+
+
+STATUS_LABELS = {
+    OrderStatus.AWAITING_PAYMENT: "Chờ thanh toán",
+    OrderStatus.PLACED: "Đã đặt",
+    OrderStatus.CONFIRMED: "Đã xác nhận",
+    OrderStatus.SHIPPED: "Đang giao",
+    OrderStatus.DELIVERED: "Đã giao",
+    OrderStatus.COMPLETED: "Hoàn tất",
+    OrderStatus.CANCELLED: "Đã hủy",
+    # order-level entries in the history
+    "paid": "Đã thanh toán",
+    "refund_requested": "Chờ hoàn tiền",
+    "refunded": "Đã hoàn tiền",
+    "payment_mismatch": "Số tiền thanh toán không khớp",
+}
+METHOD_LABELS = {
+    PaymentMethod.COD: "Thanh toán khi nhận hàng (COD)",
+    PaymentMethod.BANK_TRANSFER: "Chuyển khoản ngân hàng (VietQR)",
+    PaymentMethod.CARD: "Thẻ quốc tế (Stripe)",
+}
+PAYMENT_STATUS_LABELS = {
+    PaymentStatus.UNPAID: "Chưa thanh toán",
+    PaymentStatus.PAID: "Đã thanh toán",
+    PaymentStatus.REFUNDED: "Đã hoàn tiền",
+}
+
+
+def status_label(status: str) -> str:
+    return _(STATUS_LABELS.get(status, status))
+
+
+def method_label(method: str) -> str:
+    return _(METHOD_LABELS.get(method, method))
+
+
+def payment_status_label(status: str) -> str:
+    return _(PAYMENT_STATUS_LABELS.get(status, status))
+
+
+# ---------------------------------------------------------------- queries
+def _order_options():
+    return (
+        selectinload(Order.producer_orders).selectinload(ProducerOrder.lines),
+        selectinload(Order.producer_orders).selectinload(ProducerOrder.producer),
+        selectinload(Order.producer_orders).selectinload(ProducerOrder.events),
+        selectinload(Order.province),
+    )
+
+
+def buyer_orders(buyer: User) -> Select:
+    return (
+        select(Order).where(Order.buyer_id == buyer.id).order_by(Order.created_at.desc(), Order.id.desc())
+        .options(*_order_options())
+    )
+
+
+def buyer_order(buyer: User, code: str) -> Order:
+    order = db.session.scalar(select(Order).where(Order.code == code, Order.buyer_id == buyer.id)
+                              .options(*_order_options()))
+    if order is None:
+        raise NotFound(_("Không tìm thấy đơn hàng."))
+    return order
+
+
+def order_by_code(code: str) -> Order:
+    order = db.session.scalar(select(Order).where(Order.code == code).options(*_order_options()))
+    if order is None:
+        raise NotFound(_("Không tìm thấy đơn hàng."))
+    return order
+
+
+def producer_orders(producer: Producer, status: str | None = None) -> Select:
+    stmt = (
+        select(ProducerOrder).where(ProducerOrder.producer_id == producer.id)
+        .order_by(ProducerOrder.created_at.desc(), ProducerOrder.id.desc())
+        .options(selectinload(ProducerOrder.lines), selectinload(ProducerOrder.order))
+    )
+    if status:
+        stmt = stmt.where(ProducerOrder.status == status)
+    return stmt
+
+
+def producer_order_of(producer: Producer, po_id: int) -> ProducerOrder:
+    """Another producer's order is 'not found', never 'forbidden'."""
+    po = db.session.scalar(select(ProducerOrder).where(ProducerOrder.id == po_id,
+                                                       ProducerOrder.producer_id == producer.id))
+    if po is None:
+        raise NotFound(_("Không tìm thấy đơn hàng."))
+    return po
+
+
+def staff_orders(status: str | None = None, method: str | None = None, payment_status: str | None = None,
+                 code: str | None = None) -> Select:
+    stmt = select(Order).order_by(Order.created_at.desc(), Order.id.desc()).options(*_order_options())
+    if status:
+        stmt = stmt.where(Order.id.in_(select(ProducerOrder.order_id).where(ProducerOrder.status == status)))
+    if method:
+        stmt = stmt.where(Order.payment_method == method)
+    if payment_status:
+        stmt = stmt.where(Order.payment_status == payment_status)
+    if code:
+        stmt = stmt.where(Order.code == code.strip().upper())
+    return stmt

@@ -1,0 +1,139 @@
+"""Staff view of every order: filters, payment state, event log, transfers received, refunds, payouts."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import audit
+from ..accounts.permissions import STAFF_ROLES, guard_blueprint
+from ..catalog.models import Producer
+from ..extensions import db
+from ..payments import ledger
+from ..payments import services as payments
+from ..payments.models import Payment, PaymentKind
+from . import rules, services
+from .forms import NoteForm, PayoutForm
+from .models import OrderStatus, PaymentMethod, PaymentStatus
+
+bp = Blueprint("staff_orders", __name__, url_prefix="/quan-tri/don-hang")
+guard_blueprint(bp, *STAFF_ROLES)
+
+PER_PAGE = 50
+
+
+def _choice(name: str, allowed) -> str | None:
+    value = request.args.get(name) or None
+    if value is not None and value not in {str(v) for v in allowed}:
+        abort(400)
+    return value
+
+
+@bp.get("/")
+def index():
+    status = _choice("status", OrderStatus)
+    method = _choice("method", PaymentMethod)
+    pay = _choice("payment", PaymentStatus)
+    code = (request.args.get("code") or "").strip()[:20] or None
+    raw_page = request.args.get("page", "1")
+    if not raw_page.isdigit() or not 1 <= int(raw_page) <= 10_000:
+        abort(400)
+    page = int(raw_page)
+    stmt = services.staff_orders(status, method, pay, code)
+    orders = list(db.session.scalars(stmt.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)))
+    has_next = len(orders) > PER_PAGE
+    return render_template("orders/staff_list.html", orders=orders[:PER_PAGE], page=page, has_next=has_next,
+                           status=status, method=method, pay=pay, code=code or "",
+                           statuses=list(OrderStatus), methods=list(PaymentMethod), pays=list(PaymentStatus))
+
+
+@bp.get("/<code>")
+def detail(code: str):
+    order = services.order_by_code(code)
+    payment_rows = list(db.session.scalars(select(Payment).where(Payment.order_id == order.id).order_by(Payment.id)))
+    steps = {po.id: rules.next_steps(po.status, "staff") for po in order.producer_orders}
+    return render_template("orders/staff_detail.html", order=order, payments=payment_rows, steps=steps,
+                           form=NoteForm(), PaymentKind=PaymentKind)
+
+
+@bp.post("/<code>/da-nhan-chuyen-khoan")
+def transfer_received(code: str):
+    form = NoteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    order = services.order_by_code(code)
+    payments.mark_transfer_received(order, current_user, form.note.data or "")
+    db.session.commit()
+    flash(_("Đã ghi nhận chuyển khoản cho đơn %(code)s.", code=order.code), "success")
+    return redirect(url_for(".detail", code=code))
+
+
+@bp.post("/<code>/phan/<int:po_id>/<to>")
+def move(code: str, po_id: int, to: str):
+    form = NoteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if to not in set(OrderStatus):
+        abort(404)
+    order = services.order_by_code(code)
+    po = next((p for p in order.producer_orders if p.id == po_id), None)
+    if po is None:
+        abort(404)
+    frm = po.status
+    services.move(po, to, current_user, "staff", form.note.data or "")
+    audit.record(current_user.id, "order.move", "producer_order", po.id, code=order.code, frm=frm, to=to)
+    db.session.commit()
+    if to == OrderStatus.CANCELLED and order.payment_method == PaymentMethod.CARD:
+        from .settings import card_enabled
+        from .views import gateway
+
+        if card_enabled(current_app.config):
+            payments.process_card_refunds(gateway(), order.id)
+    flash(_("Đã chuyển sang “%(s)s”.", s=services.status_label(to)), "success")
+    return redirect(url_for(".detail", code=code))
+
+
+@bp.post("/hoan-tien/<int:refund_id>")
+def refund_sent(refund_id: int):
+    if not NoteForm().validate_on_submit():
+        abort(400)
+    refund = db.session.get(Payment, refund_id)
+    if refund is None:
+        abort(404)
+    code = refund.order.code
+    payments.mark_refund_sent(refund_id, current_user)
+    db.session.commit()
+    flash(_("Đã ghi nhận hoàn tiền."), "success")
+    return redirect(url_for(".detail", code=code))
+
+
+@bp.get("/cong-no")
+def ledger_index():
+    return render_template("orders/staff_ledger.html", rows=ledger.balances())
+
+
+@bp.route("/cong-no/<int:producer_id>", methods=["GET", "POST"])
+def producer_ledger(producer_id: int):
+    producer = db.session.get(Producer, producer_id)
+    if producer is None:
+        abort(404)
+    form = PayoutForm()
+    status = 200
+    if form.validate_on_submit():
+        from ..errors import InvalidInput
+
+        try:
+            ledger.record_payout(current_user, producer, form.amount_vnd, form.reference.data or "", form.note.data or "")
+        except InvalidInput as exc:
+            db.session.rollback()
+            form.amount.errors = [exc.message]
+            status = 400
+        else:
+            db.session.commit()
+            flash(_("Đã ghi nhận chi trả."), "success")
+            return redirect(url_for(".producer_ledger", producer_id=producer.id))
+    elif request.method == "POST":
+        status = 400
+    return render_template("orders/staff_producer_ledger.html", producer=producer, form=form,
+                           balance=ledger.balance(producer.id), entries=ledger.entries(producer.id)), status

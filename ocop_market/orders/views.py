@@ -1,0 +1,293 @@
+"""Buyer pages: cart, checkout, confirmation, order history and detail. Also the `orders` CLI group."""
+from __future__ import annotations
+
+import click
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, user_logged_in
+
+from ..catalog import services as catalog
+from ..errors import Conflict, DomainError, InvalidInput
+from ..extensions import db
+from ..payments import services as payments
+from ..payments import vietqr
+from ..payments.stripe_gateway import GatewayError, StripeGateway
+from . import cart as carts
+from . import rules, services
+from .forms import CheckoutForm, ConfirmForm, QuantityForm
+from .models import OrderStatus, PaymentMethod, PaymentStatus
+from .settings import apply_defaults, bank_transfer_enabled, card_enabled
+
+bp = Blueprint("orders", __name__, cli_group="orders")
+
+
+@bp.record_once
+def _setup(state):
+    app = state.app
+    apply_defaults(app)
+    # Globals (not a context processor) so imported macros see them too.
+    app.jinja_env.globals.update(
+        order_status_label=services.status_label,
+        payment_method_label=services.method_label,
+        payment_status_label=services.payment_status_label,
+    )
+
+    @user_logged_in.connect_via(app)
+    def _merge_cart(sender, user, **extra):
+        # Runs inside login_user(), after the login view's own commit: the guest's cart joins the saved one.
+        try:
+            carts.merge_session_cart(user, session)
+            db.session.commit()
+        except Exception:  # a cart problem must never block a login
+            db.session.rollback()
+            current_app.logger.exception("cart merge failed")
+
+
+@bp.app_context_processor
+def _order_helpers():
+    def cart_count() -> int:
+        if current_user.is_authenticated:
+            return len(carts.DbCart(current_user).items()) if current_user.role == "buyer" else 0
+        return len(carts.SessionCart(session).items())
+
+    return {"cart_count": cart_count}
+
+
+def _store():
+    return carts.cart_for(current_user, session)
+
+
+def _cart_view():
+    cfg = current_app.config
+    return carts.view(_store(), int(cfg["SHIPPING_FEE_VND"]), cfg.get("SHIPPING_FREE_ABOVE_VND"))
+
+
+def gateway() -> StripeGateway:
+    return StripeGateway.from_config(current_app.config)
+
+
+# ---------------------------------------------------------------- cart
+@bp.get("/gio-hang")
+def cart():
+    return render_template("orders/cart.html", cart=_cart_view(), form=QuantityForm(), confirm=ConfirmForm(),
+                           free_above=current_app.config.get("SHIPPING_FREE_ABOVE_VND"))
+
+
+@bp.post("/gio-hang/them/<int:product_id>")
+def add_to_cart(product_id: int):
+    form = QuantityForm()
+    if form.validate_on_submit():
+        try:
+            carts.add(_store(), product_id, form.quantity.data)
+        except InvalidInput as exc:
+            db.session.rollback()
+            form.quantity.errors = [exc.message]
+        else:
+            db.session.commit()
+            flash(_("Đã thêm vào giỏ hàng."), "success")
+            return redirect(url_for(".cart"))
+    product = carts.sellable_product(product_id)
+    page_url = url_for("catalog.product_detail", slug=product.slug, _external=True)
+    return render_template("catalog/product.html", p=product, page_url=page_url, cart_form=form), 400
+
+
+@bp.post("/gio-hang/cap-nhat/<int:product_id>")
+def update_line(product_id: int):
+    form = QuantityForm()
+    status = 400
+    if form.validate_on_submit():
+        try:
+            carts.update(_store(), product_id, form.quantity.data)
+        except InvalidInput as exc:
+            db.session.rollback()
+            form.quantity.errors = [exc.message]
+        else:
+            db.session.commit()
+            flash(_("Đã cập nhật giỏ hàng."), "success")
+            return redirect(url_for(".cart"))
+    return render_template("orders/cart.html", cart=_cart_view(), form=QuantityForm(formdata=None),
+                           confirm=ConfirmForm(), error_product=product_id, error_form=form,
+                           free_above=current_app.config.get("SHIPPING_FREE_ABOVE_VND")), status
+
+
+@bp.post("/gio-hang/xoa/<int:product_id>")
+def remove_line(product_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    carts.remove(_store(), product_id)
+    db.session.commit()
+    flash(_("Đã bỏ sản phẩm khỏi giỏ."), "info")
+    return redirect(url_for(".cart"))
+
+
+# ---------------------------------------------------------------- checkout
+def _checkout_form() -> CheckoutForm:
+    form = CheckoutForm()
+    form.province_id.choices = [(p.id, p.name) for p in catalog.provinces()]
+    methods = services.allowed_methods(current_app.config)
+    form.payment_method.choices = [(m, services.method_label(m)) for m in methods]
+    if request.method == "GET":
+        form.payment_method.data = PaymentMethod.COD
+        if current_user.is_authenticated:
+            form.contact_name.data = form.contact_name.data or current_user.display_name
+            if current_user.phone:
+                form.phone.data = "0" + current_user.phone[3:]
+    return form
+
+
+@bp.route("/thanh-toan", methods=["GET", "POST"])
+@login_required
+def checkout():
+    if current_user.role != "buyer":
+        flash(_("Chỉ tài khoản người mua mới đặt hàng được."), "error")
+        return redirect(url_for(".cart"))
+    cart_view = _cart_view()
+    if cart_view.is_empty:
+        flash(_("Giỏ hàng của bạn đang trống."), "info")
+        return redirect(url_for(".cart"))
+    form = _checkout_form()
+    status = 200
+    if request.method == "POST":
+        status = 400
+    if form.validate_on_submit():
+        data = services.CheckoutData(
+            contact_name=form.contact_name.data, phone=form.phone.data, address_line=form.address_line.data,
+            commune=form.commune.data, province_id=form.province_id.data, payment_method=form.payment_method.data,
+            note=form.note.data or "",
+        )
+        store = _store()
+        try:
+            order = services.place_order(current_user, store.items(), data)
+        except services.OutOfStock as exc:
+            db.session.rollback()
+            flash(exc.message + " " + _("Vui lòng xem lại giỏ hàng."), "error")
+            cart_view, status = _cart_view(), 409
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            status = exc.status_code
+        else:
+            store.clear()
+            db.session.commit()
+            if order.payment_method == PaymentMethod.CARD:
+                return _redirect_to_card_payment(order)
+            flash(_("Đặt hàng thành công! Mã đơn của bạn là %(code)s.", code=order.code), "success")
+            return redirect(url_for(".order_detail", code=order.code))
+    return render_template("orders/checkout.html", form=form, cart=cart_view), status
+
+
+def _redirect_to_card_payment(order):
+    try:
+        url = payments.start_card_checkout(
+            order.id, gateway(),
+            success_url=url_for(".payment_result", code=order.code, _external=True),
+            cancel_url=url_for(".order_detail", code=order.code, _external=True),
+        )
+    except GatewayError:
+        db.session.rollback()
+        flash(_("Chưa kết nối được cổng thanh toán thẻ. Đơn vẫn được giữ; vui lòng thử lại sau ít phút."), "error")
+        return redirect(url_for(".order_detail", code=order.code))
+    return redirect(url, code=303)
+
+
+# ---------------------------------------------------------------- the buyer's orders
+@bp.get("/don-hang")
+@login_required
+def history():
+    orders = list(db.session.scalars(services.buyer_orders(current_user).limit(200)))
+    return render_template("orders/history.html", orders=orders)
+
+
+@bp.get("/don-hang/<code>")
+@login_required
+def order_detail(code: str):
+    order = services.buyer_order(current_user, code)
+    show_qr = (order.payment_method == PaymentMethod.BANK_TRANSFER and order.payment_status == PaymentStatus.UNPAID
+               and order.status == OrderStatus.AWAITING_PAYMENT and bank_transfer_enabled(current_app.config))
+    return render_template(
+        "orders/detail.html", order=order, confirm=ConfirmForm(), show_qr=show_qr,
+        cancellable=rules.CANCELLABLE, progress=rules.PROGRESS, card_enabled=card_enabled(current_app.config),
+        transfer_message=vietqr.transfer_message(order.code), cfg=current_app.config,
+    )
+
+
+@bp.get("/don-hang/<code>/vietqr.svg")
+@login_required
+def order_vietqr(code: str):
+    order = services.buyer_order(current_user, code)
+    if order.payment_method != PaymentMethod.BANK_TRANSFER or not bank_transfer_enabled(current_app.config):
+        abort(404)
+    resp = make_response(vietqr.svg(vietqr.for_order(order, current_app.config)))
+    resp.headers["Content-Type"] = "image/svg+xml"
+    resp.headers["Cache-Control"] = "private, max-age=300"
+    return resp
+
+
+@bp.post("/don-hang/<code>/huy/<int:po_id>")
+@login_required
+def cancel_part(code: str, po_id: int):
+    return _buyer_move(code, po_id, OrderStatus.CANCELLED, _("Đã hủy phần đơn."))
+
+
+@bp.post("/don-hang/<code>/da-nhan/<int:po_id>")
+@login_required
+def confirm_received(code: str, po_id: int):
+    return _buyer_move(code, po_id, OrderStatus.COMPLETED, _("Cảm ơn bạn đã xác nhận nhận hàng."))
+
+
+def _buyer_move(code: str, po_id: int, to: str, message: str):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    order = services.buyer_order(current_user, code)
+    po = next((p for p in order.producer_orders if p.id == po_id), None)
+    if po is None:
+        abort(404)
+    services.move(po, to, current_user, "buyer", _("Người mua thao tác"))
+    db.session.commit()
+    if to == OrderStatus.CANCELLED and order.payment_method == PaymentMethod.CARD and card_enabled(current_app.config):
+        payments.process_card_refunds(gateway(), order.id)
+    flash(message, "success")
+    return redirect(url_for(".order_detail", code=code))
+
+
+@bp.post("/don-hang/<code>/thanh-toan-the")
+@login_required
+def pay_by_card(code: str):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    order = services.buyer_order(current_user, code)
+    if not card_enabled(current_app.config):
+        raise Conflict(_("Thanh toán thẻ chưa được bật."))
+    return _redirect_to_card_payment(order)
+
+
+@bp.get("/don-hang/<code>/ket-qua-thanh-toan")
+@login_required
+def payment_result(code: str):
+    # Never fulfils anything: the webhook does. This page only reports what the database says.
+    order = services.buyer_order(current_user, code)
+    if order.payment_status == PaymentStatus.PAID:
+        flash(_("Đã nhận thanh toán cho đơn %(code)s.", code=order.code), "success")
+    else:
+        flash(_("Đang chờ Stripe xác nhận thanh toán. Trang đơn hàng sẽ cập nhật trong giây lát."), "info")
+    return redirect(url_for(".order_detail", code=code))
+
+
+# ---------------------------------------------------------------- CLI
+@bp.cli.command("expire")
+def expire_command():
+    """Cancel unpaid card orders past their deadline (stock back) and retry queued refunds. Safe in cron."""
+    gw = gateway() if card_enabled(current_app.config) else None
+    counts = payments.expire_unpaid(gw)
+    click.echo(f"expired {counts['expired']}, fulfilled late {counts['fulfilled']}, refunds sent {counts['refunds']}")

@@ -1,0 +1,1 @@
+"""Payments (thanh toán): cash on delivery, bank transfer by VietQR, Stripe; the producers' ledger."""
