@@ -173,7 +173,7 @@ class ProducerForm(FlaskForm):
             raise ValidationError(_l("Vui lòng nhập ngày được công nhận hộ nghèo/cận nghèo/thoát nghèo."))
 
     @classmethod
-    def for_producer(cls, producer, **kwargs) -> "ProducerForm":
+    def for_producer(cls, producer, **kwargs) -> ProducerForm:
         """An edit form pre-filled from a Producer (POST data wins when present)."""
         return cls(obj=producer, **kwargs)
 
@@ -304,7 +304,7 @@ class ProductForm(FlaskForm):
         ]
 
     @classmethod
-    def for_product(cls, product, **kwargs) -> "ProductForm":
+    def for_product(cls, product, **kwargs) -> ProductForm:
         """An edit form pre-filled from a Product and its latest certificate (POST data wins)."""
         form = cls(obj=product, **kwargs)
         if not form.is_submitted():

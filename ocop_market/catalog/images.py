@@ -77,7 +77,7 @@ def store_upload(data: bytes, upload_dir: str, *, max_bytes: int, max_pixels: in
     if not data:
         raise ImageRejected("Tệp ảnh trống.")
     if len(data) > max_bytes:
-        raise ImageRejected("Ảnh vượt quá dung lượng cho phép (%s)." % _human_size(max_bytes))
+        raise ImageRejected(f"Ảnh vượt quá dung lượng cho phép ({_human_size(max_bytes)}).")
     img = _open_checked(data, max_pixels)
     source_format = img.format
     try:
