@@ -131,13 +131,19 @@ def media(size: str, name: str):
             image = db.session.scalar(select(ProductImage).where(ProductImage.stored_name == name))
             if image is None:
                 abort(404)
-            images.rebuild_thumbnails(upload_dir, name, image.original_format)
+            try:
+                images.rebuild_thumbnails(upload_dir, name, image.original_format)
+            except FileNotFoundError:
+                abort(404)  # the original is gone (a deleted photo whose row survived)
         return send_file(path, mimetype="image/webp", max_age=31536000)
     if size == "original":
         image = db.session.scalar(select(ProductImage).where(ProductImage.stored_name == name))
         if image is None:
             abort(404)
-        return send_file(images.original_path(upload_dir, name, image.original_format), max_age=31536000)
+        path = images.original_path(upload_dir, name, image.original_format)
+        if not os.path.exists(path):
+            abort(404)
+        return send_file(path, max_age=31536000)
     abort(404)
 
 
