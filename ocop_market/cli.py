@@ -74,6 +74,8 @@ def catalog_import(csv_file, dry_run):
     verified and new listings approved. One audit row "catalog.import" records
     the counts when something changed.
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
     from .catalog import importer
 
     with open(csv_file, "rb") as fh:
@@ -85,6 +87,11 @@ def catalog_import(csv_file, dry_run):
         for error in exc.errors:
             click.echo(str(error), err=True)
         raise click.ClickException(f"Không nhập được: {len(exc.errors)} lỗi, chưa ghi gì vào cơ sở dữ liệu.") from None
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        raise click.ClickException(
+            f"Không nhập được: cơ sở dữ liệu từ chối ghi ({type(exc).__name__}); chưa ghi gì."
+        ) from None
     except Exception:
         db.session.rollback()
         raise

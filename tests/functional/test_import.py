@@ -252,3 +252,19 @@ def test_users_create(app, runner):
     assert bad_role.exit_code != 0
     assert counts(app)["User"] == 1
 
+
+
+def test_a_database_refusal_is_a_clean_error_and_writes_nothing(app, runner, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from ocop_market.catalog import services
+
+    def refuse(actor, producer):
+        raise IntegrityError("INSERT ...", {}, Exception("duplicate"))
+
+    monkeypatch.setattr(services, "verify_producer", refuse)
+    before = counts(app)
+    result = run_import(runner, GOOD)
+    assert result.exit_code == 1
+    assert "cơ sở dữ liệu từ chối ghi" in result.output
+    assert counts(app) == before
