@@ -74,6 +74,7 @@ W_NAME_EXACT, W_META_EXACT = 2.5, 0.8
 W_FUZZY = 0.4  # a corrected word counts less than one typed right
 TIER_MIN_HITS = 10  # fewer hits than this on name/producer/place: also search descriptions
 FEW_HITS = 3  # fewer than this: try typo correction
+POSTINGS_CACHE_DOCS = 3_000_000  # docnums kept in the per-process posting-set cache (~100 MB at most)
 FIELDS_NAME = ("name_f", "meta_f")
 FIELDS_ALL = ("name_f", "meta_f", "desc_f")
 FIELD_WEIGHT = {"name_f": W_NAME, "meta_f": W_META, "desc_f": W_DESC}
@@ -118,6 +119,8 @@ class WhooshBackend:
         self._province_names: list[str] = []
         self._group_ords = {code.encode(): i for i, code in enumerate(GROUP_CODES)}
         self._display_cache: dict[tuple, dict[str, str]] = {}
+        self._postings_cache: dict[tuple, frozenset] = {}
+        self._postings_size = 0
 
     # ------------------------------------------------------------ generations and locking
     def _pointer(self) -> str:
@@ -335,13 +338,61 @@ class WhooshBackend:
         return any(reader.doc_frequency(f, word) for f in fields)
 
     def _corrections(self, reader, word: str) -> list[tuple[int, str]]:
-        """Index words one edit away (first letter kept), most frequent first."""
-        found: dict[str, int] = {}
-        for field in FIELDS_ALL:
-            for cand in reader.terms_within(field, word, 1, prefix=1):
-                if cand != word:
-                    found[cand] = found.get(cand, 0) + reader.doc_frequency(field, cand)
-        return sorted(((df, w) for w, df in found.items()), key=lambda t: (-t[0], t[1]))
+        """Index words one edit away (first letter kept), most frequent first.
+
+        Words of names, producers and places come first: "duong phem" means "đường phèn" (a name),
+        not "đường phẩm" although "sản phẩm" fills every description.
+        """
+        for fields in (FIELDS_NAME, ("desc_f",)):
+            found: dict[str, int] = {}
+            for field in fields:
+                for cand in reader.terms_within(field, word, 1, prefix=1):
+                    if cand != word:
+                        found[cand] = found.get(cand, 0) + reader.doc_frequency(field, cand)
+            if found:
+                return sorted(((df, w) for w, df in found.items()), key=lambda t: (-t[0], t[1]))
+        return []
+
+    def _postings(self, searcher, field: str, word: str) -> frozenset:
+        """Live docnums containing `word` in `field`, cached per index state (segments + deletions)."""
+        key = (self._state_key(searcher), field, word)
+        docs = self._postings_cache.get(key)
+        if docs is None:
+            found: list[int] = []
+            for leaf, base in searcher.reader().leaf_readers():
+                if (field, word) in leaf:
+                    found.extend(d + base for d in leaf.postings(field, word).all_ids())
+            docs = frozenset(found)
+            self._postings_size += len(docs)
+            if self._postings_size > POSTINGS_CACHE_DOCS:
+                self._postings_cache.clear()
+                self._postings_size = len(docs)
+            self._postings_cache[key] = docs
+        return docs
+
+    def _state_key(self, searcher) -> tuple:
+        leaves = searcher.reader().leaf_readers()
+        return (self._local.generation,) + tuple(
+            (_segment_id(leaf), leaf.doc_count()) for leaf, _base in leaves)
+
+    def _docs(self, searcher, words, fields, expansions=None, any_word=False) -> list[int]:
+        """Documents matching every word (or any, with `any_word`) in one of `fields`, as set algebra.
+
+        Equivalent to iterating `_match_query(...)`'s matcher without scores, much cheaper in Python;
+        only the page's top documents are scored (by `searcher.search` with this set as filter).
+        """
+        per_word = []
+        for w in words:
+            docs: set[int] = set()
+            for term in (w, *(expansions or {}).get(w, ())):
+                for field in fields:
+                    docs |= self._postings(searcher, field, term)
+            if not docs and not any_word:
+                return []
+            per_word.append(docs)
+        per_word.sort(key=len)
+        result = set.union(*per_word) if any_word else set.intersection(*per_word)
+        return sorted(result)
 
     def _display_forms(self, searcher) -> dict[str, str]:
         """folded word -> its most frequent spelling with diacritics, from the index's own words."""
@@ -439,37 +490,40 @@ class WhooshBackend:
         if not words:
             tier = "browse"
             q = Every()
-            docs = list(reader.all_doc_ids())
-            final, facets = self._filter_docs(docs, arrays, query)
+            final, facets = self._filter_docs(list(reader.all_doc_ids()), arrays, query)
         else:
+            # Tiered matching: name/producer/place first; descriptions only when that finds too little.
             tier = "name"
             q = self._match_query(words, exact, FIELDS_NAME)
-            final, facets = self._filter_docs(list(searcher.docs_for_query(q)), arrays, query)
+            final, facets = self._filter_docs(self._docs(searcher, words, FIELDS_NAME), arrays, query)
             if len(final) < TIER_MIN_HITS:
                 tier = "all"
                 q = self._match_query(words, exact, FIELDS_ALL)
-                final, facets = self._filter_docs(list(searcher.docs_for_query(q)), arrays, query)
+                final, facets = self._filter_docs(self._docs(searcher, words, FIELDS_ALL), arrays, query)
             unknown = [w for w in words if not self._known(reader, w)]
             if len(final) < FEW_HITS and (unknown or not final):
-                expansions = {w: [c for _df, c in self._corrections(reader, w)[:5]]
+                expansions = {w: [c for _df, c in self._corrections(reader, w)[:2]]
                               for w in words if len(w) >= 4 and (w in unknown or not final)}
                 expansions = {w: c for w, c in expansions.items() if c}
                 replaced = {w: c[0] for w, c in expansions.items() if w in unknown}
                 if replaced:
                     forms = self._display_forms(searcher)
                     suggestion = " ".join(forms.get(replaced.get(w, w), replaced.get(w, w)) for w in words)
-                if expansions:
-                    fuzzy_q = self._match_query(words, exact, FIELDS_ALL, expansions)
-                    fuzzy_final, fuzzy_facets = self._filter_docs(list(searcher.docs_for_query(fuzzy_q)), arrays,
-                                                                  query)
+                for fields in (FIELDS_NAME, FIELDS_ALL) if expansions else ():
+                    fuzzy_final, fuzzy_facets = self._filter_docs(
+                        self._docs(searcher, words, fields, expansions), arrays, query)
                     if len(fuzzy_final) > len(final):
-                        tier, q, final, facets = "fuzzy", fuzzy_q, fuzzy_final, fuzzy_facets
+                        tier, final, facets = "fuzzy", fuzzy_final, fuzzy_facets
+                        q = self._match_query(words, exact, fields, expansions)
                         terms = tuple(words) + tuple(c for cs in expansions.values() for c in cs)
+                    if len(final) >= FEW_HITS:
+                        break
             if not final and len(words) > 1:
-                any_q = self._match_query(words, exact, FIELDS_ALL, any_word=True)
-                any_final, any_facets = self._filter_docs(list(searcher.docs_for_query(any_q)), arrays, query)
+                any_final, any_facets = self._filter_docs(
+                    self._docs(searcher, words, FIELDS_ALL, any_word=True), arrays, query)
                 if any_final:
-                    tier, q, final, facets = "any", any_q, any_final, any_facets
+                    tier, final, facets = "any", any_final, any_facets
+                    q = self._match_query(words, exact, FIELDS_ALL, any_word=True)
 
         total = len(final)
         offset = (query.page - 1) * query.per_page
@@ -477,8 +531,8 @@ class WhooshBackend:
         if offset >= total:
             page_docs: list[tuple[float, int]] = []
         elif query.sort == "relevance" and words:
-            allowed = set(final) if query.has_filters else None
-            results = searcher.search(q, filter=allowed, limit=limit, terms=False)
+            # The set decides membership (filters, tiers); the query only scores.
+            results = searcher.search(q, filter=set(final), limit=limit, terms=False)
             page_docs = [(score, docnum) for score, docnum in results.top_n][offset:limit]
         else:
             page_docs = [(0.0, d) for d in self._sorted(final, arrays, query.sort, limit)[offset:limit]]
