@@ -1,0 +1,2 @@
+"""Free promotion slots for products of supported households: placements, weekly allocation, display,
+tracking and the effect report. Pure rules live in rules.py; use cases in services.py."""
