@@ -171,8 +171,11 @@ class Product(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    #: the production-support project the listing was produced under (programs domain), if any
+    support_project_id: Mapped[int | None] = mapped_column(ForeignKey("support_projects.id"), index=True)
 
     producer = relationship("Producer", back_populates="products")
+    support_project = relationship("SupportProject")
     group = relationship("ProductGroup")
     created_by = relationship("User", foreign_keys=[created_by_id])
     updated_by = relationship("User", foreign_keys=[updated_by_id])

@@ -1,0 +1,192 @@
+"""Support projects, their budget by source, disbursements, participating households and livelihood records.
+
+Rates (disbursed / allocated) and outcomes are always computed (see rules.py), never stored.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import UTCDateTime, utcnow
+
+
+class ProjectForm(enum.StrEnum):
+    VALUE_CHAIN = "value_chain"  # liên kết chuỗi giá trị
+    COMMUNITY = "community"  # dự án phát triển sản xuất cộng đồng
+
+
+class ProjectStatus(enum.StrEnum):
+    PLANNED = "planned"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    SUSPENDED = "suspended"
+
+
+class BudgetSource(enum.StrEnum):
+    CENTRAL = "central"  # ngân sách trung ương (NSTW)
+    LOCAL = "local"  # ngân sách địa phương (NSĐP)
+    POLICY_CREDIT = "policy_credit"  # vốn vay Ngân hàng Chính sách xã hội (NHCSXH)
+    PEOPLE = "people"  # vốn đối ứng của người dân
+    ENTERPRISE = "enterprise"  # vốn của doanh nghiệp / đơn vị chủ trì
+
+
+def _in(values: type[enum.StrEnum]) -> str:
+    return ",".join(f"'{v.value}'" for v in values)
+
+
+CATEGORIES = "'poor','near_poor','escaped','none'"
+
+
+class SupportProject(db.Model):
+    """A production-support project (dự án hỗ trợ phát triển sản xuất) under a National Target Programme."""
+
+    __tablename__ = "support_projects"
+    __table_args__ = (
+        CheckConstraint(f"form IN ({_in(ProjectForm)})", name="form_known"),
+        CheckConstraint(f"status IN ({_in(ProjectStatus)})", name="status_known"),
+        CheckConstraint("end_on >= start_on", name="dates_in_order"),
+        CheckConstraint("target_households >= 0", name="target_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: e.g. "CB-DA2-2024-01"; shown in the public address /du-an/<code>
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    form: Mapped[str] = mapped_column(String(16))
+    #: NTP component as data, e.g. "DA2", "DA3-TDA1"
+    component: Mapped[str] = mapped_column(String(32))
+    #: e.g. "CTMTQG giảm nghèo bền vững"; the merged programme from 2026 is just another value
+    programme: Mapped[str] = mapped_column(String(200))
+    #: e.g. "2021–2025"
+    period: Mapped[str] = mapped_column(String(32))
+    province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"), index=True)
+    commune: Mapped[str] = mapped_column(String(120))
+    #: lead unit (đơn vị chủ trì liên kết) or community group leader (tổ trưởng nhóm cộng đồng)
+    lead: Mapped[str] = mapped_column(String(200))
+    decision_no: Mapped[str] = mapped_column(String(64), default="")
+    decision_date: Mapped[dt.date | None] = mapped_column(Date)
+    decision_authority: Mapped[str] = mapped_column(String(160), default="")
+    start_on: Mapped[dt.date] = mapped_column(Date)
+    end_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default=ProjectStatus.ACTIVE)
+    target_households: Mapped[int] = mapped_column(Integer, default=0)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    province = relationship("Province")
+    budgets = relationship("ProjectBudget", back_populates="project", cascade="all, delete-orphan",
+                           order_by="ProjectBudget.id")
+    disbursements = relationship("Disbursement", back_populates="project", cascade="all, delete-orphan",
+                                 order_by="Disbursement.disbursed_on")
+    participants = relationship("Participation", back_populates="project", cascade="all, delete-orphan",
+                                order_by="Participation.id")
+
+    def budget_of(self, source: str) -> int:
+        return next((b.amount_vnd for b in self.budgets if b.source == source), 0)
+
+
+class ProjectBudget(db.Model):
+    """The amount allocated to a project from one source (nguồn vốn)."""
+
+    __tablename__ = "project_budgets"
+    __table_args__ = (
+        CheckConstraint(f"source IN ({_in(BudgetSource)})", name="source_known"),
+        CheckConstraint("amount_vnd >= 0", name="amount_not_negative"),
+        UniqueConstraint("project_id", "source", name="uq_project_budgets_project_source"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("support_projects.id"), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    amount_vnd: Mapped[int] = mapped_column(BigInteger)
+
+    project = relationship("SupportProject", back_populates="budgets")
+
+
+class Disbursement(db.Model):
+    """Money paid out from one source on one day (giải ngân)."""
+
+    __tablename__ = "project_disbursements"
+    __table_args__ = (
+        CheckConstraint(f"source IN ({_in(BudgetSource)})", name="source_known"),
+        CheckConstraint("amount_vnd > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("support_projects.id"), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    disbursed_on: Mapped[dt.date] = mapped_column(Date)
+    amount_vnd: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    project = relationship("SupportProject", back_populates="disbursements")
+
+
+class Participation(db.Model):
+    """A household (producer) taking part in a project (hộ tham gia dự án), with its situation at joining."""
+
+    __tablename__ = "project_participants"
+    __table_args__ = (
+        CheckConstraint(f"category_at_joining IN ({CATEGORIES})", name="category_known"),
+        CheckConstraint("baseline_income_vnd >= 0", name="baseline_not_negative"),
+        UniqueConstraint("project_id", "producer_id", name="uq_project_participants_project_producer"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("support_projects.id"), index=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), index=True)
+    joined_on: Mapped[dt.date] = mapped_column(Date)
+    category_at_joining: Mapped[str] = mapped_column(String(16))
+    #: income per person per month at joining, whole đồng
+    baseline_income_vnd: Mapped[int] = mapped_column(Integer)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    project = relationship("SupportProject", back_populates="participants")
+    producer = relationship("Producer")
+
+
+class LivelihoodRecord(db.Model):
+    """A household's income and category as assessed on a date (theo dõi sinh kế). Append-only: a new
+    assessment is a new row, so the history is never overwritten."""
+
+    __tablename__ = "livelihood_records"
+    __table_args__ = (
+        CheckConstraint(f"category IN ({CATEGORIES})", name="category_known"),
+        CheckConstraint("income_vnd >= 0", name="income_not_negative"),
+        UniqueConstraint("producer_id", "assessed_on", name="uq_livelihood_records_producer_assessed_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), index=True)
+    assessed_on: Mapped[dt.date] = mapped_column(Date)
+    #: income per person per month, whole đồng
+    income_vnd: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    producer = relationship("Producer")
+
+
+class LivelihoodHistoryIsAppendOnly(RuntimeError):
+    pass
+
+
+@event.listens_for(LivelihoodRecord, "before_update")
+def _refuse_update(mapper, connection, target):
+    raise LivelihoodHistoryIsAppendOnly("livelihood records cannot be changed")
+
+
+@event.listens_for(LivelihoodRecord, "before_delete")
+def _refuse_delete(mapper, connection, target):
+    raise LivelihoodHistoryIsAppendOnly("livelihood records cannot be deleted")
