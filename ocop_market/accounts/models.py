@@ -44,7 +44,11 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     @property
-    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts at login...
+        return bool(self.active)
+
+    @property
+    def is_authenticated(self) -> bool:  # ...and a session opened before deactivation stops counting
         return bool(self.active)
 
     def get_id(self) -> str:

@@ -170,6 +170,16 @@ def test_inactive_account_cannot_sign_in(client, db_ctx):
     assert resp.status_code == 200 and BAD_CREDENTIALS in resp.get_data(as_text=True)
 
 
+def test_deactivated_account_loses_its_open_session(client, db_ctx):
+    uid = db_ctx.user("hoa@example.vn")
+    post_login(client, "hoa@example.vn")
+    assert is_signed_in(client)
+    with db_ctx():
+        db.session.get(User, uid).active = False
+        db.session.commit()
+    assert not is_signed_in(client)
+
+
 def test_login_starts_a_new_session(client, db_ctx):
     uid = db_ctx.user("hoa@example.vn")
     client.get(LOGIN)
