@@ -1,8 +1,9 @@
 """The project's own search service as a benchmark engine.
 
 The index is built straight from the synthetic products, without a database: each product becomes the
-`ProductFacts` the catalog would produce (`ocop_market.search.documents`), and its `document()` goes to the
-backend's `rebuild()` — the same path `flask search reindex` takes after reading the rows. Document
+`ProductFacts` the catalog would produce (`ocop_market.search.documents`), and its `document()` goes to
+`SearchService.backend.rebuild()` under the write lock — what `SearchService.reindex()` (`flask search
+reindex`) does after reading the rows from the database. Queries go through `SearchService.query()`. Document
 preparation (Python folding, bigrams) and the Whoosh write are timed separately.
 """
 from __future__ import annotations
@@ -20,11 +21,11 @@ class ProjectSearchUnavailable(RuntimeError):
 def _load():
     try:
         from ocop_market.search.documents import ProductFacts
+        from ocop_market.search.service import SearchService
         from ocop_market.search.types import SearchQuery
-        from ocop_market.search.whoosh_backend import WhooshBackend
     except ImportError as exc:  # the search core has not landed (or is broken): say so, run the baseline
         raise ProjectSearchUnavailable(f"cannot import the search core ({exc})") from exc
-    return ProductFacts, SearchQuery, WhooshBackend
+    return ProductFacts, SearchQuery, SearchService
 
 
 def facts_from(p: dict, ProductFacts):
@@ -40,9 +41,10 @@ class ProjectEngine:
     name = "project"
 
     def __init__(self, path: str):
-        self.ProductFacts, self.SearchQuery, WhooshBackend = _load()
+        self.ProductFacts, self.SearchQuery, SearchService = _load()
         self.path = path
-        self.backend = WhooshBackend(path)
+        self.service = SearchService(path)
+        self.backend = self.service.backend
         self.build_notes: dict = {}
 
     def build(self, products: list[dict]) -> None:
@@ -55,7 +57,7 @@ class ProjectEngine:
             self.backend.rebuild(docs)
         t2 = time.perf_counter()
         # First query of a generation builds the per-document facet arrays: report it, not hide it in p95.
-        self.backend.query(self.SearchQuery(q="", per_page=10))
+        self.service.query(self.SearchQuery(q="", per_page=10))
         t3 = time.perf_counter()
         self.build_notes = {"documents": t1 - t0, "whoosh write+commit": t2 - t1, "first query (arrays)": t3 - t2}
 
@@ -69,7 +71,7 @@ class ProjectEngine:
         self.backend.close()
 
     def search(self, bq: BenchQuery) -> EngineResult:
-        res = self.backend.query(self.SearchQuery(
+        res = self.service.query(self.SearchQuery(
             q=bq.q, group=bq.group, stars=bq.stars, province=bq.province, min_price=bq.min_price,
             max_price=bq.max_price, in_stock=bq.in_stock, sort=bq.sort, page=1, per_page=10,
         ))

@@ -157,10 +157,11 @@ def run(args) -> str:
                 continue
         else:
             raise SystemExit(f"unknown engine {name!r}")
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         engine.build(products)
-        seconds = time.perf_counter() - t0
-        build[engine.name] = {"seconds": seconds, "size": engine.size_bytes(), **getattr(engine, "build_notes", {})}
+        seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
+        build[engine.name] = {"seconds": seconds, "size": engine.size_bytes(), "CPU": cpu_seconds,
+                              **getattr(engine, "build_notes", {})}
         engines.append(engine)
         print(f"  built {engine.name} in {seconds:.1f} s", file=sys.stderr, flush=True)
 
