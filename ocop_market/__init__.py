@@ -120,6 +120,8 @@ def register_blueprints(app: Flask) -> None:
     from .orders.staff_views import bp as staff_orders_bp
     from .orders.views import bp as orders_bp
     from .payments.views import bp as payments_bp
+    from .programs.views import bp as staff_programs_bp
+    from .programs.views import public_bp as programs_bp
 
     app.register_blueprint(catalog_bp)
     app.register_blueprint(accounts_bp)
@@ -131,6 +133,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_orders_bp)
     app.register_blueprint(payments_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(staff_programs_bp)
+    app.register_blueprint(programs_bp)
 
 
 def register_template_helpers(app: Flask) -> None:

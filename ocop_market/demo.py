@@ -311,4 +311,7 @@ def load_demo(upload_dir: str, photo_size: int = 720) -> DemoReport:
     _complete_details(report, staff)
     _ensure_pending(report, staff)
     _ensure_photos(report, staff, upload_dir, photo_size)
+    from .programs.demo import seed_demo_programs
+
+    seed_demo_programs()
     return report

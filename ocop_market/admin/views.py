@@ -12,6 +12,7 @@ from ..catalog.forms import PhotoForm, ProducerForm, ProductForm
 from ..catalog.models import ProducerStatus, ProductStatus
 from ..errors import DomainError, InvalidInput
 from ..extensions import db
+from ..programs import services as programs
 from . import queries
 from .forms import ConfirmForm, ReasonForm
 
@@ -281,6 +282,7 @@ def product_new(producer_id: int):
             cert = form.certificate_data()
             if cert is not None:
                 services.set_certificate(current_user, product, cert)
+            programs.link_product_from_form(current_user, product, request.form)
             db.session.commit()
         except DomainError as err:
             status = _form_error(form, err)
@@ -304,6 +306,7 @@ def product_edit(product_id: int):
             cert = form.certificate_data()
             if cert is not None:
                 services.set_certificate(current_user, product, cert)
+            programs.link_product_from_form(current_user, product, request.form)
             db.session.commit()
         except DomainError as err:
             status = _form_error(form, err)

@@ -505,6 +505,10 @@ def _apply_row(row: ImportRow, actor, producers: dict[tuple, Producer], touched:
         if row.certificate is not None:
             services.set_certificate(actor, product, row.certificate)
             result.certificates_set += 1
+        if row.support_project is not None:
+            from ..programs import services as programs
+
+            programs.set_product_project(actor, product, row.support_project)
         services.submit_for_review(actor, product)
         services.approve_product(actor, product)
         result.products_created += 1
@@ -514,6 +518,12 @@ def _apply_row(row: ImportRow, actor, producers: dict[tuple, Producer], touched:
     if product.status == ProductStatus.ARCHIVED:
         result.products_skipped += 1
         return
+    linked = False
+    if row.support_project is not None and product.support_project_id != row.support_project.id:
+        # The programs domain names the project (and audits it); counted as an update of the listing.
+        from ..programs import services as programs
+
+        linked = programs.set_product_project(actor, product, row.support_project)
     new = services.ProductData(name=product.name, group_id=row.product.group_id, unit=row.product.unit.strip(),
                                price_vnd=row.product.price_vnd, stock=row.product.stock,
                                description=row.product.description.strip())
@@ -525,7 +535,7 @@ def _apply_row(row: ImportRow, actor, producers: dict[tuple, Producer], touched:
     if cert_changed:
         services.set_certificate(actor, product, row.certificate)
         result.certificates_set += 1
-    if changed or cert_changed:
+    if changed or cert_changed or linked:
         result.products_updated += 1
     else:
         result.products_unchanged += 1

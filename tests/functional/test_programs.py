@@ -1,0 +1,380 @@
+"""Support projects, households, livelihood records, the outcome dashboard, its CSV export, the printable
+report, the public page, province scope and audit. The dashboard figures of a small hand-made data set
+are written out below and checked on the page and in the export."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import itertools
+
+import pytest
+from sqlalchemy import func, select
+
+from ocop_market.audit import AuditEntry
+from ocop_market.catalog import importer
+from ocop_market.extensions import db
+from ocop_market.orders.models import Order, OrderEvent, OrderLine, ProducerOrder
+from ocop_market.places import Province
+from ocop_market.programs import rules, services
+from ocop_market.programs.models import Disbursement, LivelihoodRecord, SupportProject
+from ocop_market.timeutil import add_months, local_today
+from tests.conftest import csrf_from, make_producer, make_product, make_user
+
+D = dt.date
+UTC = dt.UTC
+_codes = itertools.count(1)
+
+
+def _province(code):
+    return db.session.scalar(select(Province).where(Province.code == code))
+
+
+def sell(buyer, product, qty, delivered_at: dt.datetime, status="delivered"):
+    """An order of one line whose producer part reached `status`; delivered (event) at `delivered_at`."""
+    total = product.price_vnd * qty
+    placed_at = delivered_at - dt.timedelta(days=3)
+    order = Order(code=f"DHTEST{next(_codes):05d}", buyer_id=buyer.id, contact_name="Người mua", phone="+84912345678",
+                  address_line="Số 1", commune="Xã A", province_id=product.producer.province_id, payment_method="cod",
+                  payment_status="paid", subtotal_vnd=total, shipping_vnd=0, total_vnd=total, created_at=placed_at)
+    po = ProducerOrder(producer_id=product.producer_id, status=status, subtotal_vnd=total, shipping_vnd=0,
+                       total_vnd=total, created_at=placed_at)
+    po.lines.append(OrderLine(product_id=product.id, product_name=product.name, unit=product.unit,
+                              unit_price_vnd=product.price_vnd, quantity=qty, line_total_vnd=total))
+    order.producer_orders.append(po)
+    db.session.add(order)
+    db.session.flush()
+    db.session.add(OrderEvent(order_id=order.id, producer_order_id=po.id, from_status=None, to_status="placed",
+                              at=placed_at))
+    if status in ("delivered", "completed"):
+        db.session.add(OrderEvent(order_id=order.id, producer_order_id=po.id, from_status="shipped",
+                                  to_status="delivered", at=delivered_at))
+    db.session.commit()
+    return po
+
+
+@pytest.fixture
+def world(ctx):
+    """Project P1 in Cao Bằng with three households; figures for 2025-Q4 are written in the tests."""
+    cb, ls = _province("CB"), _province("LS")
+    admin = make_user("quantri@example.vn", role="admin")
+    staff_cb = make_user("canbo.cb@example.vn", role="staff", province_id=cb.id)
+    staff_ls = make_user("canbo.ls@example.vn", role="staff", province_id=ls.id)
+    buyer = make_user("nguoimua@example.vn")
+    h1 = make_producer(name="Hộ bà Lục Thị Hoa", category="poor")
+    h2 = make_producer(name="Hộ ông Nông Văn Phúc", category="near_poor")
+    h3 = make_producer(name="Hộ ông Thào Seo Dìn", category="poor")
+    soon = add_months(local_today(), -36) + dt.timedelta(days=30)  # the certificate runs out in 30 days
+    a = make_product(h1, name="Hạt dẻ Trùng Khánh", price=100_000, decision_date=soon)
+    b = make_product(h2, name="Dao Phúc Sen", price=50_000, stars=None)
+    c = make_product(h3, name="Rượu ngô", price=80_000)
+    p1 = services.create_project(admin, services.ProjectData(
+        code="cb-da2-01", name="Liên kết chuỗi hạt dẻ Trùng Khánh", form="value_chain", component="DA2",
+        programme="CTMTQG giảm nghèo bền vững", period="2021–2025", province_id=cb.id, commune="Xã Trùng Khánh",
+        lead="HTX Nông nghiệp Trà Lĩnh", decision_no="123/QĐ-UBND", decision_date=D(2025, 6, 1),
+        decision_authority="UBND xã Trùng Khánh", start_on=D(2025, 7, 1), end_on=D(2027, 6, 30),
+        target_households=30,
+        budgets={"central": 100_000_000, "local": 20_000_000, "people": 10_000_000}))
+    services.add_disbursement(admin, p1, "central", D(2025, 8, 1), 69_060_000)
+    services.add_disbursement(admin, p1, "local", D(2025, 10, 1), 5_000_000)
+    services.add_disbursement(admin, p1, "people", D(2026, 1, 15), 1_000_000)  # after 2025-Q4
+    services.join_project(admin, p1, h1, D(2025, 7, 10), "poor", 1_000_000)
+    services.join_project(admin, p1, h2, D(2025, 7, 10), "near_poor", 1_200_000)
+    services.join_project(admin, p1, h3, D(2025, 7, 12), "poor", 800_000)
+    services.add_livelihood_record(admin, h1, D(2025, 6, 30), 900_000, "poor")  # before joining: ignored
+    services.add_livelihood_record(admin, h1, D(2025, 12, 1), 1_600_000, "near_poor")
+    services.add_livelihood_record(admin, h2, D(2025, 11, 15), 2_000_000, "escaped")
+    services.add_livelihood_record(admin, h2, D(2026, 3, 1), 2_500_000, "none")  # after the period
+    services.set_product_project(admin, a, p1)
+    services.set_product_project(admin, b, p1)
+    db.session.commit()
+    at = lambda *args: dt.datetime(*args, tzinfo=UTC)  # noqa: E731
+    sell(buyer, a, 2, at(2025, 10, 5, 3))  # 200.000
+    sell(buyer, a, 1, at(2025, 12, 20, 3), status="completed")  # 100.000
+    sell(buyer, b, 3, at(2025, 11, 2, 3))  # 150.000
+    sell(buyer, b, 1, at(2025, 9, 30, 3))  # 50.000 in Q3: H2's first sale, outside the period
+    sell(buyer, b, 2, at(2025, 12, 31, 18))  # 100.000 delivered 1 Jan 2026 01:00 in Vietnam: not Q4
+    sell(buyer, a, 5, at(2025, 11, 10, 3), status="shipped")  # not delivered: not a sale
+    sell(buyer, c, 1, at(2025, 11, 11, 3))  # a listing of no project
+    impressions = _promotion_impressions(a)
+    return dict(admin=admin, staff_cb=staff_cb, staff_ls=staff_ls, p1=p1, h1=h1, h2=h2, h3=h3, a=a, b=b, c=c,
+                impressions=impressions)
+
+
+def _promotion_impressions(product) -> int:
+    """40 impressions in 2025-Q4 (and 7 outside) when the promotions domain's counter table exists."""
+    try:
+        from ocop_market.promotions.models import DailyCounter, Placement
+    except ImportError:
+        return 0
+    placement = Placement(code="home-test", kind="home", name_vi="Trang chủ", capacity=4)
+    db.session.add(placement)
+    db.session.flush()
+    db.session.add_all([
+        DailyCounter(placement_id=placement.id, product_id=product.id, day=D(2025, 11, 3), impressions=25, clicks=1),
+        DailyCounter(placement_id=placement.id, product_id=product.id, day=D(2025, 12, 3), impressions=15, clicks=0),
+        DailyCounter(placement_id=placement.id, product_id=product.id, day=D(2026, 1, 3), impressions=7, clicks=0),
+    ])
+    db.session.commit()
+    return 40
+
+
+#: What staff must read for P1 in 2025-Q4, worked out by hand from the data set above.
+EXPECTED_Q4 = dict(
+    households=3, households_with_sales=2, first_sale_on="2025-09-30", revenue_vnd=450_000, orders=3,
+    revenue_per_household_vnd=150_000, active_listings=2, households_with_records=2,
+    baseline_income_avg_vnd=1_100_000, latest_income_avg_vnd=1_800_000, income_change_vnd=700_000,
+    poor_to_near_poor=1, escaped=1, certificates_expiring=1, budget_vnd=130_000_000, disbursed_vnd=74_060_000,
+)
+
+
+def login(client, user):
+    """Sign `user` in on a fresh session (the login page redirects someone already signed in)."""
+    from flask import g
+
+    from tests.conftest import Auth
+
+    client._cookies.clear()
+    g.pop("_login_user", None)  # the `ctx` fixture shares one `g` between requests
+    Auth(client).login(user.email)
+
+
+def test_dashboard_figures_of_a_hand_made_data_set(world, client):
+    outcome, = services.outcomes([world["p1"]], rules.parse_period("2025-Q4"), "project")
+    for name, value in EXPECTED_Q4.items():
+        got = getattr(outcome, name)
+        got = got.isoformat() if isinstance(got, dt.date) else got
+        assert got == value, name
+    assert outcome.promotion_impressions == world["impressions"]
+    assert rules.format_rate(outcome.disbursement_rate_bp) == "56,97 %"
+
+    login(client, world["staff_cb"])
+    html = client.get("/quan-tri/du-an/ket-qua?period=2025-Q4&group_by=project").get_data(as_text=True)
+    assert "CB-DA2-01" in html and "450.000" in html and "56,97 %" in html and "<svg" in html
+    detail = client.get(f"/quan-tri/du-an/{world['p1'].id}?period=2025-Q4").get_data(as_text=True)
+    assert '<dd id="o-revenue">450.000' in detail and '<dd id="o-sellers">2</dd>' in detail
+    assert '<dd id="o-escaped">1</dd>' in detail and '<dd id="o-near-poor">1</dd>' in detail
+    # The project page's own table runs to today: the central source 69,06 %, all sources 57,74 %.
+    assert 'data-source="central">69,06 %' in detail and 'id="rate-total">57,74 %' in detail
+    assert "Hộ bà Lục Thị Hoa" in detail and "30/09/2025" in detail
+    # Charts are inline SVG drawn on the server: no script, no style attribute, nothing from a CDN.
+    assert "<script>" not in detail and 'style="' not in detail and "cdn" not in detail.lower()
+
+
+def test_a_year_and_a_month_and_grouping_by_commune_and_province(world):
+    p1 = world["p1"]
+    year, = services.outcomes([p1], rules.parse_period("2025"), "province")
+    assert (year.key, year.revenue_vnd, year.orders) == ("CB", 500_000, 4)
+    month, = services.outcomes([p1], rules.parse_period("2025-10"), "commune")
+    assert month.key == "CB/Xã Trùng Khánh" and (month.revenue_vnd, month.households_with_sales) == (200_000, 1)
+    # In January 2026 the record of March 2026 is still in the future.
+    jan, = services.outcomes([p1], rules.parse_period("2026-01"), "project")
+    assert (jan.revenue_vnd, jan.escaped, jan.latest_income_avg_vnd) == (100_000, 1, 1_800_000)
+
+
+def _csv(resp):
+    body = resp.get_data()
+    assert body.startswith("\ufeff".encode())
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def test_the_export_has_the_dashboards_figures(world, client, app):
+    login(client, world["staff_cb"])
+    before = db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "report.export"))
+    resp = client.get("/admin/reports/outcomes.csv?period=2025-Q4&group_by=project")
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    assert "attachment" in resp.headers["Content-Disposition"]
+    rows = _csv(resp)
+    assert [r["group_key"] for r in rows] == ["CB-DA2-01"]
+    row = rows[0]
+    outcome, = services.outcomes([world["p1"]], rules.parse_period("2025-Q4"), "project")
+    for name, value in EXPECTED_Q4.items():
+        column = "certificates_expiring_90d" if name == "certificates_expiring" else name
+        assert row[column] == str(value), name
+        got = getattr(outcome, name)
+        assert row[column] == (got.isoformat() if isinstance(got, dt.date) else str(got)), name
+    assert row["disbursement_rate_pct"] == "56.97" and row["period"] == "2025-Q4"
+    assert row["promotion_impressions"] == str(world["impressions"])
+    assert row["group_name"] == "Liên kết chuỗi hạt dẻ Trùng Khánh"  # Vietnamese survives the round trip
+    same = client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-Q4&group_by=project")
+    assert _csv(same) == rows
+    after = db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "report.export"))
+    assert after == before + 2
+    by_province = _csv(client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-Q4&group_by=province"))
+    assert [(r["group_key"], r["revenue_vnd"]) for r in by_province] == [("CB", "450000")]
+    for bad in ("period=2025-Q5", "group_by=household", "period=x" * 20):
+        assert client.get(f"/quan-tri/bao-cao/outcomes.csv?{bad}").status_code == 400
+
+
+def test_staff_of_another_province_cannot_see_or_change_the_project(world, client):
+    p1 = world["p1"]
+    login(client, world["staff_ls"])
+    assert client.get(f"/quan-tri/du-an/{p1.id}").status_code == 403
+    assert client.get(f"/quan-tri/du-an/{p1.id}/sua").status_code == 403
+    assert client.get(f"/quan-tri/du-an/{p1.id}/bao-cao").status_code == 403
+    token = csrf_from(client.get("/quan-tri/du-an").get_data(as_text=True))
+    resp = client.post(f"/quan-tri/du-an/{p1.id}/giai-ngan", data={
+        "csrf_token": token, "source": "central", "disbursed_on": "2025-12-01", "amount_vnd": "1000"})
+    assert resp.status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(Disbursement)) == 3
+    assert _csv(client.get("/admin/reports/outcomes.csv?period=2025-Q4")) == []
+    assert "CB-DA2-01" not in client.get("/quan-tri/du-an").get_data(as_text=True)
+    assert client.get("/quan-tri/du-an/999999").status_code == 404
+    # Their own province is open to them; the admin sees everything.
+    login(client, world["staff_cb"])
+    assert client.get(f"/quan-tri/du-an/{p1.id}").status_code == 200
+    login(client, world["admin"])
+    assert client.get(f"/quan-tri/du-an/{p1.id}").status_code == 200
+
+
+def _post(client, url, data, page=None):
+    token = csrf_from(client.get(page or url).get_data(as_text=True))
+    return client.post(url, data={"csrf_token": token, **data})
+
+
+def test_staff_create_a_project_and_every_change_is_audited(world, client):
+    login(client, world["staff_cb"])
+    form = {"code": "CB-DA3-02", "name": "Nuôi bò Mông cộng đồng", "form": "community", "component": "DA3-TDA1",
+            "programme": "CTMTQG giảm nghèo bền vững", "period": "2021–2025",
+            "province_id": str(world["staff_cb"].province_id), "commune": "Xã Bảo Lạc", "lead": "Thào Seo Dìn",
+            "decision_no": "45/QĐ-UBND", "decision_date": "2025-03-01", "decision_authority": "UBND xã Bảo Lạc",
+            "start_on": "2025-04-01", "end_on": "2027-03-31", "status": "active", "target_households": "30",
+            "budget_central": "230.000.000", "budget_people": "161000000"}
+    bad = _post(client, "/quan-tri/du-an/moi", {**form, "end_on": "2025-01-01"})
+    assert bad.status_code == 400 and "Ngày kết thúc phải sau" in bad.get_data(as_text=True)
+    for field, value in (("budget_central", "-5"), ("budget_central", "1,5"), ("budget_local", "abc")):
+        assert _post(client, "/quan-tri/du-an/moi", {**form, field: value}).status_code == 400
+    other = _post(client, "/quan-tri/du-an/moi", {**form, "province_id": str(_province("LS").id)})
+    assert other.status_code == 400  # not among the choices of a Cao Bằng account
+    assert db.session.scalar(select(func.count()).select_from(SupportProject)) == 1
+    resp = _post(client, "/quan-tri/du-an/moi", form)
+    assert resp.status_code == 302
+    project = db.session.scalar(select(SupportProject).where(SupportProject.code == "CB-DA3-02"))
+    assert project.budget_of("central") == 230_000_000 and project.form == "community"
+    assert _post(client, "/quan-tri/du-an/moi", form).status_code == 409  # the code is taken
+    pid = project.id
+
+    url = f"/quan-tri/du-an/{pid}/giai-ngan"
+    page = f"/quan-tri/du-an/{pid}"
+    assert _post(client, url, {"source": "central", "disbursed_on": "2025-05-02", "amount_vnd": "200000000"},
+                 page).status_code == 302
+    over = _post(client, url, {"source": "central", "disbursed_on": "2025-06-02", "amount_vnd": "30000001"}, page)
+    assert over.status_code == 400
+    assert "vượt dự toán" in over.get_data(as_text=True) and "30.000.000" in over.get_data(as_text=True)
+    early = _post(client, url, {"source": "central", "disbursed_on": "2025-01-02", "amount_vnd": "1"}, page)
+    assert early.status_code == 400
+    future = (local_today() + dt.timedelta(days=2)).isoformat()
+    assert _post(client, url, {"source": "central", "disbursed_on": future, "amount_vnd": "1"}, page).status_code == 400
+    for amount in ("0", "-1", "1.5", "10000000000000000000"):
+        assert _post(client, url, {"source": "people", "disbursed_on": "2025-06-02", "amount_vnd": amount},
+                     page).status_code == 400, amount
+    assert _post(client, url, {"source": "central", "disbursed_on": "2025-06-02", "amount_vnd": "30000000"},
+                 page).status_code == 302  # exactly the rest of the budget
+    db.session.expire_all()
+    project = db.session.get(SupportProject, pid)
+    assert [d.amount_vnd for d in project.disbursements] == [200_000_000, 30_000_000]
+    lines, total = services.disbursement_lines(project)
+    assert {line.source: line.rate_bp for line in lines}["central"] == 10000 and total.rate_bp == 5882
+
+    # Lowering a budget below what was paid out is refused; nothing is half-saved.
+    edit = _post(client, f"/quan-tri/du-an/{pid}/sua", {**form, "budget_central": "100000000", "name": "Đổi tên"})
+    assert edit.status_code == 400 and "đã giải ngân" in edit.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(SupportProject, pid).name == "Nuôi bò Mông cộng đồng"
+
+    h = make_producer(name="Hộ bà Giàng Thị Mỷ", category="poor", commune="Xã Bảo Lạc")
+    join = f"/quan-tri/du-an/{pid}/ho-tham-gia"
+    assert _post(client, join, {"producer_id": str(h.id), "joined_on": "2025-04-10", "category": "poor",
+                                "baseline_income_vnd": "-3"}, page).status_code == 400
+    assert _post(client, join, {"producer_id": str(h.id), "joined_on": "2025-04-10", "category": "poor",
+                                "baseline_income_vnd": "900000"}, page).status_code == 302
+    rec = f"/quan-tri/du-an/{pid}/ho/{h.id}/sinh-ke"
+    hpage = f"/quan-tri/du-an/{pid}/ho/{h.id}"
+    assert _post(client, rec, {"assessed_on": "2025-12-01", "income_vnd": "1400000", "category": "near_poor"},
+                 hpage).status_code == 302
+    again = _post(client, rec, {"assessed_on": "2025-12-01", "income_vnd": "9", "category": "poor"}, hpage)
+    assert again.status_code == 409
+    assert _post(client, rec, {"assessed_on": "2026-06-01", "income_vnd": "1700000", "category": "escaped"},
+                 hpage).status_code == 302
+    records = db.session.scalars(select(LivelihoodRecord).where(LivelihoodRecord.producer_id == h.id)
+                                 .order_by(LivelihoodRecord.assessed_on)).all()
+    assert [(r.income_vnd, r.category) for r in records] == [(1_400_000, "near_poor"), (1_700_000, "escaped")]
+    assert "1.400.000" in client.get(hpage).get_data(as_text=True)  # the history is shown, oldest kept
+
+    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.actor_id == world["staff_cb"].id)).all()
+    assert actions.count("project.create") == 1 and actions.count("project.disburse") == 2
+    assert "project.join" in actions and actions.count("livelihood.record") == 2
+    assert "project.update" not in actions  # the refused edit left no trace
+    report = client.get(f"/quan-tri/du-an/{pid}/bao-cao?period=2025")
+    assert report.status_code == 200 and "print-report" in report.get_data(as_text=True)
+    assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.action == "report.print")) == "report.print"
+
+
+def test_livelihood_records_are_append_only(world):
+    record = db.session.scalars(select(LivelihoodRecord)).first()
+    record.income_vnd = 1
+    with pytest.raises(Exception):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_public_project_page_shows_aggregates_only_and_the_product_links_to_it(world, client):
+    html = client.get("/du-an/CB-DA2-01").get_data(as_text=True)
+    assert 'id="pub-households">3<' in html and 'id="pub-products">2<' in html
+    assert "600.000" in html  # every delivered sale of the project's listings: 200+100+150+50+100 thousand
+    for private in ("Hộ ông Thào Seo Dìn", "1.100.000", "1.600.000", "Hộ nghèo"):
+        assert private not in html
+    assert client.get("/du-an/KHONG-CO").status_code == 404
+    product = client.get(f"/san-pham/{world['a'].slug}").get_data(as_text=True)
+    assert "Sản phẩm của dự án hỗ trợ phát triển sản xuất" in product and "/du-an/CB-DA2-01" in product
+    assert "/du-an/" not in client.get(f"/san-pham/{world['c'].slug}").get_data(as_text=True)
+
+
+def test_staff_link_a_listing_to_a_project_in_the_product_form(world, client):
+    c = world["c"]
+    login(client, world["staff_cb"])
+    page = client.get(f"/quan-tri/san-pham/{c.id}/sua").get_data(as_text=True)
+    assert 'name="support_project"' in page and "CB-DA2-01" in page
+    data = {"name": c.name, "group_id": str(c.group_id), "unit": c.unit, "price_vnd": str(c.price_vnd),
+            "stock": str(c.stock), "description": c.description, "support_project": str(world["p1"].id)}
+    cert = c.certificate
+    data.update({"certificate-stars": str(cert.stars), "certificate-decision_no": cert.decision_no,
+                 "certificate-decision_date": cert.decision_date.isoformat(), "certificate-level": cert.level,
+                 "certificate-issuing_authority": cert.issuing_authority})
+    assert _post(client, f"/quan-tri/san-pham/{c.id}/sua", data).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(c), c.id).support_project_id == world["p1"].id
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "product.set_project",
+                                                      AuditEntry.entity_id == c.id)) is not None
+    login(client, world["staff_ls"])
+    # Another province's staff can neither take the listing out of the project nor put one into it.
+    assert _post(client, f"/quan-tri/san-pham/{c.id}/sua", {**data, "support_project": ""}).status_code == 403
+    b = world["b"]
+    data_b = {**data, "name": b.name, "group_id": str(b.group_id), "unit": b.unit, "price_vnd": str(b.price_vnd),
+              "stock": str(b.stock), "description": b.description}
+    for key in list(data_b):
+        if key.startswith("certificate-"):
+            del data_b[key]
+    services.set_product_project(world["admin"], b, None)
+    db.session.commit()
+    assert _post(client, f"/quan-tri/san-pham/{b.id}/sua", data_b).status_code == 403
+    db.session.expire_all()
+    assert db.session.get(type(c), c.id).support_project_id == world["p1"].id
+    assert db.session.get(type(b), b.id).support_project_id is None
+
+
+def test_import_links_a_known_project_code_and_refuses_an_unknown_one(world, app):
+    header = ",".join(importer.HEADER)
+    row = ("Hộ bà Đinh Thị Lan,household,Cao Bằng,Xã Hà Quảng,poor,Gạo nếp Khẩu Nua Lếch,Gạo nếp thơm,food,,,,"
+           "90000,túi 2kg,40,{code}")
+    result = importer.run_import(f"{header}\n{row.format(code='cb-da2-01')}\n".encode(), source="t")
+    db.session.commit()
+    product = db.session.get(importer.Product, result.product_ids[0])
+    assert product.support_project_id == world["p1"].id
+    with pytest.raises(importer.ImportFailed) as exc:
+        importer.run_import(f"{header}\n{row.format(code='KHONG-CO')}\n".encode(), source="t")
+    assert "support_project_code" in str(exc.value.errors[0]) and "KHONG-CO" in str(exc.value.errors[0])
+    db.session.rollback()
+    # Importing the same file again changes nothing.
+    again = importer.run_import(f"{header}\n{row.format(code='CB-DA2-01')}\n".encode(), source="t")
+    assert again.products_unchanged == 1 and not again.changed
