@@ -8,7 +8,7 @@ PORT ?= 5000
 PO := $(wildcard ocop_market/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test test-e2e serve bench lint translations setup db clean
+.PHONY: run test test-e2e serve bench lint translations extract setup db clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,16 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ >/dev/null
 
 translations: $(MO)
+
+# Refresh the catalogs after adding or changing UI strings: extract every msgid (Python, label tables,
+# templates) into messages.pot, then merge it into each language's messages.po. Translate the new or
+# fuzzy entries in ocop_market/translations/en/LC_MESSAGES/messages.po; tests/functional/test_i18n.py
+# fails while any msgid lacks a translation.
+POT := ocop_market/translations/messages.pot
+extract: $(BIN)/.installed
+	PYTHONPATH=. $(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --add-location=file --sort-by-file \
+		--project "OCOP Market" -o $(POT) .
+	$(BIN)/pybabel update -i $(POT) -d ocop_market/translations --previous --init-missing -l en
 
 setup: $(BIN)/.installed translations
 
