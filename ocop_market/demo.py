@@ -314,4 +314,8 @@ def load_demo(upload_dir: str, photo_size: int = 720) -> DemoReport:
     from .programs.demo import seed_demo_programs
 
     seed_demo_programs()
+    # Orders in every state over the past months (orders/demo.py).
+    from .orders.demo import seed_demo_orders
+
+    seed_demo_orders()
     return report

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import selectinload
 
@@ -278,41 +279,41 @@ def mark_placed(order: Order, actor: User | None, as_role: str, note: str) -> in
 
 
 STATUS_LABELS = {
-    OrderStatus.AWAITING_PAYMENT: "Chờ thanh toán",
-    OrderStatus.PLACED: "Đã đặt",
-    OrderStatus.CONFIRMED: "Đã xác nhận",
-    OrderStatus.SHIPPED: "Đang giao",
-    OrderStatus.DELIVERED: "Đã giao",
-    OrderStatus.COMPLETED: "Hoàn tất",
-    OrderStatus.CANCELLED: "Đã hủy",
+    OrderStatus.AWAITING_PAYMENT: _l("Chờ thanh toán"),
+    OrderStatus.PLACED: _l("Đã đặt"),
+    OrderStatus.CONFIRMED: _l("Đã xác nhận"),
+    OrderStatus.SHIPPED: _l("Đang giao"),
+    OrderStatus.DELIVERED: _l("Đã giao"),
+    OrderStatus.COMPLETED: _l("Hoàn tất"),
+    OrderStatus.CANCELLED: _l("Đã hủy"),
     # order-level entries in the history
-    "paid": "Đã thanh toán",
-    "refund_requested": "Chờ hoàn tiền",
-    "refunded": "Đã hoàn tiền",
-    "payment_mismatch": "Số tiền thanh toán không khớp",
+    "paid": _l("Đã thanh toán"),
+    "refund_requested": _l("Chờ hoàn tiền"),
+    "refunded": _l("Đã hoàn tiền"),
+    "payment_mismatch": _l("Số tiền thanh toán không khớp"),
 }
 METHOD_LABELS = {
-    PaymentMethod.COD: "Thanh toán khi nhận hàng (COD)",
-    PaymentMethod.BANK_TRANSFER: "Chuyển khoản ngân hàng (VietQR)",
-    PaymentMethod.CARD: "Thẻ quốc tế (Stripe)",
+    PaymentMethod.COD: _l("Thanh toán khi nhận hàng (COD)"),
+    PaymentMethod.BANK_TRANSFER: _l("Chuyển khoản ngân hàng (VietQR)"),
+    PaymentMethod.CARD: _l("Thẻ quốc tế (Stripe)"),
 }
 PAYMENT_STATUS_LABELS = {
-    PaymentStatus.UNPAID: "Chưa thanh toán",
-    PaymentStatus.PAID: "Đã thanh toán",
-    PaymentStatus.REFUNDED: "Đã hoàn tiền",
+    PaymentStatus.UNPAID: _l("Chưa thanh toán"),
+    PaymentStatus.PAID: _l("Đã thanh toán"),
+    PaymentStatus.REFUNDED: _l("Đã hoàn tiền"),
 }
 
 
 def status_label(status: str) -> str:
-    return _(STATUS_LABELS.get(status, status))
+    return str(STATUS_LABELS.get(status, status))
 
 
 def method_label(method: str) -> str:
-    return _(METHOD_LABELS.get(method, method))
+    return str(METHOD_LABELS.get(method, method))
 
 
 def payment_status_label(status: str) -> str:
-    return _(PAYMENT_STATUS_LABELS.get(status, status))
+    return str(PAYMENT_STATUS_LABELS.get(status, status))
 
 
 # ---------------------------------------------------------------- queries

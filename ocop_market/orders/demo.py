@@ -1,0 +1,131 @@
+"""Demo orders in every state across the past months, so buyer, producer and staff pages have something
+to show on a fresh `make run`. Orders go through the real use cases (stock is reserved, events written,
+ledger booked); only their dates are moved back afterwards. Idempotent: skipped once the demo buyer has orders."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select, update
+
+from ..accounts import services as accounts
+from ..catalog.models import Producer, ProducerStatus, Product, ProductStatus
+from ..errors import DomainError
+from ..extensions import db
+from ..payments import ledger
+from ..payments import services as payments
+from ..payments.models import ProducerLedgerEntry
+from ..timeutil import utcnow
+from . import services
+from .models import Order, OrderEvent, OrderStatus, PaymentMethod, ProducerOrder
+from .settings import DEMO_VIETQR
+
+BUYER_EMAIL = "nguoimua@ocop.local"
+STAFF_EMAIL = "canbo@ocop.local"
+#: marks the orders this module made (other demo steps place orders for the same buyer)
+DEMO_ADDRESS = "Số 12, tổ 3, phường Sông Hiến"
+
+S = OrderStatus
+#: (days ago, payment method, how far each part goes)
+PLAN = [
+    (170, PaymentMethod.COD, S.COMPLETED), (150, PaymentMethod.BANK_TRANSFER, S.COMPLETED),
+    (128, PaymentMethod.COD, S.COMPLETED), (110, PaymentMethod.COD, S.CANCELLED),
+    (95, PaymentMethod.BANK_TRANSFER, S.DELIVERED), (80, PaymentMethod.COD, S.DELIVERED),
+    (62, PaymentMethod.COD, S.COMPLETED), (45, PaymentMethod.BANK_TRANSFER, S.COMPLETED),
+    (30, PaymentMethod.COD, S.DELIVERED), (14, PaymentMethod.COD, S.SHIPPED),
+    (6, PaymentMethod.BANK_TRANSFER, S.CONFIRMED), (3, PaymentMethod.COD, S.CONFIRMED),
+    (1, PaymentMethod.COD, S.PLACED), (0, PaymentMethod.BANK_TRANSFER, S.AWAITING_PAYMENT),
+]
+PATH = [S.CONFIRMED, S.SHIPPED, S.DELIVERED, S.COMPLETED]
+
+
+def _products() -> list[Product]:
+    return list(db.session.scalars(
+        select(Product).join(Product.producer)
+        .where(Product.status == ProductStatus.APPROVED, Producer.status == ProducerStatus.VERIFIED, Product.stock >= 6)
+        .order_by(Product.producer_id, Product.id)
+    ))
+
+
+def seed_demo_orders(cfg=None) -> int:
+    """Create the demo orders unless they exist; returns how many were created. Flushes only."""
+    from flask import current_app
+
+    buyer = accounts.find_by_login(BUYER_EMAIL)
+    staff = accounts.find_by_login(STAFF_EMAIL)
+    if buyer is None or staff is None:
+        return 0
+    if db.session.scalar(select(func.count(Order.id)).where(Order.buyer_id == buyer.id,
+                                                           Order.address_line == DEMO_ADDRESS)):
+        return 0
+    cfg = dict(cfg if cfg is not None else current_app.config)
+    for key, value in DEMO_VIETQR.items():
+        cfg[key] = cfg.get(key) or value
+    products = _products()
+    by_producer: dict[int, list[Product]] = {}
+    for p in products:
+        by_producer.setdefault(p.producer_id, []).append(p)
+    producers = sorted(by_producer)
+    if len(producers) < 2:
+        return 0
+    province_id = products[0].producer.province_id
+    # The demo stock stays what the catalogue file says (a second import would reset it anyway).
+    stock_before = {p.id: p.stock for p in products}
+    now = utcnow()
+    created = 0
+    for i, (days_ago, method, target) in enumerate(PLAN):
+        first = by_producer[producers[i % len(producers)]]
+        second = by_producer[producers[(i + 3) % len(producers)]]
+        items = {first[i % len(first)].id: 1 + i % 2, second[(i + 1) % len(second)].id: 1}
+        data = services.CheckoutData(
+            contact_name="Nguyễn Minh Anh", phone="0912345678", address_line=DEMO_ADDRESS,
+            commune="Phường Thục Phán", province_id=province_id, payment_method=method,
+            note="Giao giờ hành chính" if i % 3 == 0 else "")
+        try:
+            with db.session.begin_nested():
+                order = services.place_order(buyer, items, data, cfg)
+                if method == PaymentMethod.BANK_TRANSFER and target != S.AWAITING_PAYMENT:
+                    payments.mark_transfer_received(order, staff, f"FT{order.id:06d}")
+                for po in order.producer_orders:
+                    if target == S.CANCELLED:
+                        services.move(po, S.CANCELLED, buyer, "buyer", "Đổi ý")
+                        continue
+                    if target in PATH:
+                        for step in PATH[: PATH.index(target) + 1]:
+                            role, actor = ("buyer", buyer) if step == S.COMPLETED else ("staff", staff)
+                            services.move(po, step, actor, role, "")
+        except DomainError:
+            continue
+        _backdate(order, now - dt.timedelta(days=days_ago, hours=3 + i % 7))
+        created += 1
+    for product_id, stock in stock_before.items():
+        db.session.execute(update(Product).where(Product.id == product_id).values(stock=stock)
+                           .execution_options(synchronize_session=False))
+    db.session.flush()
+    # One payout already made, so the ledger shows both sides.
+    for producer, owed in ledger.balances():
+        if owed > 0:
+            ledger.record_payout(staff, producer, owed // 2 or owed, "UNC-DEMO-001", "Chi trả đợt 1")
+            break
+    return created
+
+
+def _backdate(order: Order, placed_at: dt.datetime) -> None:
+    """Move an order's dates into the past. Core UPDATEs: order events stay append-only for the ORM."""
+    db.session.flush()
+    order.created_at = placed_at
+    if order.paid_at:
+        order.paid_at = placed_at + dt.timedelta(hours=2)
+    po_ids = [po.id for po in order.producer_orders]
+    db.session.execute(update(ProducerOrder).where(ProducerOrder.id.in_(po_ids))
+                       .values(created_at=placed_at, updated_at=placed_at + dt.timedelta(days=1)))
+    events = db.session.execute(
+        select(OrderEvent.id).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)).scalars().all()
+    for n, event_id in enumerate(events):
+        db.session.execute(update(OrderEvent).where(OrderEvent.id == event_id)
+                           .values(at=placed_at + dt.timedelta(hours=n * 14)))
+    db.session.execute(update(ProducerLedgerEntry).where(ProducerLedgerEntry.producer_order_id.in_(po_ids))
+                       .values(at=placed_at + dt.timedelta(days=3)))
+    db.session.expire(order)
+
+
+

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ocop_market.extensions import db
+from ocop_market.orders.demo import BUYER_EMAIL, PLAN, STAFF_EMAIL, seed_demo_orders
+from ocop_market.orders.models import Order, OrderStatus, ProducerOrder
+from tests.conftest import make_producer, make_product, make_user
+
+
+def test_demo_orders_cover_every_state_and_are_idempotent(app, ctx):
+    make_user(BUYER_EMAIL)
+    make_user(STAFF_EMAIL, role="staff")
+    for i in range(4):
+        make_product(make_producer(name=f"Hộ {i}", commune=f"Xã {i}"), name=f"Sản phẩm {i}", stock=50)
+    assert seed_demo_orders() == len(PLAN)
+    db.session.commit()
+    assert {po.status for po in db.session.scalars(select(ProducerOrder))} == set(OrderStatus)
+    dates = [o.created_at for o in db.session.scalars(select(Order))]
+    assert (max(dates) - min(dates)).days >= 150
+    assert seed_demo_orders() == 0
+
+
+def test_demo_orders_leave_the_catalogue_stock_alone(app, ctx):
+    from ocop_market.catalog.models import Product
+
+    make_user(BUYER_EMAIL)
+    make_user(STAFF_EMAIL, role="staff")
+    for i in range(3):
+        make_product(make_producer(name=f"Hộ {i}", commune=f"Xã {i}"), name=f"Sản phẩm {i}", stock=40)
+    seed_demo_orders()
+    db.session.commit()
+    db.session.expire_all()
+    assert {p.stock for p in db.session.scalars(select(Product))} == {40}
