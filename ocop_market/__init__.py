@@ -135,6 +135,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(staff_programs_bp)
     app.register_blueprint(programs_bp)
+    from .promotions.views import register as register_promotions
+
+    register_promotions(app)
 
 
 def register_template_helpers(app: Flask) -> None:

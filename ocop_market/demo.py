@@ -307,13 +307,18 @@ def load_demo(upload_dir: str, photo_size: int = 720) -> DemoReport:
     _ensure_owned_producer(report, staff)
     with open(DEMO_CSV, "rb") as fh:
         # Staff enter the catalogue on the households' behalf; the audit trail names them.
-        report.imported = importer.run_import(fh.read(), source="demo_catalog.csv", actor=staff)
+        report.imported = importer.run_import(
+            fh.read(), source="demo_catalog.csv", actor=staff, update_existing=False)
     _complete_details(report, staff)
     _ensure_pending(report, staff)
     _ensure_photos(report, staff, upload_dir, photo_size)
     from .programs.demo import seed_demo_programs
 
     seed_demo_programs()
+    # Promotion after the programmes (a household taking part in a support project is eligible too).
+    from .promotions.demo import seed_demo_promotions
+
+    seed_demo_promotions()
     # Orders in every state over the past months (orders/demo.py).
     from .orders.demo import seed_demo_orders
 

@@ -64,7 +64,8 @@ def suggest(prefix: str, limit: int) -> list[Suggestion]:
 def promoted_among(product_ids: list[int]) -> set[int]:
     """Which of these products sit in a live free-promotion placement.
 
-    Empty until the promotions domain exists; it replaces this body with one query over its placements,
-    and `promoted` in every API item follows without further change.
+    Live means: this week's active allocation, listing still public and in stock (promotions.services).
     """
-    return set()
+    from ..promotions.services import promoted_product_ids
+
+    return promoted_product_ids(product_ids)

@@ -211,6 +211,28 @@ def openapi_document() -> dict:
                     **common_errors,
                 },
             }},
+            "/api/v1/promotions/live": {"get": {
+                "operationId": "livePromotions",
+                "summary": "Listings shown this week in a free-promotion placement, in today's order.",
+                "parameters": [_param("placement", "Placement code: home, search or group_<group code>.",
+                                      {"type": "string", "default": "home"})],
+                "responses": {
+                    "200": {"description": "Live items of the placement.", "content": {JSON: {"schema": {
+                        "type": "object",
+                        "properties": {
+                            "placement": {"type": "string"}, "week": {"type": "string", "example": "2026-W49"},
+                            "label": {"type": "string"},
+                            "items": {"type": "array", "items": {"allOf": [_ref("ProductSummary"), {
+                                "type": "object",
+                                "properties": {"position": {"type": "integer"},
+                                               "click_url": {"type": "string", "format": "uri"}},
+                            }]}},
+                        },
+                    }}}},
+                    "400": _error("Unknown placement."),
+                    **common_errors,
+                },
+            }},
             "/api/v1/openapi.json": {"get": {
                 "operationId": "openapi",
                 "summary": "This document.",

@@ -456,7 +456,7 @@ def _certificate_differs(product: Product, cert: services.CertificateData) -> bo
     return same is None or (same.decision_date, same.stars) != (cert.decision_date, cert.stars)
 
 
-def apply(rows: list[ImportRow], actor=SYSTEM, source: str = "") -> ImportResult:
+def apply(rows: list[ImportRow], actor=SYSTEM, source: str = "", update_existing: bool = True) -> ImportResult:
     """Write checked rows through the catalog services; the caller commits. Raises ImportFailed
     (after which the caller must roll back) if a service still refuses a row."""
     result = ImportResult(rows=len(rows))
@@ -465,7 +465,7 @@ def apply(rows: list[ImportRow], actor=SYSTEM, source: str = "") -> ImportResult
     errors: list[RowError] = []
     for row in rows:
         try:
-            _apply_row(row, actor, producers, touched, result)
+            _apply_row(row, actor, producers, touched, result, update_existing)
         except DomainError as exc:
             errors.append(RowError(row.line, None, exc.message or type(exc).__name__))
     if errors:
@@ -478,7 +478,7 @@ def apply(rows: list[ImportRow], actor=SYSTEM, source: str = "") -> ImportResult
 
 
 def _apply_row(row: ImportRow, actor, producers: dict[tuple, Producer], touched: set[int],
-               result: ImportResult) -> None:
+               result: ImportResult, update_existing: bool = True) -> None:
     pkey = _producer_key(row.producer)
     producer = producers.get(pkey)
     if producer is None:
@@ -488,6 +488,10 @@ def _apply_row(row: ImportRow, actor, producers: dict[tuple, Producer], touched:
         touched.add(producer.id)
         result.producers_created += 1
         result.producer_ids.append(producer.id)
+    elif producer.id not in touched and not update_existing:
+        touched.add(producer.id)
+        result.producer_ids.append(producer.id)
+        result.producers_unchanged += 1
     elif producer.id not in touched:
         touched.add(producer.id)
         result.producer_ids.append(producer.id)
@@ -515,6 +519,10 @@ def _apply_row(row: ImportRow, actor, producers: dict[tuple, Producer], touched:
         result.product_ids.append(product.id)
         return
     result.product_ids.append(product.id)
+    if not update_existing:
+        # Demo data: a listing that exists keeps what sales and staff made of it (stock, projects).
+        result.products_unchanged += 1
+        return
     if product.status == ProductStatus.ARCHIVED:
         result.products_skipped += 1
         return
@@ -542,9 +550,9 @@ def _apply_row(row: ImportRow, actor, producers: dict[tuple, Producer], touched:
 
 
 def run_import(data: bytes | str, source: str = "", actor=SYSTEM, dry_run: bool = False,
-               project_lookup: ProjectLookup | None = None) -> ImportResult:
+               project_lookup: ProjectLookup | None = None, update_existing: bool = True) -> ImportResult:
     """Check then write. Raises ImportFailed; the caller commits on success and rolls back on failure."""
     rows = parse(data, project_lookup)
     if dry_run:
         return ImportResult(rows=len(rows))
-    return apply(rows, actor, source)
+    return apply(rows, actor, source, update_existing)

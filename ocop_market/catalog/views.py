@@ -79,8 +79,12 @@ def product_list():
     pages = max(1, -(-total // per_page))
     if page > pages:
         abort(404)
+    from ..promotions_hook import featured_for_group
+
+    promoted = featured_for_group(group.code) if group is not None and page == 1 else []
     return render_template(
         "catalog/list.html", items=items, total=total, page=page, pages=pages, group=group, sort=sort,
+        promoted=promoted,
         args={k: v for k, v in {"group": group_code, "sort": sort if sort != "newest" else None}.items() if v},
     )
 

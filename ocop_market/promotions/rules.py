@@ -59,7 +59,7 @@ def week_bounds(code: str) -> tuple[dt.datetime, dt.datetime]:
     monday = week_monday(code)
     start = dt.datetime.combine(monday, dt.time(0), tzinfo=LOCAL_TZ)
     end = start + dt.timedelta(days=7)
-    return start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
 def week_index(code: str) -> int:

@@ -1,0 +1,37 @@
+"""`flask --app wsgi promotions allocate --week 2026-W49` (and `flush-counters`)."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from ..extensions import db
+
+promotions_cli = AppGroup("promotions", help="Free promotion slots.")
+
+
+@promotions_cli.command("allocate")
+@click.option("--week", default=None, help="ISO week, e.g. 2026-W49 (default: the current week in Việt Nam).")
+def allocate(week):
+    """Run the week's allocation. Running it again for the same week changes nothing."""
+    from ..errors import DomainError
+    from . import services
+
+    week = week or services.current_week()
+    try:
+        result = services.allocate_week(week)
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    if result.ran_now:
+        click.echo(f"Tuần {week}: đã phân bổ {result.allocated} vị trí; {result.refused} yêu cầu không được phân bổ.")
+    else:
+        click.echo(f"Tuần {week} đã được phân bổ trước đó ({result.allocated} vị trí); không có gì thay đổi.")
+
+
+@promotions_cli.command("flush-counters")
+def flush_counters():
+    """Write buffered impression/click counts of this process now."""
+    from . import tracking
+
+    click.echo(f"{tracking.flush()} dòng đếm đã ghi.")

@@ -1,0 +1,230 @@
+"""Queries for the transparency page and the staff effect report (figures + inline SVG charts)."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..catalog import services as catalog
+from ..catalog.models import Producer, Product
+from ..extensions import db
+from ..money import format_vnd
+from ..timeutil import utcnow
+from . import rules, services
+from .charts import hbar_chart
+from .models import (
+    Allocation,
+    AllocationState,
+    Conversion,
+    DailyCounter,
+    Placement,
+    PromotionRequest,
+    RequestedWeek,
+    WeekRun,
+)
+
+
+def recent_runs(limit: int = 12) -> list[WeekRun]:
+    return list(db.session.scalars(select(WeekRun).order_by(WeekRun.week.desc()).limit(limit)))
+
+
+def waiting_requests(week: str) -> list[RequestedWeek]:
+    return list(db.session.scalars(
+        select(RequestedWeek).where(RequestedWeek.week == week)
+        .options(selectinload(RequestedWeek.request).selectinload(PromotionRequest.product),
+                 selectinload(RequestedWeek.request).selectinload(PromotionRequest.producer))
+        .order_by(RequestedWeek.state, RequestedWeek.id)
+    ))
+
+
+@dataclass
+class Figures:
+    slot_weeks: int = 0
+    impressions: int = 0
+    clicks: int = 0
+    attributed_orders: int = 0
+    attributed_revenue: int = 0
+    orders_during: int = 0
+    revenue_during: int = 0
+    orders_before: int = 0
+    revenue_before: int = 0
+    impressions_before: int = 0
+
+    def add(self, other: Figures) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def ctr(self) -> float:
+        return self.clicks / self.impressions if self.impressions else 0.0
+
+
+@dataclass
+class Row:
+    allocation: Allocation
+    figures: Figures
+
+
+@dataclass
+class Fairness:
+    producers: int = 0
+    total_impressions: int = 0
+    gini: float = 0.0
+    min_share: float = 0.0
+    poor_share: float = 0.0
+    per_producer: list[tuple[str, int, bool]] = field(default_factory=list)  # name, impressions, poor
+
+
+@dataclass
+class EffectReport:
+    weeks: list[str]
+    rows: list[Row]
+    placements: list[tuple[Placement, Figures]]
+    totals: Figures
+    fairness: Fairness
+    charts: dict[str, Markup]
+
+
+def _local_day(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(rules.LOCAL_TZ).date()
+
+
+def _sales(product_ids: set[int], start: dt.datetime, end: dt.datetime) -> list[tuple[int, dt.datetime, int]]:
+    """(product, time, line total) of order lines placed in [start, end), cancelled parts left out."""
+    if not product_ids:
+        return []
+    from ..orders.models import OrderLine, OrderStatus, ProducerOrder
+
+    rows = db.session.execute(
+        select(OrderLine.product_id, ProducerOrder.created_at, OrderLine.line_total_vnd)
+        .join(ProducerOrder, ProducerOrder.id == OrderLine.producer_order_id)
+        .where(OrderLine.product_id.in_(product_ids), ProducerOrder.created_at >= start,
+               ProducerOrder.created_at < end, ProducerOrder.status != OrderStatus.CANCELLED)
+    ).all()
+    return [(pid, at if at.tzinfo else at.replace(tzinfo=dt.UTC), total) for pid, at, total in rows]
+
+
+def _counters(product_ids: set[int], first: dt.date, last: dt.date) -> list[tuple[int, int, dt.date, int, int]]:
+    if not product_ids:
+        return []
+    return db.session.execute(
+        select(DailyCounter.placement_id, DailyCounter.product_id, DailyCounter.day, DailyCounter.impressions,
+               DailyCounter.clicks)
+        .where(DailyCounter.product_id.in_(product_ids), DailyCounter.day >= first, DailyCounter.day <= last)
+    ).all()
+
+
+def effect_report(n_weeks: int = 8, now: dt.datetime | None = None) -> EffectReport:
+    now = now or utcnow()
+    current = rules.week_of(now)
+    weeks = [rules.add_weeks(current, -i) for i in range(n_weeks - 1, -1, -1)]
+    allocations = db.session.scalars(
+        select(Allocation).where(Allocation.week.in_(weeks), Allocation.state == AllocationState.ACTIVE)
+        .options(selectinload(Allocation.placement).selectinload(Placement.group),
+                 selectinload(Allocation.product), selectinload(Allocation.producer))
+        .order_by(Allocation.week.desc(), Allocation.placement_id, Allocation.position)
+    ).all()
+    product_ids = {a.product_id for a in allocations}
+    first_start = min((a.starts_at for a in allocations), default=now)
+    span_start = first_start - dt.timedelta(days=7)
+    sales = _sales(product_ids, span_start, now + dt.timedelta(seconds=1))
+    counters = _counters(product_ids, _local_day(span_start), _local_day(now))
+    conversions = defaultdict(lambda: [0, 0])
+    if allocations:
+        for allocation_id, n, revenue in db.session.execute(
+            select(Conversion.allocation_id, func.count(), func.coalesce(func.sum(Conversion.revenue_vnd), 0))
+            .where(Conversion.allocation_id.in_([a.id for a in allocations])).group_by(Conversion.allocation_id)
+        ):
+            conversions[allocation_id] = [int(n), int(revenue)]
+
+    rows: list[Row] = []
+    by_placement: dict[int, Figures] = defaultdict(Figures)
+    totals = Figures()
+    for a in allocations:
+        end = min(a.ends_at, now)
+        length = end - a.starts_at
+        if length <= dt.timedelta(0):
+            continue  # a future week
+        before = a.starts_at - length
+        f = Figures(slot_weeks=1)
+        first_day, last_day = _local_day(a.starts_at), _local_day(end - dt.timedelta(microseconds=1))
+        before_first = _local_day(before)
+        for placement_id, product_id, day, imp, clk in counters:
+            if product_id != a.product_id:
+                continue
+            if placement_id == a.placement_id and first_day <= day <= last_day:
+                f.impressions += imp
+                f.clicks += clk
+            elif before_first <= day < first_day:
+                f.impressions_before += imp
+        for product_id, at, total in sales:
+            if product_id != a.product_id:
+                continue
+            if a.starts_at <= at < end:
+                f.orders_during += 1
+                f.revenue_during += total
+            elif before <= at < a.starts_at:
+                f.orders_before += 1
+                f.revenue_before += total
+        f.attributed_orders, f.attributed_revenue = conversions[a.id]
+        rows.append(Row(a, f))
+        by_placement[a.placement_id].add(f)
+        totals.add(f)
+    placement_rows = [(p, by_placement[p.id]) for p in services.placements() if p.id in by_placement]
+    first_day = _local_day(rules.week_bounds(weeks[0])[0])
+    fairness_figures = fairness(first_day, _local_day(now))
+    return EffectReport(weeks, rows, placement_rows, totals, fairness_figures,
+                        _charts(rows, placement_rows, fairness_figures))
+
+
+def fairness(first: dt.date, last: dt.date) -> Fairness:
+    """How impressions were shared among the producers eligible now (or promoted in the period)."""
+    products = db.session.scalars(catalog.public_products()).all()
+    in_project = services.producers_in_active_projects(sorted({p.producer_id for p in products}))
+    elig = services.eligibility_rules()
+    eligible = {p.producer_id for p in products
+                if not rules.eligibility_problems(services.listing_facts(p, p.producer_id in in_project), elig)}
+    shown = dict(db.session.execute(
+        select(Product.producer_id, func.sum(DailyCounter.impressions))
+        .join(Product, Product.id == DailyCounter.product_id)
+        .where(DailyCounter.day >= first, DailyCounter.day <= last).group_by(Product.producer_id)
+    ).all())
+    population = sorted(eligible | set(shown))
+    if not population:
+        return Fairness()
+    producers = {p.id: p for p in db.session.scalars(select(Producer).where(Producer.id.in_(population)))}
+    values = [int(shown.get(pid, 0) or 0) for pid in population]
+    total = sum(values)
+    poor = sum(int(shown.get(pid, 0) or 0) for pid in population if producers[pid].household_category == "poor")
+    per = sorted(((producers[pid].name, int(shown.get(pid, 0) or 0), producers[pid].household_category == "poor")
+                  for pid in population), key=lambda t: (-t[1], t[0]))
+    return Fairness(producers=len(population), total_impressions=total, gini=rules.gini(values),
+                    min_share=rules.min_share(values), poor_share=poor / total if total else 0.0, per_producer=per)
+
+
+def _charts(rows: list[Row], placements, fair: Fairness) -> dict[str, Markup]:
+    listing: dict[str, Figures] = defaultdict(Figures)
+    for row in rows:
+        listing[row.allocation.product.name].add(row.figures)
+    top = sorted(listing.items(), key=lambda kv: -(kv[1].revenue_during + kv[1].revenue_before))[:12]
+    charts = {
+        "revenue": hbar_chart(_("Doanh thu trong thời gian quảng bá so với cùng khoảng thời gian trước đó"),
+                              [(name, [f.revenue_before, f.revenue_during]) for name, f in top],
+                              [_("Trước"), _("Trong khi quảng bá")], fmt=format_vnd),
+        "orders": hbar_chart(_("Số đơn hàng: trước và trong khi quảng bá"),
+                             [(name, [f.orders_before, f.orders_during]) for name, f in top],
+                             [_("Trước"), _("Trong khi quảng bá")]),
+        "placements": hbar_chart(_("Lượt hiển thị và lượt bấm theo vị trí"),
+                                 [(p.name_vi, [f.impressions, f.clicks]) for p, f in placements],
+                                 [_("Lượt hiển thị"), _("Lượt bấm")]),
+    }
+    shown = fair.per_producer[:20]
+    charts["producers"] = hbar_chart(_("Lượt hiển thị theo cơ sở đủ điều kiện (in đậm: hộ nghèo)"),
+                                     [(name, [n]) for name, n, _poor in shown], [_("Lượt hiển thị")],
+                                     highlight={i for i, (_n, _v, poor) in enumerate(shown) if poor})
+    return charts

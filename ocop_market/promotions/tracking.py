@@ -1,0 +1,230 @@
+"""Impressions, clicks and orders of promoted listings, without a row per page view.
+
+- Counting: each shown item adds to an in-process buffer keyed by (placement, listing, local day); the buffer
+  is written with one UPSERT (`INSERT ... ON CONFLICT DO UPDATE`, SQLite and PostgreSQL alike) every
+  PROMOTION_COUNTER_FLUSH_EVENTS events or PROMOTION_COUNTER_FLUSH_SECONDS seconds, checked when a request
+  ends, and once more when the process exits. A crash loses at most one buffer of counts: these are
+  statistics, not money.
+- Clicks go through /qc/<allocation id>, which counts the click and redirects to the listing.
+- Attribution: the click is remembered in a signed cookie (not the session, which login clears) holding
+  (allocation, listing, time) for the last few clicks. When an order is placed, a `before_flush` hook looks at
+  the new order lines: a line for a listing the buyer clicked within the attribution window (settings,
+  default 7 days) gets a Conversion row linking it to the allocation. So attribution happens at order
+  placement, with no change to the orders code and no personal data stored beyond the order itself.
+- Obvious robots (rules.is_bot: empty User-Agent, crawlers, fetchers, monitors) are counted nowhere.
+"""
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import threading
+import time
+import weakref
+from collections import defaultdict
+
+from flask import Flask, current_app, has_request_context, request
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+from ..timeutil import local_today, utcnow
+from . import rules
+from .models import DailyCounter
+
+CLICK_COOKIE = "ocop_qc"
+MAX_REMEMBERED_CLICKS = 20
+
+
+class CounterBuffer:
+    """Counts waiting to be written, shared by the threads of one process."""
+
+    def __init__(self, flush_events: int, flush_seconds: float):
+        self.flush_events = max(1, flush_events)
+        self.flush_seconds = flush_seconds
+        self._lock = threading.Lock()
+        self._counts: dict[tuple[int, int, dt.date], list[int]] = defaultdict(lambda: [0, 0])
+        self._events = 0
+        self._since = time.monotonic()
+
+    def add(self, placement_id: int, product_id: int, day: dt.date, impressions: int = 0, clicks: int = 0) -> None:
+        with self._lock:
+            entry = self._counts[(placement_id, product_id, day)]
+            entry[0] += impressions
+            entry[1] += clicks
+            self._events += impressions + clicks
+
+    def due(self) -> bool:
+        with self._lock:
+            return bool(self._counts) and (
+                self._events >= self.flush_events or time.monotonic() - self._since >= self.flush_seconds)
+
+    def take(self) -> dict[tuple[int, int, dt.date], list[int]]:
+        with self._lock:
+            counts, self._counts = dict(self._counts), defaultdict(lambda: [0, 0])
+            self._events = 0
+            self._since = time.monotonic()
+            return counts
+
+    def put_back(self, counts: dict) -> None:
+        with self._lock:
+            for key, (imp, clk) in counts.items():
+                entry = self._counts[key]
+                entry[0] += imp
+                entry[1] += clk
+                self._events += imp + clk
+
+
+def _buffer(app: Flask | None = None) -> CounterBuffer:
+    return (app or current_app).extensions["promotion_counters"]
+
+
+def _upsert(counts: dict) -> None:
+    table = DailyCounter.__table__
+    rows = [dict(placement_id=p, product_id=pr, day=d, impressions=i, clicks=c) for (p, pr, d), (i, c) in counts.items()]
+    dialect = db.engine.dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(table).values(rows)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.placement_id, table.c.product_id, table.c.day],
+        set_={"impressions": table.c.impressions + stmt.excluded.impressions,
+              "clicks": table.c.clicks + stmt.excluded.clicks},
+    )
+    # Its own short transaction: the request's session (and whatever it holds) is left alone.
+    with db.engine.begin() as conn:
+        conn.execute(stmt)
+
+
+def flush(app: Flask | None = None) -> int:
+    """Write the buffered counts now; returns how many (placement, listing, day) rows were touched."""
+    buffer = _buffer(app)
+    counts = buffer.take()
+    if not counts:
+        return 0
+    try:
+        _upsert(counts)
+    except Exception:
+        buffer.put_back(counts)
+        raise
+    return len(counts)
+
+
+def _human() -> bool:
+    return has_request_context() and not rules.is_bot(request.headers.get("User-Agent"))
+
+
+def count_impressions(items) -> None:
+    """`items` are services.LiveItem shown on the page being rendered."""
+    if not items or not _human():
+        return
+    day = local_today()
+    buffer = _buffer()
+    for item in items:
+        buffer.add(item.allocation.placement_id, item.product.id, day, impressions=1)
+
+
+def count_click(allocation) -> bool:
+    if not _human():
+        return False
+    _buffer().add(allocation.placement_id, allocation.product_id, local_today(), clicks=1)
+    return True
+
+
+# ---------------------------------------------------------------- click cookie and attribution
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="promotion-clicks")
+
+
+def remembered_clicks() -> list[tuple[int, int, int]]:
+    """(allocation id, product id, unix time) of the visitor's recent promotion clicks."""
+    raw = request.cookies.get(CLICK_COOKIE)
+    if not raw or len(raw) > 2000:
+        return []
+    try:
+        data = _serializer().loads(raw)
+    except BadSignature:
+        return []
+    clicks = []
+    for entry in data if isinstance(data, list) else []:
+        if isinstance(entry, list) and len(entry) == 3 and all(isinstance(v, int) for v in entry):
+            clicks.append(tuple(entry))
+    return clicks
+
+
+def remember_click(response, allocation, window_days: int) -> None:
+    now = int(time.time())
+    keep = [c for c in remembered_clicks() if now - c[2] < window_days * 86400 and c[1] != allocation.product_id]
+    keep = (keep + [(allocation.id, allocation.product_id, now)])[-MAX_REMEMBERED_CLICKS:]
+    response.set_cookie(CLICK_COOKIE, _serializer().dumps([list(c) for c in keep]), max_age=window_days * 86400,
+                        httponly=True, samesite="Lax", secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+
+
+def _attribute_new_lines(session: Session, flush_context, instances) -> None:
+    if not has_request_context() or CLICK_COOKIE not in request.cookies:
+        return
+    from ..orders.models import OrderLine
+    from .models import Conversion
+    from .services import get_settings
+
+    lines = [o for o in session.new if isinstance(o, OrderLine)]
+    if not lines:
+        return
+    # Read once per request (an order flushes several times), kept on the request itself.
+    clicks = request.environ.get("ocop.promotion_clicks")
+    if clicks is None:
+        clicks = request.environ["ocop.promotion_clicks"] = remembered_clicks()
+    if not clicks:
+        return
+    with session.no_autoflush:
+        window = get_settings().attribution_days * 86400
+    now = int(time.time())
+    latest: dict[int, tuple[int, int]] = {}
+    for allocation_id, product_id, at in clicks:
+        if 0 <= now - at < window and (product_id not in latest or at > latest[product_id][1]):
+            latest[product_id] = (allocation_id, at)
+    for line in lines:
+        hit = latest.get(line.product_id)
+        if hit is None:
+            continue
+        allocation_id, at = hit
+        session.add(Conversion(order_line=line, allocation_id=allocation_id, product_id=line.product_id,
+                               revenue_vnd=line.line_total_vnd,
+                               clicked_at=dt.datetime.fromtimestamp(at, dt.UTC), created_at=utcnow()))
+
+
+_listening = False
+
+
+def init_app(app: Flask) -> None:
+    global _listening
+    flush_events = int(app.config.get("PROMOTION_COUNTER_FLUSH_EVENTS") or (1 if app.testing else 200))
+    flush_seconds = float(app.config.get("PROMOTION_COUNTER_FLUSH_SECONDS") or (0 if app.testing else 30))
+    buffer = CounterBuffer(flush_events, flush_seconds)
+    app.extensions["promotion_counters"] = buffer
+
+    @app.teardown_request
+    def _flush_counters(exc=None):
+        if buffer.due():
+            try:
+                flush(app)
+            except Exception:  # counting must never break a page
+                app.logger.exception("promotion counters could not be written; kept for the next try")
+
+    app_ref = weakref.ref(app)  # tests build many apps: the exit hook must not keep them alive
+
+    def _flush_at_exit():
+        target = app_ref()
+        if target is not None and buffer._counts:
+            try:
+                with target.app_context():
+                    flush(target)
+            except Exception:  # noqa: S110 - at exit the database may be gone; nothing is left to tell
+                pass
+
+    atexit.register(_flush_at_exit)
+    if not _listening:
+        event.listen(Session, "before_flush", _attribute_new_lines)
+        _listening = True

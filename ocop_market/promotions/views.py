@@ -1,0 +1,251 @@
+"""Promotion pages: public (rules, transparency, tagged click), producer requests, staff desk, JSON API."""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from ..accounts.models import Role
+from ..accounts.permissions import STAFF_ROLES, guard_blueprint
+from ..catalog import services as catalog
+from ..errors import DomainError, InvalidInput
+from ..extensions import csrf, db
+from . import report, rules, services, tracking
+from .forms import AllocateForm, PinForm, RemoveForm, RequestForm, SettingsForm
+from .models import WeekState
+
+bp = Blueprint("promotions", __name__)
+producer_bp = Blueprint("producer_promotions", __name__, url_prefix="/gian-hang/quang-ba")
+staff_bp = Blueprint("staff_promotions", __name__, url_prefix="/quan-tri/quang-ba")
+api_bp = Blueprint("promotions_api", __name__, url_prefix="/api/v1/promotions")
+guard_blueprint(producer_bp, Role.PRODUCER)
+guard_blueprint(staff_bp, *STAFF_ROLES)
+# GET only: nothing here changes state, and API clients hold no session token.
+csrf.exempt(api_bp)
+
+WEEK_STATE_LABELS = {
+    WeekState.WAITING: "Đang chờ phân bổ",
+    WeekState.ALLOCATED: "Đã phân bổ",
+    WeekState.NOT_ALLOCATED: "Không được phân bổ",
+}
+
+
+@bp.app_context_processor
+def _labels():
+    return {
+        "week_state_label": lambda s: _(WEEK_STATE_LABELS.get(s, s)),
+        "promotion_reason": services.reason_text,
+        "week_dates": _week_dates,
+    }
+
+
+def _week_dates(code: str) -> str:
+    monday = rules.week_monday(code)
+    sunday = monday.toordinal() + 6
+    import datetime as dt
+
+    return f"{monday:%d/%m} – {dt.date.fromordinal(sunday):%d/%m/%Y}"
+
+
+def _week_arg(default: str | None = None) -> str:
+    week = request.args.get("week") or default or services.current_week()
+    try:
+        rules.parse_week(week)
+    except rules.BadWeek:
+        abort(400)
+    return week
+
+
+# ---------------------------------------------------------------- public
+@bp.get("/quang-ba/quy-dinh")
+def rules_page():
+    return render_template("promotions/rules.html", settings=services.get_settings(),
+                           placements=services.placements(), defaults=services.DEFAULT_CAPACITY)
+
+
+@bp.get("/quang-ba/minh-bach")
+def transparency():
+    week = _week_arg()
+    runs = report.recent_runs()
+    return render_template("promotions/transparency.html", week=week, run=services.week_run(week),
+                           allocations=services.week_allocations(week), runs=runs,
+                           prev_week=rules.add_weeks(week, -1), next_week=rules.add_weeks(week, 1))
+
+
+@bp.get("/qc/<int:allocation_id>")
+def click(allocation_id: int):
+    """A tagged link: count the click of a live promotion, remember it for attribution, go to the listing."""
+    allocation = services.live_allocation(allocation_id)
+    if allocation is None:
+        abort(404)
+    response = redirect(url_for("catalog.product_detail", slug=allocation.product.slug))
+    if tracking.count_click(allocation):
+        tracking.remember_click(response, allocation, services.get_settings().attribution_days)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# ---------------------------------------------------------------- producer
+def _own_products():
+    producer = catalog.producer_of(current_user)
+    return producer, (producer.products if producer else [])
+
+
+@producer_bp.route("/", methods=["GET", "POST"])
+def requests_page():
+    producer, products = _own_products()
+    if producer is None:
+        return redirect(url_for("producer.onboarding"))
+    form = RequestForm()
+    form.product_id.choices = [SelectChoice(0, _("— Chọn sản phẩm —"))] + [
+        SelectChoice(p.id, p.name) for p in products if p.status == "approved"]
+    week_choices = services.request_week_choices()
+    form.weeks.choices = [SelectChoice(w, f"{w} ({_week_dates(w)})") for w in week_choices]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.request_promotion(current_user, form.product_id.data, list(form.weeks.data))
+        except DomainError as err:
+            db.session.rollback()
+            form.form_errors.append(err.message)
+            status = err.status_code
+        else:
+            db.session.commit()
+            flash(_("Đã gửi đăng ký quảng bá. Kết quả phân bổ sẽ hiện ở đây."), "success")
+            return redirect(url_for(".requests_page"))
+    elif form.is_submitted():
+        status = 400
+    problems = {p.id: services.problems_of(p) for p in products if p.status == "approved"}
+    return render_template("promotions/producer_requests.html", form=form, producer=producer,
+                           requests=services.requests_of(current_user), problems=problems,
+                           products={p.id: p for p in products}), status
+
+
+# ---------------------------------------------------------------- staff
+@staff_bp.get("/")
+def desk():
+    week = _week_arg()
+    return render_template(
+        "promotions/staff_week.html", week=week, run=services.week_run(week),
+        allocations=services.week_allocations(week), waiting=report.waiting_requests(week),
+        allocate_form=AllocateForm(), pin_form=_pin_form(), remove_form=RemoveForm(),
+        prev_week=rules.add_weeks(week, -1), next_week=rules.add_weeks(week, 1),
+    )
+
+
+def _pin_form() -> PinForm:
+    form = PinForm()
+    form.placement_id.choices = [SelectChoice(p.id, f"{p.name_vi} ({p.capacity})") for p in services.placements()]
+    return form
+
+
+@staff_bp.post("/<week>/phan-bo")
+def allocate(week: str):
+    form = AllocateForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.check_week(week)
+    result = services.allocate_week(week, current_user)
+    db.session.commit()
+    if result.ran_now:
+        flash(_("Đã phân bổ tuần %(w)s: %(a)s vị trí, %(r)s yêu cầu không được phân bổ.", w=week,
+                a=result.allocated, r=result.refused), "success")
+    else:
+        flash(_("Tuần %(w)s đã được phân bổ trước đó; không có gì thay đổi.", w=week), "info")
+    return redirect(url_for(".desk", week=week))
+
+
+@staff_bp.post("/<week>/ghim")
+def pin(week: str):
+    services.check_week(week)
+    form = _pin_form()
+    if not form.validate_on_submit():
+        raise InvalidInput("; ".join(str(e) for errs in form.errors.values() for e in errs))
+    services.pin(current_user, week, form.placement_id.data, form.product_id.data, form.reason.data)
+    db.session.commit()
+    flash(_("Đã ghim sản phẩm vào vị trí."), "success")
+    return redirect(url_for(".desk", week=week))
+
+
+@staff_bp.post("/vi-tri/<int:allocation_id>/go")
+def remove(allocation_id: int):
+    form = RemoveForm()
+    if not form.validate_on_submit():
+        raise InvalidInput("; ".join(str(e) for errs in form.errors.values() for e in errs))
+    allocation = services.remove(current_user, allocation_id, form.reason.data)
+    db.session.commit()
+    flash(_("Đã gỡ sản phẩm khỏi vị trí."), "success")
+    return redirect(url_for(".desk", week=allocation.week))
+
+
+def _capacities(placements) -> dict[int, int]:
+    values = {}
+    for p in placements:
+        raw = (request.form.get(f"capacity-{p.id}") or "").strip()
+        if not raw.isdigit() or not 0 <= int(raw) <= 48:
+            raise InvalidInput(_("Sức chứa của mỗi vị trí phải là số nguyên từ 0 đến 48."))
+        values[p.id] = int(raw)
+    return values
+
+
+@staff_bp.route("/cai-dat", methods=["GET", "POST"])
+def settings_page():
+    settings = services.get_settings()
+    form = SettingsForm(obj=settings)
+    placements = services.placements()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            capacities = _capacities(placements)
+            services.update_settings(current_user, {f: getattr(form, f).data for f in services.SETTING_FIELDS},
+                                     capacities)
+        except DomainError as err:
+            db.session.rollback()
+            form.form_errors.append(err.message)
+            status = err.status_code
+        else:
+            db.session.commit()
+            flash(_("Đã lưu quy định quảng bá."), "success")
+            return redirect(url_for(".settings_page"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("promotions/staff_settings.html", form=form, placements=services.placements()), status
+
+
+@staff_bp.get("/bao-cao")
+def effect_report():
+    raw = request.args.get("weeks", "8")
+    if not raw.isdigit() or not 1 <= int(raw) <= 52:
+        abort(400)
+    data = report.effect_report(int(raw))
+    return render_template("promotions/staff_report.html", r=data, weeks=int(raw))
+
+
+# ---------------------------------------------------------------- JSON
+@api_bp.get("/live")
+def api_live():
+    from ..api.serialize import product_summary
+
+    code = request.args.get("placement", "home")
+    if code not in {p.code for p in services.placements()}:
+        return jsonify(error={"status": 400, "message": _("Vị trí quảng bá không hợp lệ."), "parameter": "placement"}), 400
+    items = services.live_items(code)
+    return jsonify(
+        placement=code, week=services.current_week(),
+        label=_("Sản phẩm được hỗ trợ quảng bá miễn phí"),
+        items=[dict(product_summary(i.product, promoted=True), position=i.allocation.position,
+                    click_url=url_for("promotions.click", allocation_id=i.allocation.id, _external=True))
+               for i in items],
+    )
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.register_blueprint(producer_bp)
+    app.register_blueprint(staff_bp)
+    app.register_blueprint(api_bp)
+    tracking.init_app(app)
+    from .cli import promotions_cli
+
+    app.cli.add_command(promotions_cli)
