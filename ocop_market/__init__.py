@@ -5,6 +5,7 @@ import os
 from collections.abc import Mapping
 
 from flask import Flask, has_request_context, request
+from flask_babel import lazy_gettext
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -54,7 +55,8 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message = lazy_gettext("Vui lòng đăng nhập để tiếp tục.")
+    login_manager.localize_callback = str  # flashed in the visitor's language
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 

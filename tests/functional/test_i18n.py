@@ -87,6 +87,14 @@ def test_login_page_and_its_errors_in_english(client, ctx):
     assert "Thông tin đăng nhập không đúng." not in body
 
 
+def test_login_prompt_in_the_visitors_language(client):
+    resp = client.get("/tai-khoan/doi-mat-khau", follow_redirects=True)
+    assert "Vui lòng đăng nhập để tiếp tục." in resp.get_data(as_text=True)
+    resp = english(client).get("/tai-khoan/doi-mat-khau", follow_redirects=True)
+    body = resp.get_data(as_text=True)
+    assert "Please log in to continue." in body and "Vui lòng đăng nhập" not in body
+
+
 def test_product_page_in_english(client, ctx):
     producer = make_producer()
     product = make_product(producer, stock=3)
