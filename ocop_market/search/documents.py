@@ -95,10 +95,12 @@ class ProductFacts:
             "name_d": " ".join(canonical_words(self.name)),
             "name_bg": " ".join(name_bigrams(self.name)),
             "meta_f": " ".join(folded_words(meta)),
+            "meta_d": " ".join(canonical_words(meta)),
             # Bigrams per part: the producer's last word and the commune's first are not a phrase.
             "meta_bg": " ".join(bigrams(folded_words(self.producer_name)) + bigrams(folded_words(self.commune))
                                 + bigrams(folded_words(self.province_name))),
             "desc_f": " ".join(folded_words(self.description)),
+            "desc_bg": " ".join(bigrams(folded_words(self.description))),
             "group": self.group,
             "province": self.province_slug,
             "stars": self.stars or 0,

@@ -33,7 +33,7 @@ from whoosh import index as windex
 from whoosh.analysis import RegexTokenizer
 from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
-from whoosh.query import And, AndMaybe, Every, Or, Prefix, Term
+from whoosh.query import And, Or, Prefix, Term
 
 from .documents import bigrams, canonical_words, folded_words
 from .highlight import highlight
@@ -55,7 +55,7 @@ SCHEMA = Schema(
     slug=STORED(), name=STORED(), producer=STORED(), place=STORED(), sig=STORED(),
     name_f=_text(), name_d=_text(), name_bg=_text(),
     meta_f=_text(), meta_d=_text(), meta_bg=_text(),
-    desc_f=_text(),
+    desc_f=_text(), desc_bg=_text(),
     # Column-only fields: filters, facets and sorts read them as per-document arrays.
     pid=COLUMN(NumericColumn("q")),
     group=COLUMN(VarBytesColumn()),
@@ -71,13 +71,18 @@ SCHEMA = Schema(
 W_NAME, W_META, W_DESC = 3.0, 1.5, 0.5
 W_NAME_BIGRAM, W_META_BIGRAM = 4.0, 1.5
 W_NAME_EXACT, W_META_EXACT = 2.5, 0.8
+W_DESC_BIGRAM = 1.0
 W_FUZZY = 0.4  # a corrected word counts less than one typed right
 TIER_MIN_HITS = 10  # fewer hits than this on name/producer/place: also search descriptions
 FEW_HITS = 3  # fewer than this: try typo correction
+TYPO_CANDIDATES = 8  # index words one edit away kept per typed word before ranking them in context
+RESCORE = 300  # at most this many hits per query get the full BM25F score (the rest: cheap score, newest)
+BM25_K1, BM25_B = 1.2, 0.75  # Whoosh's BM25F defaults
 POSTINGS_CACHE_DOCS = 3_000_000  # docnums kept in the per-process posting-set cache (~100 MB at most)
 FIELDS_NAME = ("name_f", "meta_f")
 FIELDS_ALL = ("name_f", "meta_f", "desc_f")
 FIELD_WEIGHT = {"name_f": W_NAME, "meta_f": W_META, "desc_f": W_DESC}
+CONTEXT_FIELDS = ("name_bg", "meta_bg")
 
 
 class IndexBusy(RuntimeError):
@@ -200,10 +205,11 @@ class WhooshBackend:
         if not upserts and not deletes:
             return
         ix = self._writable_index()
+        known = set(ix.schema.names())  # an index built before a field was added: `reindex` adds it
         writer = ix.writer()
         try:
             for doc in upserts:
-                writer.update_document(**_build_doc(doc))
+                writer.update_document(**{k: v for k, v in _build_doc(doc).items() if k in known})
             for pid in deletes:
                 writer.delete_by_term("id", str(pid))
         except BaseException:
@@ -341,7 +347,8 @@ class WhooshBackend:
         """Index words one edit away (first letter kept), most frequent first.
 
         Words of names, producers and places come first: "duong phem" means "đường phèn" (a name),
-        not "đường phẩm" although "sản phẩm" fills every description.
+        not "đường phẩm" although "sản phẩm" fills every description. `_correct` then ranks them
+        by the neighbouring words.
         """
         for fields in (FIELDS_NAME, ("desc_f",)):
             found: dict[str, int] = {}
@@ -352,6 +359,41 @@ class WhooshBackend:
             if found:
                 return sorted(((df, w) for w, df in found.items()), key=lambda t: (-t[0], t[1]))
         return []
+
+    def _correct(self, reader, words: list[str], targets) -> tuple[dict[str, list[str]], list[str]]:
+        """Corrections for the `targets` among `words`, each ranked by the phrases it makes with its neighbours.
+
+        A candidate that forms a name/producer/place bigram with the word before (as corrected) or the
+        word after wins over a merely frequent one: "duong phem" -> "phen" (đường phèn, a name phrase),
+        not "pham" (Phạm, a family name) or "phe" (cà phê), though both are more frequent alone.
+        Returns (word -> at most two expansions, best first; the corrected words).
+        """
+        corrected = list(words)
+        expansions: dict[str, list[str]] = {}
+        for i, word in enumerate(words):
+            if word not in targets:
+                continue
+            candidates = self._corrections(reader, word)[:TYPO_CANDIDATES]
+            if not candidates:
+                continue
+            before = corrected[i - 1] if i else None
+            after = words[i + 1] if i + 1 < len(words) else None
+
+            def in_context(cand: str) -> int:
+                n = 0
+                for field in CONTEXT_FIELDS:
+                    if before:
+                        n += reader.doc_frequency(field, f"{before}_{cand}")
+                    if after:
+                        n += reader.doc_frequency(field, f"{cand}_{after}")
+                return n
+
+            ranked = sorted(((in_context(c), df, c) for df, c in candidates), key=lambda t: (-t[0], -t[1], t[2]))
+            if ranked[0][0]:
+                ranked = [t for t in ranked if t[0]]  # the phrase decides; drop words that fit no phrase
+            expansions[word] = [c for _ctx, _df, c in ranked[:2]]
+            corrected[i] = ranked[0][2]
+        return expansions, corrected
 
     def _postings(self, searcher, field: str, word: str) -> frozenset:
         """Live docnums containing `word` in `field`, cached per index state (segments + deletions)."""
@@ -378,8 +420,8 @@ class WhooshBackend:
     def _docs(self, searcher, words, fields, expansions=None, any_word=False) -> list[int]:
         """Documents matching every word (or any, with `any_word`) in one of `fields`, as set algebra.
 
-        Equivalent to iterating `_match_query(...)`'s matcher without scores, much cheaper in Python;
-        only the page's top documents are scored (by `searcher.search` with this set as filter).
+        Equivalent to iterating a Whoosh matcher without scores, much cheaper in Python; only a
+        bounded number of the hits is scored (`_rank`).
         """
         per_word = []
         for w in words:
@@ -394,43 +436,158 @@ class WhooshBackend:
         result = set.union(*per_word) if any_word else set.intersection(*per_word)
         return sorted(result)
 
-    def _display_forms(self, searcher) -> dict[str, str]:
-        """folded word -> its most frequent spelling with diacritics, from the index's own words."""
+    def _display_forms(self, searcher) -> dict[str, list[str]]:
+        """folded word -> its spellings with diacritics in the index's own words, most frequent first."""
         key = (self._local.generation,) + tuple(_segment_id(leaf) for leaf, _b in searcher.reader().leaf_readers())
         forms = self._display_cache.get(key)
         if forms is None:
-            best: dict[str, tuple[int, str]] = {}
+            seen: dict[str, Counter] = {}
             reader = searcher.reader()
             for field in ("name_d", "meta_d"):
                 for term, info in reader.iter_field(field):
                     word = term.decode() if isinstance(term, bytes) else term
                     folded = "".join(folded_words(word))
-                    df = info.doc_frequency()
-                    if folded not in best or df > best[folded][0]:
-                        best[folded] = (df, word)
-            forms = {k: v[1] for k, v in best.items()}
+                    seen.setdefault(folded, Counter())[word] += info.doc_frequency()
+            forms = {k: [w for w, _n in sorted(c.items(), key=lambda t: (-t[1], t[0]))] for k, c in seen.items()}
             self._display_cache.clear()
             self._display_cache[key] = forms
         return forms
 
+    def _display(self, searcher, words: list[str]) -> str:
+        """Folded words -> how the index spells them: "duong phen" -> "đường phèn" (the name phrase),
+        though "dương" alone is more frequent (Lạc Dương)."""
+        variants = self._display_forms(searcher)
+        reader = searcher.reader()
+        forms = [variants.get(w, [w])[0] for w in words]
+        fixed = [False] * len(words)
+        for i in range(len(words) - 1):
+            best = None
+            for a in variants.get(words[i], [words[i]])[:6]:
+                if fixed[i] and a != forms[i]:
+                    continue
+                for b in variants.get(words[i + 1], [words[i + 1]])[:6]:
+                    df = reader.doc_frequency("name_bg", f"{a}_{b}")
+                    if df and (best is None or df > best[0]):
+                        best = (df, a, b)
+            if best is not None:
+                forms[i], forms[i + 1] = best[1], best[2]
+                fixed[i] = fixed[i + 1] = True
+        return " ".join(forms)
+
     # ------------------------------------------------------------ queries
-    def _match_query(self, words, exact, fields, expansions=None, any_word=False):
+    @staticmethod
+    def _optional_terms(words, exact, corrected=None, desc=False) -> list[tuple[str, str, float]]:
+        """(field, term, weight) that add to the score without being required: phrases, exact forms."""
+        optional = [("name_bg", b, W_NAME_BIGRAM) for b in bigrams(words)]
+        optional += [("meta_bg", b, W_META_BIGRAM) for b in bigrams(words)]
+        if desc:
+            optional += [("desc_bg", b, W_DESC_BIGRAM) for b in bigrams(words)]
+        if corrected and corrected != list(words):
+            # The corrected phrase ("đường phèn" for "duong phem") counts, less than one typed right.
+            typed = set(bigrams(words))
+            fixed = [b for b in bigrams(corrected) if b not in typed]
+            optional += [("name_bg", b, W_NAME_BIGRAM * W_FUZZY) for b in fixed]
+            optional += [("meta_bg", b, W_META_BIGRAM * W_FUZZY) for b in fixed]
+        if exact:
+            optional += [("name_d", w, W_NAME_EXACT) for w in exact]
+            optional += [("meta_d", w, W_META_EXACT) for w in exact]
+            optional += [("name_bg", b, W_NAME_BIGRAM) for b in bigrams(exact)]
+        return optional
+
+    @staticmethod
+    def _required_terms(words, fields, expansions=None) -> list[list[tuple[str, str, float]]]:
         per_word = []
         for w in words:
-            alts = [Term(f, w, boost=FIELD_WEIGHT[f]) for f in fields]
+            alts = [(f, w, FIELD_WEIGHT[f]) for f in fields]
             for cand in (expansions or {}).get(w, ()):
-                alts.extend(Term(f, cand, boost=FIELD_WEIGHT[f] * W_FUZZY) for f in fields)
-            per_word.append(Or(alts) if len(alts) > 1 else alts[0])
-        required = Or(per_word) if any_word else And(per_word)
-        optional = [Term("name_bg", b, boost=W_NAME_BIGRAM) for b in bigrams(words)]
-        optional += [Term("meta_bg", b, boost=W_META_BIGRAM) for b in bigrams(words)]
-        if exact:
-            optional += [Term("name_d", w, boost=W_NAME_EXACT) for w in exact]
-            optional += [Term("meta_d", w, boost=W_META_EXACT) for w in exact]
-            optional += [Term("name_bg", b, boost=W_NAME_BIGRAM) for b in bigrams(exact)]
-        if not optional:
-            return required
-        return AndMaybe(required, Or(optional))
+                alts.extend((f, cand, FIELD_WEIGHT[f] * W_FUZZY) for f in fields)
+            per_word.append(alts)
+        return per_word
+
+    def _cheap_scores(self, searcher, docs: set, weighted) -> dict[int, float]:
+        """A bounded stand-in for BM25F to pick the candidates: the sum of the weights of the terms
+        each document has. Description words are left out (every hit of a description tier has them
+        somewhere, and they are the longest posting lists); description phrases (`desc_bg`) count.
+        Set intersections over the cached posting sets."""
+        scores: dict[int, float] = {}
+        get = scores.get
+        for field, term, weight in weighted:
+            if field == "desc_f":
+                continue
+            for d in self._postings(searcher, field, term) & docs:
+                scores[d] = get(d, 0.0) + weight
+        return scores
+
+    def _full_scores(self, searcher, docs: list[int], weighted) -> dict[int, float]:
+        """BM25F of these few documents, computed from the cached posting sets.
+
+        Whoosh's BM25F (K1 = 1.2, B = 0.75, the same idf, the weights as boosts) with a term frequency
+        of 1: our fields are short and a name saying a word twice is not twice as relevant. No Whoosh
+        matcher runs: a membership test per (term, document) and one field length per (field, document).
+        """
+        reader = searcher.reader()
+        out = dict.fromkeys(docs, 0.0)
+        norms: dict[tuple[int, str], float] = {}
+        avg: dict[str, float] = {}
+        for field, term, weight in weighted:
+            posting = self._postings(searcher, field, term)
+            present = [d for d in docs if d in posting] if posting else ()
+            if not present:
+                continue
+            if field not in avg:
+                avg[field] = searcher.avg_field_length(field, 1.0) or 1.0
+            w = weight * searcher.idf(field, term)
+            for d in present:
+                norm = norms.get((d, field))
+                if norm is None:
+                    dl = reader.doc_field_length(d, field, 1) or 1
+                    norm = norms[(d, field)] = (BM25_K1 + 1) / (1 + BM25_K1 * (1 - BM25_B + BM25_B * dl / avg[field]))
+                out[d] += w * norm
+        return out
+
+    def _rank(self, searcher, arrays: _Arrays, docs: list[int], weighted, limit: int) -> list[tuple[float, int]]:
+        """The first `limit` of `docs` by relevance, with bounded work.
+
+        At most RESCORE documents are scored in full (`_full_scores`, BM25F): all of them when the
+        hits are few, otherwise the best by
+        `_cheap_scores` (ties: newest). Deeper pages continue by cheap score, then newest. The
+        candidates never depend on `limit`, so pages stay consistent.
+        """
+        if not docs or limit <= 0:
+            return []
+        created = arrays.created
+        cheap: dict[int, float] = {}
+        if len(docs) <= RESCORE:
+            candidates = docs
+        else:
+            cheap = self._cheap_scores(searcher, set(docs), weighted)
+            if len(cheap) >= RESCORE:
+                candidates = heapq.nlargest(RESCORE, cheap, key=lambda d: (cheap[d], created[d], d))
+            else:
+                rest = (d for d in docs if d not in cheap)
+                candidates = list(cheap) + heapq.nlargest(RESCORE - len(cheap), rest, key=created.__getitem__)
+        full = self._full_scores(searcher, candidates, weighted)
+        ranked = sorted(((full[d], d) for d in candidates), key=lambda t: (-t[0], -created[t[1]], -t[1]))
+        if limit > len(ranked):
+            chosen = set(candidates)
+            more = heapq.nlargest(limit - len(ranked), (d for d in docs if d not in chosen),
+                                  key=lambda d: (cheap.get(d, 0.0), created[d], d))
+            ranked += [(0.0, d) for d in more]
+        return ranked[:limit]
+
+    def _weak(self, searcher, name_docs: list[int], words: list[str], exact: list[str]) -> set[int]:
+        """Name-tier hits without a phrase of the query (2+ words) or without the exact forms typed."""
+        if not name_docs or (len(words) < 2 and not exact):
+            return set()
+        strong = set(name_docs)
+        if len(words) >= 2:
+            phrase: set[int] = set()
+            for b in bigrams(words):
+                phrase |= self._postings(searcher, "name_bg", b) | self._postings(searcher, "meta_bg", b)
+            strong &= phrase
+        for w in exact:
+            strong &= self._postings(searcher, "name_d", w) | self._postings(searcher, "meta_d", w)
+        return {d for d in name_docs if d not in strong}
 
     def _filter_docs(self, docs, arrays: _Arrays, query: SearchQuery):
         """Apply filters; count each facet with every *other* active filter applied."""
@@ -487,43 +644,62 @@ class WhooshBackend:
         exact = [w for w, f in zip(exact_all, words) if w != f] if len(exact_all) == len(words) else []
         suggestion = None
         terms = tuple(words)
+        demoted: set[int] = set()
+        weighted: list = []
         if not words:
             tier = "browse"
-            q = Every()
+            q = None
             final, facets = self._filter_docs(list(reader.all_doc_ids()), arrays, query)
         else:
             # Tiered matching: name/producer/place first; descriptions only when that finds too little.
-            tier = "name"
-            q = self._match_query(words, exact, FIELDS_NAME)
-            final, facets = self._filter_docs(self._docs(searcher, words, FIELDS_NAME), arrays, query)
-            if len(final) < TIER_MIN_HITS:
-                tier = "all"
-                q = self._match_query(words, exact, FIELDS_ALL)
+            tier, fields, expansions, corrected, any_word = "name", FIELDS_NAME, None, None, False
+            name_docs = self._docs(searcher, words, FIELDS_NAME)
+            final, facets = self._filter_docs(name_docs, arrays, query)
+            # Weak name hits: the words are there but scattered ("Nem chua đặc biệt" by "HTX Nông sản" for
+            # "dac san"), or, typed with diacritics, only fold alike ("Bột sắn dây đặc biệt" for "đặc sản").
+            # They neither keep the search in the name tier nor rank above description hits.
+            weak = self._weak(searcher, name_docs, words, exact)
+            if len(final) - sum(1 for d in final if d in weak) < TIER_MIN_HITS:
+                tier, fields = "all", FIELDS_ALL
                 final, facets = self._filter_docs(self._docs(searcher, words, FIELDS_ALL), arrays, query)
+            if tier == "all" and len(words) > 1:
+                # Description hits rank after the hits with a phrase of the query: in the name/producer/
+                # place, or in the description. "Nón lá đặc biệt" with "sản phẩm" in its description
+                # is not "đặc sản".
+                together: set[int] = set()
+                for b in bigrams(words):
+                    together |= self._postings(searcher, "desc_bg", b)
+                together.update(d for d in name_docs if d not in weak)
+                demoted = weak | {d for d in final if d not in together}
+            elif exact:
+                demoted = weak
             unknown = [w for w in words if not self._known(reader, w)]
             if len(final) < FEW_HITS and (unknown or not final):
-                expansions = {w: [c for _df, c in self._corrections(reader, w)[:2]]
-                              for w in words if len(w) >= 4 and (w in unknown or not final)}
-                expansions = {w: c for w, c in expansions.items() if c}
-                replaced = {w: c[0] for w, c in expansions.items() if w in unknown}
+                # Correct only the words the index does not know; known words only when all are known
+                # and together they find nothing ("duong" stays "duong" in "duong phem").
+                targets = {w for w in (unknown or words) if len(w) >= 4}
+                expansions, corrected = self._correct(reader, words, targets)
+                replaced = {w for w in expansions if w in unknown}
                 if replaced:
-                    forms = self._display_forms(searcher)
-                    suggestion = " ".join(forms.get(replaced.get(w, w), replaced.get(w, w)) for w in words)
-                for fields in (FIELDS_NAME, FIELDS_ALL) if expansions else ():
+                    suggestion = self._display(searcher, corrected)
+                for fz_fields in (FIELDS_NAME, FIELDS_ALL) if expansions else ():
                     fuzzy_final, fuzzy_facets = self._filter_docs(
-                        self._docs(searcher, words, fields, expansions), arrays, query)
+                        self._docs(searcher, words, fz_fields, expansions), arrays, query)
                     if len(fuzzy_final) > len(final):
-                        tier, final, facets = "fuzzy", fuzzy_final, fuzzy_facets
-                        q = self._match_query(words, exact, fields, expansions)
+                        tier, final, facets, fields = "fuzzy", fuzzy_final, fuzzy_facets, fz_fields
                         terms = tuple(words) + tuple(c for cs in expansions.values() for c in cs)
                     if len(final) >= FEW_HITS:
                         break
+                if tier != "fuzzy":
+                    expansions = corrected = None
             if not final and len(words) > 1:
                 any_final, any_facets = self._filter_docs(
                     self._docs(searcher, words, FIELDS_ALL, any_word=True), arrays, query)
                 if any_final:
-                    tier, final, facets = "any", any_final, any_facets
-                    q = self._match_query(words, exact, FIELDS_ALL, any_word=True)
+                    tier, final, facets, fields, any_word = "any", any_final, any_facets, FIELDS_ALL, True
+                    expansions = corrected = None
+            weighted = [t for alts in self._required_terms(words, fields, expansions) for t in alts]
+            weighted += self._optional_terms(words, exact, corrected, desc="desc_f" in fields)
 
         total = len(final)
         offset = (query.page - 1) * query.per_page
@@ -531,9 +707,16 @@ class WhooshBackend:
         if offset >= total:
             page_docs: list[tuple[float, int]] = []
         elif query.sort == "relevance" and words:
-            # The set decides membership (filters, tiers); the query only scores.
-            results = searcher.search(q, filter=set(final), limit=limit, terms=False)
-            page_docs = [(score, docnum) for score, docnum in results.top_n][offset:limit]
+            # The set decides membership (filters, tiers); scoring is bounded (`_rank`).
+            if demoted:
+                first = [d for d in final if d not in demoted]
+                page_docs = self._rank(searcher, arrays, first, weighted, limit)
+                if len(page_docs) < limit:
+                    later = [d for d in final if d in demoted]
+                    page_docs += self._rank(searcher, arrays, later, weighted, limit - len(page_docs))
+            else:
+                page_docs = self._rank(searcher, arrays, final, weighted, limit)
+            page_docs = page_docs[offset:limit]
         else:
             page_docs = [(0.0, d) for d in self._sorted(final, arrays, query.sort, limit)[offset:limit]]
         hits = []
