@@ -68,11 +68,13 @@ def measure(engine, mix: list[BenchQuery], repeats: int, warmup: int) -> tuple[d
 
 # Functions whose cumulative time explains a project query (matched on the end of "file:function").
 PROFILE_SPOTS = [
-    ("match all hits (docs_for_query)", "searching.py:docs_for_query"),
-    ("score top-N (searcher.search)", "searching.py:search"),
+    ("match all hits (set algebra, _docs)", "whoosh_backend.py:_docs"),
+    ("rank top-N (_rank)", "whoosh_backend.py:_rank"),
+    ("of which cheap candidate score", "whoosh_backend.py:_cheap_scores"),
+    ("of which BM25F of candidates", "whoosh_backend.py:_full_scores"),
     ("filters + facet counts", "whoosh_backend.py:_filter_docs"),
     ("typo candidates (terms_within)", "whoosh_backend.py:_corrections"),
-    ("suggestion display forms", "whoosh_backend.py:_display_forms"),
+    ("suggestion display forms", "whoosh_backend.py:_display"),
     ("top-N sort by column", "whoosh_backend.py:_sorted"),
     ("highlight", "highlight.py:highlight"),
 ]

@@ -373,3 +373,21 @@ def test_highlights_escape_text():
     assert str(highlight("<b>Hạt</b> dẻ", ["hat"])) == "&lt;b&gt;<mark>Hạt</mark>&lt;/b&gt; dẻ"
     assert "<mark>bùi</mark>" in str(snippet("Hạt dẻ rang củi, thơm bùi <script>", ["bui"]))
     assert "<script>" not in str(snippet("thơm bùi <script>", ["bui"]))
+
+
+def test_bounded_ranking_keeps_pages_consistent(wide_catalog, monkeypatch):
+    # Above RESCORE hits only the best candidates get the full score; pages must still tile the result.
+    from ocop_market.search import whoosh_backend
+
+    monkeypatch.setattr(whoosh_backend, "RESCORE", 4)
+    search = get_search()
+    whole = search.query(SearchQuery(q="ca", per_page=60))
+    assert whole.total == 12
+    paged = []
+    for page in range(1, 6):
+        paged += search.query(SearchQuery(q="ca", page=page, per_page=3)).ids
+    assert paged == whole.ids
+    assert len(set(whole.ids)) == len(whole.ids) == whole.total
+    # the full score still decides the top: the two names that say "cá" as typed come first
+    names = _names(search.query(SearchQuery(q="cá", per_page=5)), wide_catalog)
+    assert set(names[:2]) == {"Cá kho làng Vũ Đại", "Cá khô bổi Cà Mau"}
