@@ -7,6 +7,7 @@ and would stay Vietnamese on English pages. This extractor finds every gettext c
 a literal, collects the names used in that argument (and, for a loop variable, in the loop's iterable),
 and also extracts the string values of module-level dict literals bearing one of those names, anywhere in
 the package. A new label table used the same way is therefore picked up without marking its values.
+Likewise `except ImageRejected as exc: ... _(str(exc))` extracts the literal messages of `raise ImageRejected("...")`.
 """
 from __future__ import annotations
 
@@ -33,13 +34,16 @@ def _names(node: ast.AST) -> set[str]:
 
 
 def _loop_iterables(tree: ast.AST) -> dict[str, set[str]]:
-    """Loop/comprehension variable -> names in the iterable it is bound from."""
+    """Loop/comprehension variable -> names in the iterable it is bound from;
+    `except X as exc` -> the exception class names (for `_(str(exc))`)."""
     out: dict[str, set[str]] = {}
     for node in ast.walk(tree):
         if isinstance(node, (ast.For, ast.comprehension)):
             for target in ast.walk(node.target):
                 if isinstance(target, ast.Name):
                     out.setdefault(target.id, set()).update(_names(node.iter))
+        elif isinstance(node, ast.ExceptHandler) and node.name and node.type is not None:
+            out.setdefault(node.name, set()).update(_names(node.type))
     return out
 
 
@@ -83,8 +87,15 @@ def dynamic_names(root: str = PACKAGE_DIR) -> frozenset[str]:
 
 
 def label_tables(tree: ast.Module, wanted: Iterable[str]) -> Iterator[tuple[int, str]]:
-    """(line, text) for each string value of a module-level dict literal named in `wanted`."""
+    """(line, text) for each string value of a module-level dict literal named in `wanted`, and for the
+    literal message of each `raise X("...")` whose class X is named in `wanted` (shown via `_(str(exc))`)."""
     wanted = set(wanted)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args:
+            func, arg = node.exc.func, node.exc.args[0]
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+            if name in wanted and isinstance(arg, ast.Constant) and isinstance(arg.value, str) and arg.value.strip():
+                yield arg.lineno, arg.value
     for stmt in tree.body:
         if isinstance(stmt, ast.Assign):
             targets, value = stmt.targets, stmt.value
@@ -104,7 +115,9 @@ def label_tables(tree: ast.Module, wanted: Iterable[str]) -> Iterator[tuple[int,
 def extract(fileobj, keywords, comment_tags, options):
     """Babel extraction method: `[ocop_market.translations.extractor:extract: ocop_market/**.py]`."""
     data = fileobj.read()
-    yield from extract_python(io.BytesIO(data), keywords, comment_tags, options)
+    source = io.BytesIO(data)
+    source.name = getattr(fileobj, "name", "(unknown)")  # for the extractor's warnings
+    yield from extract_python(source, keywords, comment_tags, options)
     try:
         tree = ast.parse(data.decode(options.get("encoding", "utf-8")))
     except (SyntaxError, UnicodeDecodeError):

@@ -65,6 +65,7 @@ def test_home_page_in_english(client, ctx):
     make_product(producer)
     html = page(english(client), "/")
     assert '<html lang="en">' in html
+    assert "<span>OCOP Market</span>" in html and "Chợ OCOP" not in html  # the brand in the header
     for phrase in ("Log in", "Cart", "Search products", "All products", "New products",
                    "One Commune One Product (OCOP)", "OCOP specialities, bought straight from the people who make them"):
         assert phrase in html, phrase
@@ -131,6 +132,18 @@ def test_label_tables_are_translated(app, client):
         assert labels.label(labels.PRODUCER_KIND, "cooperative") == "Cooperative"
     with app.test_request_context("/"):
         assert labels.label(labels.PRODUCER_KIND, "cooperative") == "Hợp tác xã"
+
+
+def test_photo_refusal_in_english(app):
+    from ocop_market.catalog import services
+    from ocop_market.errors import InvalidInput
+
+    with app.test_request_context("/", headers={"Cookie": "lang=en"}):
+        staff = make_user("staff@example.com", role="staff")
+        product = make_product(make_producer(actor=staff), actor=staff)
+        with pytest.raises(InvalidInput) as err:
+            services.add_photo(staff, product, b"<html>not a photo</html>", app.config)
+        assert err.value.message == "Only JPEG, PNG or WebP photos are accepted."
 
 
 def test_language_switch_sets_cookie_and_redirects_locally(client):
@@ -208,6 +221,8 @@ def test_extraction_finds_lazy_labels_and_label_tables():
     # values of dicts translated through _(TABLE.get(code)) / _(v) for v in TABLE.values()
     assert "errors.py" in extracted["Không tìm thấy trang"]
     assert "search/views.py" in extracted["Liên quan nhất"].replace(os.sep, "/")
+    # messages of exceptions shown through _(str(exc))
+    assert "catalog/images.py" in extracted["Tệp ảnh trống."].replace(os.sep, "/")
     # templates
     assert "templates" in extracted["Về trang chủ"]
 
@@ -221,7 +236,10 @@ def test_label_table_extractor_rules():
         "A = {'x': 'Một'}\nB = {'y': 'Hai'}\nC = ['Ba']\n"
         "def f(code):\n    return _(A.get(code, code))\n"
         "def g():\n    return [(k, _l(v)) for k, v in B.items()]\n"
+        "class Refused(Exception):\n    pass\n"
+        "def h():\n    raise Refused('Bốn')\n"
+        "def k():\n    try:\n        h()\n    except Refused as exc:\n        return _(str(exc))\n"
     )
     names = dynamic_names_in(tree)
-    assert {"A", "B"} <= names
-    assert [t for _line, t in label_tables(tree, names)] == ["Một", "Hai"]
+    assert {"A", "B", "Refused"} <= names
+    assert sorted(t for _line, t in label_tables(tree, names)) == sorted(["Một", "Hai", "Bốn"])
