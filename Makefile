@@ -8,7 +8,7 @@ PORT ?= 5000
 PO := $(wildcard ocop_market/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test test-e2e e2e-deps serve bench lint translations extract setup db clean
+.PHONY: run test test-e2e serve bench lint translations extract setup db clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,18 +48,6 @@ run: db
 test: setup
 	$(BIN)/python -m pytest -q tests --ignore=tests/e2e
 
-# Browser journeys (tests/e2e, issue 7): Playwright for Python drives Debian's Chromium, found on PATH (never
-# a browser download: do not run `playwright install`), headless, against gunicorn on a loopback port with a
-# fresh database. Screenshots of every step: test-artifacts/e2e/<journey>/NN-step.png. With TEST_DATABASE_URL
-# set the journeys run on that PostgreSQL database, which is emptied first.
-SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-e2e-deps:
-	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium; }
-
-test-e2e: setup e2e-deps
-	$(BIN)/python -m pytest -q tests/e2e
-
 lint: setup
 	$(BIN)/ruff check ocop_market tests bench
 
@@ -85,17 +73,3 @@ serve: setup
 	{ $(BIN)/python -c "import sys; from wsgi import app; from ocop_market.search import get_search; \
 sys.exit(0 if get_search(app).index_exists() else 1)" || $(FLASK) search reindex; } && \
 	exec $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
-
-# Load test (issue 7): locust (bench/requirements.txt, in a venv of its own, bench/.venv) against gunicorn on
-# 127.0.0.1 with 10,000 seeded products: bare Flask ceiling, SQLite, PostgreSQL (schema of LOAD_PG_URL is
-# dropped), bare again. Figures in bench/RESULTS.md ("Load"). E.g. make bench-load LOAD_ARGS="--duration 10".
-LOAD_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test_load
-LOAD_ARGS ?=
-.PHONY: bench-load
-bench/.venv/.installed: bench/requirements.txt
-	test -x bench/.venv/bin/python || $(PYTHON) -m venv bench/.venv
-	bench/.venv/bin/python -m pip install --quiet -r bench/requirements.txt
-	touch $@
-
-bench-load: setup bench/.venv/.installed
-	LOAD_PG_URL=$(LOAD_PG_URL) $(BIN)/python bench/load.py --users 16 --duration 60 $(LOAD_ARGS)
