@@ -73,3 +73,17 @@ serve: setup
 	{ $(BIN)/python -c "import sys; from wsgi import app; from ocop_market.search import get_search; \
 sys.exit(0 if get_search(app).index_exists() else 1)" || $(FLASK) search reindex; } && \
 	exec $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+# Load test (issue 7): locust (bench/requirements.txt, in a venv of its own, bench/.venv) against gunicorn on
+# 127.0.0.1 with 10,000 seeded products: bare Flask ceiling, SQLite, PostgreSQL (schema of LOAD_PG_URL is
+# dropped), bare again. Figures in bench/RESULTS.md ("Load"). E.g. make bench-load LOAD_ARGS="--duration 10".
+LOAD_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test_load
+LOAD_ARGS ?=
+.PHONY: bench-load
+bench/.venv/.installed: bench/requirements.txt
+	test -x bench/.venv/bin/python || $(PYTHON) -m venv bench/.venv
+	bench/.venv/bin/python -m pip install --quiet -r bench/requirements.txt
+	touch $@
+
+bench-load: setup bench/.venv/.installed
+	LOAD_PG_URL=$(LOAD_PG_URL) $(BIN)/python bench/load.py --users 16 --duration 60 $(LOAD_ARGS)

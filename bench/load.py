@@ -1,0 +1,289 @@
+"""Load test (issue 7 item 4): locust, headless, against gunicorn on 127.0.0.1, 10,000 seeded products.
+
+For each target, in one run: the bare Flask ceiling (bench/bare_app.py), the project on SQLite, the project on
+PostgreSQL (and the bare ceiling again at the end, to see drift on a shared machine). Each target gets a fresh
+database seeded by bench/load_seed.py, its own gunicorn (same settings for all), warm-up requests, then
+`locust --headless -u USERS -t DURATION`. The report (markdown, stdout and --out) gives requests/s,
+p50/p95/p99, failures and 5xx per target and per request kind, and the project/bare ratio.
+
+    make bench-load                                  # 60 s per target, 16 users, SQLite + PostgreSQL
+    .venv/bin/python bench/load.py --duration 10 --users 8 --targets bare,sqlite   # a smoke run
+
+Only loopback is ever a target; user count and duration are bounded (--users <= 64, --duration <= 300).
+gunicorn: `-c gunicorn.conf.py` when the repository has one, with workers/threads/bind forced on the command
+line (so the bare app and the project run the same settings), else `-w 2 --threads 4`.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import resource
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.load_seed import app_env, seed  # noqa: E402
+
+LOCUST = ROOT / "bench/.venv/bin/locust"
+GUNICORN = ROOT / ".venv/bin/gunicorn"
+HOST = "127.0.0.1"
+MAX_USERS, MAX_DURATION = 64, 300
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test_load"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def child_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def gunicorn_cmd(app: str, port: int, workers: int, threads: int, chdir: Path, log: Path) -> list[str]:
+    cmd = [str(GUNICORN)]
+    conf = ROOT / "gunicorn.conf.py"
+    if conf.exists():
+        cmd += ["-c", str(conf)]
+    cmd += ["--chdir", str(chdir), "-w", str(workers), "--threads", str(threads), "-k", "gthread",
+            "-b", f"{HOST}:{port}", "--error-logfile", str(log), app]
+    return cmd
+
+
+class Server:
+    """A gunicorn process group, stopped (TERM, then KILL) on exit; its CPU time is read after it is reaped."""
+
+    def __init__(self, cmd: list[str], env: dict, ready_path: str, port: int):
+        self.cmd, self.port = cmd, port
+        self.cpu_before = child_cpu()
+        self.proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://{HOST}:{port}{ready_path}", timeout=5) as r:
+                    if r.status == 200:
+                        return
+            except Exception:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise SystemExit(f"gunicorn did not become ready: {shlex.join(cmd)}")
+            time.sleep(0.3)
+
+    def stop(self) -> float:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)  # the master stops its workers and waits for them
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        return child_cpu() - self.cpu_before
+
+
+def warm(port: int, paths: list[str]) -> None:
+    for p in paths:
+        try:
+            urllib.request.urlopen(f"http://{HOST}:{port}{p}", timeout=30).read()
+        except Exception:
+            pass
+
+
+def run_locust(user_class: str, port: int, users: int, duration: int, csv_prefix: Path, plan: Path | None,
+               wait: float) -> tuple[list[dict], float, str]:
+    env = dict(os.environ, LOAD_WAIT=str(wait), LOAD_STATUS_OUT=f"{csv_prefix}_status.json")
+    if plan is not None:
+        env["LOAD_PLAN"] = str(plan)
+    cmd = [str(LOCUST), "-f", str(ROOT / "bench/load_locustfile.py"), "--headless", "--only-summary",
+           "-u", str(users), "-r", str(users), "-t", f"{duration}s", "--stop-timeout", "10",
+           "--host", f"http://{HOST}:{port}", "--csv", str(csv_prefix), "--loglevel", "WARNING", user_class]
+    for suffix in ("_stats.csv", "_failures.csv", "_status.json"):
+        Path(f"{csv_prefix}{suffix}").unlink(missing_ok=True)
+    before = child_cpu()
+    out = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=duration + 120)
+    cpu = child_cpu() - before
+    rows = list(csv.DictReader(open(f"{csv_prefix}_stats.csv", encoding="utf-8")))
+    if out.returncode not in (0, 1):  # 1: locust's "there were failures"
+        raise SystemExit(f"locust failed ({out.returncode}):\n{out.stderr[-3000:]}")
+    return rows, cpu, shlex.join(cmd)
+
+
+def failures(csv_prefix: Path) -> list[dict]:
+    path = Path(f"{csv_prefix}_failures.csv")
+    return list(csv.DictReader(open(path, encoding="utf-8"))) if path.exists() else []
+
+
+def statuses(csv_prefix: Path) -> dict[str, int]:
+    """Responses by HTTP status over the whole run (bench/load_locustfile.py writes them at exit)."""
+    path = Path(f"{csv_prefix}_status.json")
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def server_errors(log: Path) -> list[str]:
+    if not log.exists():
+        return []
+    lines = log.read_text(errors="replace").splitlines()
+    return [ln for ln in lines if "Traceback" in ln or "ERROR" in ln or "Exception" in ln]
+
+
+def target(name: str, args, workdir: Path) -> dict:
+    work = workdir / name
+    work.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log = work / "gunicorn.log"
+    log.unlink(missing_ok=True)
+    result: dict = {"target": name}
+    if name.startswith("bare"):
+        cmd = gunicorn_cmd("bare_app:wsgi", port, args.workers, args.threads, ROOT / "bench", log)
+        env, plan, ready, user_class, warm_paths = dict(os.environ), None, "/", "BareUser", ["/"] * 20
+    else:
+        url = f"sqlite:///{work / 'load.sqlite3'}" if name == "sqlite" else args.pg
+        started = time.monotonic()
+        info = seed(url, work, args.products, max(args.users, 1), args.seed)
+        result["seed"] = {"products": info["products"], "producers": info["producers"],
+                          "certificates": info["certificates"], "reindex": info["reindex"],
+                          "seconds": round(time.monotonic() - started, 1)}
+        cmd = gunicorn_cmd("wsgi:app", port, args.workers, args.threads, ROOT, log)
+        env, plan, ready, user_class = app_env(url, work), work / "plan.json", "/healthz", "ShopBuyer"
+        warm_paths = ["/", "/tim-kiem?q=hat+de", "/tim-kiem?q=c%C3%A0+ph%C3%AA&group=drinks&stars=4",
+                      f"/san-pham/{info['product_slugs'][0]}", "/tai-khoan/dang-nhap"] * 4
+    if args.db_note and not name.startswith("bare"):
+        result["database"] = "SQLite (WAL) file" if name == "sqlite" else "PostgreSQL 15, loopback TCP"
+    server = Server(cmd, env, ready, port)
+    try:
+        warm(port, warm_paths)
+        result["load_before"] = loadavg()
+        rows, locust_cpu, locust_cmd = run_locust(user_class, port, args.users, args.duration, work / "locust",
+                                                  plan, args.wait)
+        result["load_after"] = loadavg()
+    finally:
+        server_cpu = server.stop()
+    result.update(gunicorn=shlex.join(cmd), locust=locust_cmd, locust_cpu_s=round(locust_cpu, 1),
+                  server_cpu_s=round(server_cpu, 1), rows=rows, failures=failures(work / "locust"),
+                  server_log_errors=server_errors(log)[:20], status=statuses(work / "locust"))
+    return result
+
+
+def num(row: dict, key: str) -> float:
+    try:
+        return float(row.get(key) or 0)
+    except ValueError:
+        return 0.0
+
+
+def report(results: list[dict], args, started: str, machine: dict) -> str:
+    out = [f"Run {started} UTC · {machine['nproc']} CPUs ({machine['cpu']}) · load average at start "
+           f"{machine['load_start']}, at end {machine['load_end']} · {args.users} users, {args.duration} s each, "
+           f"think time {args.wait} s · gunicorn -w {args.workers} --threads {args.threads} (gthread)"
+           + (" with gunicorn.conf.py" if (ROOT / "gunicorn.conf.py").exists() else "")
+           + f" · {args.products:,} products", ""]
+    out += ["| target | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | failures | 5xx | vs bare | "
+            "server CPU s | locust CPU s | load avg before → after |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    bare = [num(next(r for r in res["rows"] if r["Name"] == "Aggregated"), "Requests/s")
+            for res in results if res["target"].startswith("bare")]
+    ceiling = max(bare) if bare else None
+    for res in results:
+        agg = next(r for r in res["rows"] if r["Name"] == "Aggregated")
+        five = sum(n for code, n in res["status"].items() if code.startswith("5"))
+        rps = num(agg, "Requests/s")
+        ratio = f"{rps / ceiling:.1%}" if ceiling and not res["target"].startswith("bare") else "—"
+        out.append(f"| {res['target']} | {int(num(agg, 'Request Count')):,} | {rps:,.1f} | {num(agg, '50%'):.0f} | "
+                   f"{num(agg, '95%'):.0f} | {num(agg, '99%'):.0f} | {num(agg, 'Max Response Time'):.0f} | "
+                   f"{int(num(agg, 'Failure Count'))} | {five} | {ratio} | {res['server_cpu_s']} | "
+                   f"{res['locust_cpu_s']} | {res['load_before']} → {res['load_after']} |")
+    for res in results:
+        if res["target"].startswith("bare"):
+            continue
+        out += ["", f"**{res['target']}** by request kind "
+                f"(seed: {res['seed']['products']:,} products, {res['seed']['producers']:,} producers, "
+                f"{res['seed']['certificates']:,} certificates, {res['seed']['reindex']}; "
+                f"seed total {res['seed']['seconds']} s)", "",
+                "| request | count | req/s | p50 ms | p95 ms | p99 ms | failures |", "|---|---:|---:|---:|---:|---:|---:|"]
+        for r in res["rows"]:
+            if r["Name"] == "Aggregated":
+                continue
+            out.append(f"| {r['Type']} {r['Name']} | {int(num(r, 'Request Count')):,} | {num(r, 'Requests/s'):.1f} | "
+                       f"{num(r, '50%'):.0f} | {num(r, '95%'):.0f} | {num(r, '99%'):.0f} | {int(num(r, 'Failure Count'))} |")
+    out += ["", "Responses by status: " + "; ".join(
+        f"{res['target']} " + ", ".join(f"{c}: {n:,}" for c, n in sorted(res["status"].items())) for res in results)]
+    problems = [(res["target"], f) for res in results for f in res["failures"]]
+    logs = [(res["target"], ln) for res in results for ln in res["server_log_errors"]]
+    out += [""]
+    if problems or logs:
+        out += ["Failures:", ""]
+        out += [f"- {t}: {f['Method']} {f['Name']}: {f['Error']} ×{f['Occurrences']}" for t, f in problems]
+        out += [f"- {t} server log: {ln}" for t, ln in logs]
+    else:
+        out += ["Failures: none (locust saw no failed request; the gunicorn error logs have no traceback)."]
+    out += ["", "Commands:", ""]
+    out += [f"- {res['target']}: `{res['gunicorn'].replace(str(ROOT) + '/', '')}`" for res in results]
+    out += [f"- locust: `{results[-1]['locust'].replace(str(ROOT) + '/', '')}` (user class ShopBuyer for the app)"
+            if results else ""]
+    return "\n".join(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--targets", default="bare,sqlite,postgres,bare-end",
+                    help="comma list of bare, sqlite, postgres, bare-end (run in that order)")
+    ap.add_argument("--users", type=int, default=16)
+    ap.add_argument("--duration", type=int, default=60, help="seconds per target")
+    ap.add_argument("--wait", type=float, default=0.0, help="think time between a user's tasks (s)")
+    ap.add_argument("--products", type=int, default=10_000)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--pg", default=os.environ.get("LOAD_PG_URL", DEFAULT_PG),
+                    help="PostgreSQL URL of a database used only by this test: its schema is dropped")
+    ap.add_argument("--workdir", default="/tmp/ocop-load")
+    ap.add_argument("--out", help="also write the markdown report here")
+    ap.add_argument("--json", help="also write the raw results here")
+    args = ap.parse_args()
+    args.db_note = True
+    if not 1 <= args.users <= MAX_USERS or not 1 <= args.duration <= MAX_DURATION:
+        raise SystemExit(f"--users must be 1..{MAX_USERS} and --duration 1..{MAX_DURATION}")
+    if not LOCUST.exists():
+        raise SystemExit("locust is not installed: run `make bench-load` (it creates bench/.venv)")
+    workdir = Path(args.workdir)
+    started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
+    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                if ln.startswith("model name")), "?")
+    machine = {"nproc": os.cpu_count(), "cpu": cpu, "load_start": loadavg()}
+    results = []
+    for name in [t.strip() for t in args.targets.split(",") if t.strip()]:
+        if name not in ("bare", "sqlite", "postgres", "bare-end"):
+            raise SystemExit(f"unknown target {name}")
+        print(f"[{dt.datetime.now(dt.UTC):%H:%M:%S}] {name} ...", file=sys.stderr, flush=True)
+        results.append(target(name, args, workdir))
+    machine["load_end"] = loadavg()
+    text = report(results, args, started, machine)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"machine": machine, "results": results}, ensure_ascii=False, indent=1))
+    bad = sum(int(num(next(r for r in res["rows"] if r["Name"] == "Aggregated"), "Failure Count")) for res in results)
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
