@@ -8,7 +8,7 @@ PORT ?= 5000
 PO := $(wildcard ocop_market/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test test-e2e serve bench lint translations extract setup db clean
+.PHONY: run test test-e2e e2e-deps serve bench lint translations extract setup db clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,18 @@ run: db
 
 test: setup
 	$(BIN)/python -m pytest -q tests --ignore=tests/e2e
+
+# Browser journeys (tests/e2e, issue 7): Playwright for Python drives Debian's Chromium, found on PATH (never
+# a browser download: do not run `playwright install`), headless, against gunicorn on a loopback port with a
+# fresh database. Screenshots of every step: test-artifacts/e2e/<journey>/NN-step.png. With TEST_DATABASE_URL
+# set the journeys run on that PostgreSQL database, which is emptied first.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+e2e-deps:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium; }
+
+test-e2e: setup e2e-deps
+	$(BIN)/python -m pytest -q tests/e2e
 
 lint: setup
 	$(BIN)/ruff check ocop_market tests bench
