@@ -193,7 +193,8 @@ def report(results: list[dict], args, started: str, machine: dict) -> str:
     out = [f"Run {started} UTC · {machine['nproc']} CPUs ({machine['cpu']}) · load average at start "
            f"{machine['load_start']}, at end {machine['load_end']} · {args.users} users, {args.duration} s each, "
            f"think time {args.wait} s · gunicorn -w {args.workers} --threads {args.threads} (gthread)"
-           + (" with gunicorn.conf.py" if (ROOT / "gunicorn.conf.py").exists() else "")
+           + (" with gunicorn.conf.py (its access log, max_requests recycling and hooks)"
+              if (ROOT / "gunicorn.conf.py").exists() else "")
            + f" · {args.products:,} products", ""]
     out += ["| target | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | failures | 5xx | vs bare | "
             "server CPU s | locust CPU s | load avg before → after |",
@@ -236,8 +237,8 @@ def report(results: list[dict], args, started: str, machine: dict) -> str:
         out += ["Failures: none (locust saw no failed request; the gunicorn error logs have no traceback)."]
     out += ["", "Commands:", ""]
     out += [f"- {res['target']}: `{res['gunicorn'].replace(str(ROOT) + '/', '')}`" for res in results]
-    out += [f"- locust: `{results[-1]['locust'].replace(str(ROOT) + '/', '')}` (user class ShopBuyer for the app)"
-            if results else ""]
+    for res in results:
+        out.append(f"- locust, {res['target']}: `{res['locust'].replace(str(ROOT) + '/', '')}`")
     return "\n".join(out)
 
 
