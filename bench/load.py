@@ -197,8 +197,8 @@ def report(results: list[dict], args, started: str, machine: dict) -> str:
               if (ROOT / "gunicorn.conf.py").exists() else "")
            + f" · {args.products:,} products", ""]
     out += ["| target | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | failures | 5xx | vs bare | "
-            "server CPU s | locust CPU s | load avg before → after |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+            "server CPU s | server CPU ms/request | locust CPU s | load avg before → after |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     bare = [num(next(r for r in res["rows"] if r["Name"] == "Aggregated"), "Requests/s")
             for res in results if res["target"].startswith("bare")]
     ceiling = max(bare) if bare else None
@@ -210,6 +210,7 @@ def report(results: list[dict], args, started: str, machine: dict) -> str:
         out.append(f"| {res['target']} | {int(num(agg, 'Request Count')):,} | {rps:,.1f} | {num(agg, '50%'):.0f} | "
                    f"{num(agg, '95%'):.0f} | {num(agg, '99%'):.0f} | {num(agg, 'Max Response Time'):.0f} | "
                    f"{int(num(agg, 'Failure Count'))} | {five} | {ratio} | {res['server_cpu_s']} | "
+                   f"{1000 * res['server_cpu_s'] / max(1, num(agg, 'Request Count')):.2f} | "
                    f"{res['locust_cpu_s']} | {res['load_before']} → {res['load_after']} |")
     for res in results:
         if res["target"].startswith("bare"):
