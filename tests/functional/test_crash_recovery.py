@@ -247,3 +247,61 @@ def test_postgres_connection_of_killed_import_is_gone(app, ctx, tmp_path):
             break
         time.sleep(0.2)
     assert idle == 0
+
+
+# ---------------------------------------------------------------- readiness and the serving configuration
+def test_healthz_is_not_ready_while_committed_changes_wait(app, ctx, client, runner):
+    product = make_product(make_producer())
+    assert client.get("/healthz").status_code == 200
+    app.config["SEARCH_APPLY"] = "off"  # as if the process had died after its commit
+    product.name = NEW_NAME
+    db.session.commit()
+    app.config["SEARCH_MAX_LAG_EVENTS"] = 0  # any waiting change makes this instance not ready
+    resp = client.get("/healthz")
+    body = resp.get_json()
+    assert resp.status_code == 503 and body["status"] == "unavailable"
+    assert body["checks"]["search_index"]["lag_events"] == 1
+    assert any(r.startswith("search index behind: 1 change(s) waiting") for r in body["reasons"])
+    assert resp.headers["Cache-Control"] == "no-store"
+    assert runner.invoke(args=["search", "apply"]).exit_code == 0
+    resp = client.get("/healthz")
+    assert resp.status_code == 200 and resp.get_json()["reasons"] == []
+
+
+def test_healthz_reports_an_unreachable_database(tmp_path):
+    from ocop_market import create_app
+
+    broken = create_app({
+        "ENV_NAME": "testing", "TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"),
+        # A directory that does not exist: SQLite cannot open the file.
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'missing' / 'db.sqlite3'}",
+        "SEARCH_INDEX_DIR": str(tmp_path / "search"), "UPLOAD_DIR": str(tmp_path / "uploads"),
+    })
+    resp = broken.test_client().get("/healthz")
+    body = resp.get_json()
+    assert resp.status_code == 503
+    assert body["checks"]["database"] == {"ok": False, "backend": "sqlite", "error": "OperationalError"}
+    assert "database unreachable (OperationalError)" in body["reasons"]
+    assert "missing" not in json.dumps(body)  # no paths or connection strings leak
+
+
+def _gunicorn_settings(monkeypatch, **env) -> dict:
+    import runpy
+
+    for k in ("WEB_CONCURRENCY", "GUNICORN_BIND", "GUNICORN_THREADS", "GUNICORN_CONTROL_SOCKET"):
+        monkeypatch.delenv(k, raising=False)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    return runpy.run_path(os.path.join(ROOT, "gunicorn.conf.py"))
+
+
+def test_gunicorn_settings_follow_cpu_count_and_environment(monkeypatch):
+    cores = os.cpu_count()
+    s = _gunicorn_settings(monkeypatch)
+    assert s["workers"] == 2 * cores + 1 and s["bind"] == ["127.0.0.1:8000"]
+    assert s["preload_app"] is False and s["accesslog"] == "-" and s["worker_class"] == "gthread"
+    assert s["control_socket_disable"] is True and s["timeout"] > 0
+    assert _gunicorn_settings(monkeypatch, WEB_CONCURRENCY="2")["workers"] == min(2, 2 * cores + 1)
+    assert _gunicorn_settings(monkeypatch, WEB_CONCURRENCY="999")["workers"] == 2 * cores + 1  # a cap, never more
+    assert _gunicorn_settings(monkeypatch, GUNICORN_BIND="0.0.0.0:80, unix:/run/ocop.sock")["bind"] == [
+        "0.0.0.0:80", "unix:/run/ocop.sock"]
