@@ -1,8 +1,9 @@
 """Browser journeys (issue 7): Playwright for Python driving Debian's Chromium against gunicorn on loopback.
 
 - The server: a fresh database (a new SQLite file, or TEST_DATABASE_URL emptied first), `flask db upgrade`,
-  `flask seed demo`, `flask search reindex`, then `gunicorn -w 2 wsgi:app` on a free loopback port, with its
-  own INSTANCE_PATH (uploads, search index) in a temp folder. One server for the whole e2e session.
+  `flask seed demo`, `flask search reindex`, then `gunicorn -c gunicorn.conf.py -w 2 wsgi:app` (production
+  configuration) on a free loopback port, with its own INSTANCE_PATH (uploads, search index) in a temp
+  folder. One server for the whole e2e session; its log is test-artifacts/e2e/server.log.
 - The browser: the Chromium that Debian's package installs (`make e2e-deps`), found on PATH; Playwright's own
   browser download is never used. Each actor (buyer, producer, staff) gets a new browser context, so cookies
   are never shared between them.
@@ -122,7 +123,9 @@ def server(tmp_path_factory):
         DATABASE_URL=db_url,
         # Every worker signs cookies with the same key (no per-process random key, no file race).
         SECRET_KEY=secrets.token_hex(32),
-        OCOP_ENV="development",
+        # The production configuration (Secure cookies, HSTS, strict key check): Chromium treats loopback
+        # http as a secure origin, so what is tested is what is deployed.
+        OCOP_ENV="production",
         PYTHONUNBUFFERED="1",
     )
     env.pop("SEARCH_INDEX_DIR", None)
@@ -135,7 +138,9 @@ def server(tmp_path_factory):
     _run(flask + ["search", "reindex"], env, log)
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
-    cmd = [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "60",
+    # The project's gunicorn.conf.py (gthread workers, outbox thread at worker start), two workers, our port.
+    config = ["-c", "gunicorn.conf.py"] if (ROOT / "gunicorn.conf.py").exists() else []
+    cmd = [str(BIN / "gunicorn"), *config, "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "60",
            "--access-logfile", "-", "wsgi:app"]
     log.write(f"$ {' '.join(cmd)}\n")
     log.flush()
