@@ -38,7 +38,7 @@ db: setup
 	$(FLASK) seed demo
 
 run: db
-	$(FLASK) search reindex >/dev/null 2>&1 || true
+	$(FLASK) search reindex
 	@echo ""
 	@echo "  OCOP Market chạy tại http://$(HOST):$(PORT)"
 	@$(FLASK) seed logins
