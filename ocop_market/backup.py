@@ -59,6 +59,13 @@ def _integrity_check(path: str) -> None:
         raise BackupError(f"integrity check failed for {path}: {result}")
 
 
+def _create_private(path: str) -> None:
+    """An empty file only its owner can read: a backup holds password hashes, addresses and phone numbers."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
 def sqlite_copy(source: str, dest: str, pages: int = 1024) -> None:
     """Copy one SQLite database into another through the online backup API.
 
@@ -72,6 +79,7 @@ def sqlite_copy(source: str, dest: str, pages: int = 1024) -> None:
     for leftover in (tmp, tmp + "-wal", tmp + "-shm", tmp + "-journal"):
         if os.path.exists(leftover):
             os.remove(leftover)
+    _create_private(tmp)
     src = sqlite3.connect(source, timeout=30)
     try:
         out = sqlite3.connect(tmp)
@@ -181,6 +189,7 @@ def backup_cmd(path: str, print_only: bool):
         if print_only:
             click.echo(command.display())
             return
+        _create_private(path)  # pg_dump writes into it and keeps the mode
         run_pg(command)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None

@@ -115,6 +115,7 @@ def test_sqlite_backup_and_restore_drill(app, tmp_path):
     with app.app_context():
         out = _cli(app, "db", "backup", backup_file)
     assert "backup written" in out and os.path.getsize(backup_file) > 0
+    assert os.stat(backup_file).st_mode & 0o077 == 0  # personal data: readable by its owner only
     # One self-contained, consistent file: no WAL beside it, integrity check passes.
     assert not os.path.exists(backup_file + "-wal")
     with sqlite3.connect(backup_file) as conn:
@@ -181,6 +182,7 @@ def test_postgres_restore_drill(app, tmp_path):
     assert "backup written" in out
     with open(backup_file, "rb") as fh:
         assert fh.read(5) == b"PGDMP"  # pg_dump's custom format
+    assert os.stat(backup_file).st_mode & 0o077 == 0
     _change_after_backup(app)
 
     base = make_url(PG_URL)
@@ -195,3 +197,20 @@ def test_postgres_restore_drill(app, tmp_path):
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
     assert after == before
+
+
+@pytest.mark.skipif(bool(PG_URL), reason="SQLite in-place restore")
+def test_sqlite_restore_in_place_rolls_the_shop_back_and_rebuilds_the_index(app, tmp_path):
+    """`db restore PATH --yes` over the configured (WAL-mode, in use) database, reindex included."""
+    with app.app_context():
+        _seed_catalog()
+        before = _snapshot()
+        backup_file = str(tmp_path / "shop.sqlite3")
+        _cli(app, "db", "backup", backup_file)
+    _change_after_backup(app)
+    with app.app_context():
+        assert _table_counts()["products"] == 6
+        out = _cli(app, "db", "restore", backup_file, "--yes")
+        assert "search index rebuilt: 4 product(s)" in out
+        assert _snapshot() == before
+        assert get_search().verify() == []
