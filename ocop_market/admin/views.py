@@ -90,20 +90,26 @@ def producer_verify(producer_id: int):
     return redirect(url_for(".producer_detail", producer_id=producer.id))
 
 
+def _reject(record, reject, page, done_message: str, detail_endpoint: str, id_arg: str):
+    """Refuse a producer or a listing with a reason; a missing reason re-renders the page with 400."""
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            reject(current_user, record, form.reason.data)
+        except InvalidInput as exc:
+            form.reason.errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(done_message, "success")
+            return redirect(url_for(detail_endpoint, **{id_arg: record.id}))
+    return page(record, reject_form=form, status=400)
+
+
 @bp.post("/co-so/<int:producer_id>/tu-choi")
 def producer_reject(producer_id: int):
     producer = queries.producer_or_404(producer_id)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        return _producer_page(producer, reject_form=form, status=400)
-    try:
-        services.reject_producer(current_user, producer, form.reason.data)
-    except InvalidInput as exc:
-        form.reason.errors.append(exc.message)
-        return _producer_page(producer, reject_form=form, status=400)
-    db.session.commit()
-    flash(_("Đã từ chối hồ sơ “%(name)s”.", name=producer.name), "success")
-    return redirect(url_for(".producer_detail", producer_id=producer.id))
+    return _reject(producer, services.reject_producer, _producer_page,
+                   _("Đã từ chối hồ sơ “%(name)s”.", name=producer.name), ".producer_detail", "producer_id")
 
 
 # ---------------------------------------------------------------- listings
@@ -160,17 +166,8 @@ def product_approve(product_id: int):
 @bp.post("/san-pham/<int:product_id>/tu-choi")
 def product_reject(product_id: int):
     product = queries.product_or_404(product_id)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        return _product_page(product, reject_form=form, status=400)
-    try:
-        services.reject_product(current_user, product, form.reason.data)
-    except InvalidInput as exc:
-        form.reason.errors.append(exc.message)
-        return _product_page(product, reject_form=form, status=400)
-    db.session.commit()
-    flash(_("Đã từ chối “%(name)s”.", name=product.name), "success")
-    return redirect(url_for(".product_detail", product_id=product.id))
+    return _reject(product, services.reject_product, _product_page,
+                   _("Đã từ chối “%(name)s”.", name=product.name), ".product_detail", "product_id")
 
 
 # ---------------------------------------------------------------- certificates
