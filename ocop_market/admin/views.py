@@ -7,9 +7,10 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.permissions import STAFF_ROLES, guard_blueprint
-from ..catalog import images, services
+from ..catalog import services
 from ..catalog.forms import PhotoForm, ProducerForm, ProductForm
 from ..catalog.models import ProducerStatus, ProductStatus
+from ..catalog.photo_upload import save_photos
 from ..errors import DomainError, InvalidInput
 from ..extensions import db
 from ..programs import services as programs
@@ -319,34 +320,9 @@ def product_edit(product_id: int):
 def product_photos(product_id: int):
     product = queries.product_or_404(product_id)
     form = PhotoForm()
-    status = 200
-    if form.validate_on_submit():
-        files = form.files()
-        config = current_app.config
-        try:
-            added = services.add_photos(current_user, product, [f.read() for f in files], config,
-                                        alt_text=(form.alt_text.data or "").strip())
-        except DomainError as err:
-            db.session.rollback()
-            message = err.message
-            index = err.context.get("index")
-            if index is not None and len(files) > 1:
-                message = _("Ảnh “%(name)s”: %(msg)s Không ảnh nào được lưu.", name=files[index].filename,
-                            msg=err.message)
-            form.photos.errors = [*form.photos.errors, message]
-            status = err.status_code
-        else:
-            try:
-                db.session.commit()
-            except Exception:
-                db.session.rollback()
-                for image in added:
-                    images.delete_files(config["UPLOAD_DIR"], image.stored_name, image.original_format)
-                raise
-            flash(_("Đã thêm %(n)s ảnh.", n=len(added)), "success")
-            return redirect(url_for(".product_photos", product_id=product.id))
-    elif form.is_submitted():
-        status = 400
+    status = save_photos(form, product)
+    if form.is_submitted() and status == 200:
+        return redirect(url_for(".product_photos", product_id=product.id))
     return render_template("admin/photos.html", form=form, p=product,
                            max_photos=current_app.config["MAX_PHOTOS_PER_PRODUCT"]), status
 

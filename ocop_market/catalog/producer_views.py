@@ -13,9 +13,10 @@ from ..accounts.models import Role
 from ..accounts.permissions import guard_blueprint
 from ..errors import DomainError
 from ..extensions import db
-from . import images, services
+from . import services
 from .forms import PhotoForm, ProducerForm, ProductForm
 from .models import ProductStatus
+from .photo_upload import save_photos
 
 bp = Blueprint("producer", __name__, url_prefix="/gian-hang")
 guard_blueprint(bp, Role.PRODUCER)
@@ -176,33 +177,9 @@ def restore_product(product_id: int):
 def photos(product_id: int):
     product = services.owned_product(current_user, product_id)
     form = PhotoForm()
-    status = 200
-    if form.validate_on_submit():
-        files = form.files()
-        config = current_app.config
-        try:
-            added = services.add_photos(current_user, product, [f.read() for f in files], config,
-                                        alt_text=(form.alt_text.data or "").strip())
-        except DomainError as err:
-            db.session.rollback()
-            index = err.context.get("index")
-            message = err.message
-            if index is not None and len(files) > 1:
-                message = _("Ảnh “%(name)s”: %(msg)s Không ảnh nào được lưu.", name=files[index].filename, msg=err.message)
-            form.photos.errors = list(form.photos.errors) + [message]
-            status = err.status_code
-        else:
-            try:
-                db.session.commit()
-            except Exception:
-                db.session.rollback()
-                for image in added:
-                    images.delete_files(config["UPLOAD_DIR"], image.stored_name, image.original_format)
-                raise
-            flash(_("Đã thêm %(n)s ảnh.", n=len(added)), "success")
-            return redirect(url_for(".photos", product_id=product.id))
-    elif form.is_submitted():
-        status = 400
+    status = save_photos(form, product)
+    if form.is_submitted() and status == 200:
+        return redirect(url_for(".photos", product_id=product.id))
     return render_template("producer/photos.html", form=form, product=product,
                            max_photos=current_app.config["MAX_PHOTOS_PER_PRODUCT"]), status
 
