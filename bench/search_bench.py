@@ -3,6 +3,7 @@
     .venv/bin/python bench/search_bench.py --n 20000            # what `make bench` runs
     .venv/bin/python bench/search_bench.py --n 100000 --repeats 15
     .venv/bin/python bench/search_bench.py --n 20000 --profile  # + cProfile of the project engine's queries
+    .venv/bin/python bench/search_bench.py --n 20000 --engines fts5,project,postgres --pg-url postgresql+psycopg://...
 
 Both engines get the same synthetic products (bench/synth.py, deterministic by seed) and the same fixed
 query mix (bench/common.py). Every query returns top-10, total and the group/stars/province facets, each
@@ -157,6 +158,10 @@ def run(args) -> str:
                 out(f"**project search not available**: {exc}. Only the baseline was measured.")
                 out()
                 continue
+        elif name == "postgres":
+            from bench.pg import PgEngine
+
+            engine = PgEngine(args.pg_url or os.environ.get("BENCH_PG_URL", ""))
         else:
             raise SystemExit(f"unknown engine {name!r}")
         t0, c0 = time.perf_counter(), time.process_time()
@@ -299,6 +304,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=20, help="measured rounds of the query mix")
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--engines", default="fts5,project")
+    parser.add_argument("--pg-url", help="PostgreSQL database for the postgres engine (default: BENCH_PG_URL); "
+                        "its search_documents table is rebuilt")
     parser.add_argument("--workdir", help="keep indexes here (default: a temp dir, removed at the end)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
     parser.add_argument("--profile", action="store_true", help="append a cProfile of one engine's queries")

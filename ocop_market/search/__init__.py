@@ -32,8 +32,18 @@ the rows are applied after commit. Maintenance:
     flask --app wsgi search reindex    # build a new generation beside the live one, switch atomically
     flask --app wsgi search verify     # compare index and database; exit 1 naming differing products
 
+Backends (`get_search()` picks one per app with `backend_kind(app)` in service.py): "whoosh" (default) is a local
+index directory with one writer, fed by the outbox after commit. "postgres" (SEARCH_BACKEND=postgres,
+PostgreSQL databases only; asked for on SQLite it logs a warning and stays on Whoosh) is full-text
+search in the database (`pg_backend.py`): the `search_documents` rows are written by the same session
+hooks in the catalog transaction itself (`outbox._before_commit`), so several app instances share one
+current index with nothing to sync; after switching an existing database to it, run
+`flask --app wsgi search reindex` once. Both give the same results on the relevance set
+(tests/unit/test_search_relevance.py runs on both when TEST_DATABASE_URL is set).
+
 Modules: types (query/result values), service (SearchService, outbox apply, reindex, verify),
-whoosh_backend (schema, matching tiers, facets over cached per-document arrays), documents (product ->
+whoosh_backend (schema, matching tiers, facets over cached per-document arrays), pg_backend (tsvector,
+GIN, pg_trgm; the same tiers in SQL), documents (product ->
 document, folding via ocop_market.text), highlight (safe <mark>), outbox (session hooks), views, cli.
 """
 from __future__ import annotations

@@ -13,6 +13,10 @@
   "off" leaves the rows for `flask --app wsgi search apply` (and lets tests simulate a crash).
   The background thread also polls every SEARCH_APPLY_POLL seconds, which repairs rows left by a
   crash between commit and index write, or by a busy lock.
+- With the PostgreSQL backend (SEARCH_BACKEND=postgres on PostgreSQL) there is nothing to sync: the
+  same hooks collect the product ids in `session.info` instead of writing outbox rows, and
+  `before_commit` writes their `search_documents` rows in the same transaction (`_before_commit`).
+  Sessions outside an app context still write outbox rows; `search apply` writes them as documents.
 """
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ from .models import SearchOutbox
 log = logging.getLogger(__name__)
 
 PENDING = "search_outbox_pending"
+DOCS_PENDING = "search_documents_pending"  # product ids (PostgreSQL backend, see `_before_commit`)
 PRODUCT_FIELDS = ("name", "description", "group_id", "price_vnd", "status", "producer_id", "slug", "created_at")
 PRODUCER_FIELDS = ("name", "commune", "province_id", "status")
 
@@ -116,11 +121,51 @@ def _do_orm_execute(state) -> None:
         _enqueue(state.session, ids)
 
 
+def _transactional(session) -> bool:
+    """With the PostgreSQL backend, documents are written in the catalog transaction itself."""
+    if not has_app_context():
+        return False
+    app = current_app._get_current_object()
+    if (app.config.get("SEARCH_BACKEND") or "whoosh").strip().lower() != "postgres":
+        return False
+    from .service import get_search
+
+    return get_search(app).transactional
+
+
 def _enqueue(session, ids) -> None:
+    if _transactional(session):
+        session.info.setdefault(DOCS_PENDING, set()).update(ids)
+        return
     now = utcnow()
     # Core insert on the session's own connection: same transaction, no ORM objects added mid-flush.
     session.connection().execute(insert(SearchOutbox), [{"product_id": i, "created_at": now} for i in sorted(ids)])
     session.info[PENDING] = True
+
+
+def _before_commit(session) -> None:
+    """PostgreSQL backend: write the documents of the changed products before the commit.
+
+    The facts are re-read in the transaction (every change of it flushed), so the documents commit
+    or roll back together with the catalog rows. Reading may flush more changes: loop until none.
+    """
+    if DOCS_PENDING not in session.info and not (session.new or session.dirty or session.deleted):
+        return
+    if not _transactional(session):
+        return
+    from .service import get_search
+
+    service = get_search(current_app._get_current_object())
+    session.flush()  # `before_commit` runs before the commit's own flush: flush now to see every change
+    done: set[int] = set()
+    while True:
+        ids = session.info.pop(DOCS_PENDING, set()) - done
+        if not ids:
+            break
+        with session.no_autoflush:
+            service.write_in_transaction(session, ids)
+        done |= ids
+        session.flush()
 
 
 def _after_commit(session) -> None:
@@ -131,11 +176,13 @@ def _after_commit(session) -> None:
 
 def _after_rollback(session) -> None:
     session.info.pop(PENDING, None)
+    session.info.pop(DOCS_PENDING, None)
 
 
 def install_hooks() -> None:
     """Listen on Flask-SQLAlchemy's session class (idempotent: several apps share it)."""
-    for name, fn in (("after_flush", _after_flush), ("after_commit", _after_commit),
+    for name, fn in (("after_flush", _after_flush), ("before_commit", _before_commit),
+                     ("after_commit", _after_commit),
                      ("after_rollback", _after_rollback), ("do_orm_execute", _do_orm_execute)):
         if not event.contains(FlaskSession, name, fn):
             event.listen(FlaskSession, name, fn)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 from sqlalchemy import create_engine, delete, func, insert, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
@@ -76,10 +77,30 @@ def iter_public_facts(session: Session) -> Iterator[ProductFacts]:
 
 
 class SearchService:
-    def __init__(self, index_dir: str, backend: WhooshBackend | None = None):
+    def __init__(self, index_dir: str, backend=None, kind: str = "whoosh"):
         self.index_dir = index_dir
-        self.backend = backend or WhooshBackend(index_dir)
+        self.kind = kind
+        if backend is None:
+            if kind == "postgres":
+                from .pg_backend import PostgresBackend
+
+                backend = PostgresBackend(self._session)
+            else:
+                backend = WhooshBackend(index_dir)
+        self.backend = backend
         self._engine = None
+
+    @property
+    def transactional(self) -> bool:
+        """True when documents are written in the catalog change's own transaction (PostgreSQL)."""
+        return self.kind == "postgres"
+
+    def write_in_transaction(self, session: Session, product_ids: Iterable[int]) -> None:
+        """Write the documents of `product_ids` on `session`'s connection (PostgreSQL backend only)."""
+        ids = sorted(set(product_ids))
+        facts = load_facts(session, ids)
+        self.backend.write_with(session.connection(), [facts[i].document() for i in ids if i in facts],
+                                [i for i in ids if i not in facts])
 
     # -------------------------------------------------------------- reading
     def query(self, query: SearchQuery) -> SearchResult:
@@ -206,10 +227,30 @@ class SearchService:
         return sorted(drifts, key=lambda d: d.product_id)
 
 
+def backend_kind(app: Flask) -> str:
+    """"postgres" when SEARCH_BACKEND=postgres and the database is PostgreSQL, else "whoosh".
+
+    Asking for postgres on another database logs a warning and keeps Whoosh (the app still works).
+    """
+    wanted = (app.config.get("SEARCH_BACKEND") or "whoosh").strip().lower()
+    if wanted not in ("whoosh", "postgres"):
+        raise ValueError(f"SEARCH_BACKEND must be 'whoosh' or 'postgres', not {wanted!r}")
+    if wanted == "postgres":
+        dialect = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()
+        if dialect != "postgresql":
+            if not app.extensions.get("ocop_search_warned"):
+                app.extensions["ocop_search_warned"] = True
+                log.warning("SEARCH_BACKEND=postgres needs a PostgreSQL database (this one is %s): "
+                            "using the Whoosh index in SEARCH_INDEX_DIR instead", dialect)
+            return "whoosh"
+    return wanted
+
+
 def get_search(app: Flask | None = None) -> SearchService:
     """The app's search service (one per app and process)."""
     app = app or current_app._get_current_object()
     service = app.extensions.get("ocop_search")
-    if service is None or service.index_dir != app.config["SEARCH_INDEX_DIR"]:
-        service = app.extensions["ocop_search"] = SearchService(app.config["SEARCH_INDEX_DIR"])
+    kind = backend_kind(app)
+    if service is None or service.index_dir != app.config["SEARCH_INDEX_DIR"] or service.kind != kind:
+        service = app.extensions["ocop_search"] = SearchService(app.config["SEARCH_INDEX_DIR"], kind=kind)
     return service

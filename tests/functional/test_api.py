@@ -13,6 +13,12 @@ SUMMARY_KEYS = {"id", "slug", "name", "price_vnd", "unit", "stars", "group", "pr
 
 
 @pytest.fixture
+def app_config(search_backend):
+    """Every test here runs on both search backends (PostgreSQL needs TEST_DATABASE_URL)."""
+    return {"SEARCH_BACKEND": search_backend}
+
+
+@pytest.fixture
 def catalog(ctx):
     """Five public products in two provinces and three groups, plus two that must never appear."""
     hoa = make_producer()  # Cao Bằng

@@ -10,6 +10,12 @@ from tests.conftest import make_producer, make_product
 
 
 @pytest.fixture
+def app_config(search_backend):
+    """Every test here runs on both search backends (PostgreSQL needs TEST_DATABASE_URL)."""
+    return {"SEARCH_BACKEND": search_backend}
+
+
+@pytest.fixture
 def shop(ctx):
     cb = make_producer()
     ld = make_producer(name="HTX Cà phê Cầu Đất", province_code="LD", commune="Xã Xuân Trường")

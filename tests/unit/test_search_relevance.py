@@ -219,6 +219,13 @@ CASES = [
 
 
 @pytest.fixture
+def app_config(search_backend):
+    """Every case runs on both search backends (`search_backend` in conftest: PostgreSQL needs
+    TEST_DATABASE_URL, else that half skips)."""
+    return {"SEARCH_BACKEND": search_backend}
+
+
+@pytest.fixture
 def catalog(ctx):
     return build_catalog()
 
