@@ -1,12 +1,13 @@
 """Load test (issue 7 item 4): locust, headless, against gunicorn on 127.0.0.1, 10,000 seeded products.
 
 For each target, in one run: the bare Flask ceiling (bench/bare_app.py), the project on SQLite, the project on
-PostgreSQL (and the bare ceiling again at the end, to see drift on a shared machine). Each target gets a fresh
+PostgreSQL with the Whoosh index ("postgres") and with SEARCH_BACKEND=postgres ("postgres-fts"), and the bare
+ceiling again at the end, to see drift on a shared machine. Each target gets a fresh
 database seeded by bench/load_seed.py, its own gunicorn (same settings for all), warm-up requests, then
 `locust --headless -u USERS -t DURATION`. The report (markdown, stdout and --out) gives requests/s,
 p50/p95/p99, failures and 5xx per target and per request kind, and the project/bare ratio.
 
-    make bench-load                                  # 60 s per target, 16 users, SQLite + PostgreSQL
+    make bench-load                                  # 60 s per target, 16 users, all targets
     .venv/bin/python bench/load.py --duration 10 --users 8 --targets bare,sqlite   # a smoke run
 
 Only loopback is ever a target; user count and duration are bounded (--users <= 64, --duration <= 300).
@@ -156,17 +157,19 @@ def target(name: str, args, workdir: Path) -> dict:
         env, plan, ready, user_class, warm_paths = dict(os.environ), None, "/", "BareUser", ["/"] * 20
     else:
         url = f"sqlite:///{work / 'load.sqlite3'}" if name == "sqlite" else args.pg
+        backend = "postgres" if name == "postgres-fts" else "whoosh"
+        result["search_backend"] = backend
         started = time.monotonic()
-        info = seed(url, work, args.products, max(args.users, 1), args.seed)
+        info = seed(url, work, args.products, max(args.users, 1), args.seed, backend)
         result["seed"] = {"products": info["products"], "producers": info["producers"],
                           "certificates": info["certificates"], "reindex": info["reindex"],
                           "seconds": round(time.monotonic() - started, 1)}
         cmd = gunicorn_cmd("wsgi:app", port, args.workers, args.threads, ROOT, log)
-        env, plan, ready, user_class = app_env(url, work), work / "plan.json", "/healthz", "ShopBuyer"
+        env, plan, ready, user_class = app_env(url, work, backend), work / "plan.json", "/healthz", "ShopBuyer"
         warm_paths = ["/", "/tim-kiem?q=hat+de", "/tim-kiem?q=c%C3%A0+ph%C3%AA&group=drinks&stars=4",
                       f"/san-pham/{info['product_slugs'][0]}", "/tai-khoan/dang-nhap"] * 4
     if args.db_note and not name.startswith("bare"):
-        result["database"] = "SQLite (WAL) file" if name == "sqlite" else "PostgreSQL 15, loopback TCP"
+        result["database"] = "SQLite (WAL) file" if name == "sqlite" else "PostgreSQL, loopback TCP"
     server = Server(cmd, env, ready, port)
     try:
         warm(port, warm_paths)
@@ -215,7 +218,7 @@ def report(results: list[dict], args, started: str, machine: dict) -> str:
     for res in results:
         if res["target"].startswith("bare"):
             continue
-        out += ["", f"**{res['target']}** by request kind "
+        out += ["", f"**{res['target']}** (search backend {res['search_backend']}) by request kind "
                 f"(seed: {res['seed']['products']:,} products, {res['seed']['producers']:,} producers, "
                 f"{res['seed']['certificates']:,} certificates, {res['seed']['reindex']}; "
                 f"seed total {res['seed']['seconds']} s)", "",
@@ -245,8 +248,9 @@ def report(results: list[dict], args, started: str, machine: dict) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--targets", default="bare,sqlite,postgres,bare-end",
-                    help="comma list of bare, sqlite, postgres, bare-end (run in that order)")
+    ap.add_argument("--targets", default="bare,sqlite,postgres,postgres-fts,bare-end",
+                    help="comma list of bare, sqlite, postgres (Whoosh search), postgres-fts (SEARCH_BACKEND=postgres), "
+                         "bare-end; run in the order given")
     ap.add_argument("--users", type=int, default=16)
     ap.add_argument("--duration", type=int, default=60, help="seconds per target")
     ap.add_argument("--wait", type=float, default=0.0, help="think time between a user's tasks (s)")
@@ -272,7 +276,7 @@ def main() -> None:
     machine = {"nproc": os.cpu_count(), "cpu": cpu, "load_start": loadavg()}
     results = []
     for name in [t.strip() for t in args.targets.split(",") if t.strip()]:
-        if name not in ("bare", "sqlite", "postgres", "bare-end"):
+        if name not in ("bare", "sqlite", "postgres", "postgres-fts", "bare-end"):
             raise SystemExit(f"unknown target {name}")
         print(f"[{dt.datetime.now(dt.UTC):%H:%M:%S}] {name} ...", file=sys.stderr, flush=True)
         results.append(target(name, args, workdir))

@@ -33,7 +33,7 @@ SECRET_KEY = "load-bench-" + "k3y-not-for-production-0123456789abcdef"
 CART_MIN_STOCK = 100  # add-to-cart picks products with at least this stock: a 60 s run never sells one out
 
 
-def app_env(db_url: str, workdir: Path) -> dict[str, str]:
+def app_env(db_url: str, workdir: Path, search_backend: str = "whoosh") -> dict[str, str]:
     """Environment for `flask`/gunicorn: this database, index and uploads under workdir, login limit lifted
     (every locust user logs in from 127.0.0.1 at the start; the default 10 per minute would answer 429)."""
     env = dict(os.environ)
@@ -43,6 +43,7 @@ def app_env(db_url: str, workdir: Path) -> dict[str, str]:
         SEARCH_INDEX_DIR=str(workdir / "search_index"),
         UPLOAD_DIR=str(workdir / "uploads"),
         SECRET_KEY=SECRET_KEY,
+        SEARCH_BACKEND=search_backend,
         OCOP_ENV="development",  # production marks cookies Secure, which a plain-HTTP loopback client drops
         LOGIN_RATE_LIMIT="100000 per minute",
         REGISTER_RATE_LIMIT="100000 per minute",
@@ -95,7 +96,7 @@ def flask(args: list[str], env: dict[str, str]) -> str:
 
 def insert_rows(n: int, buyers: int, seed: int, env: dict[str, str]) -> dict:
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "INSTANCE_PATH", "SEARCH_INDEX_DIR", "UPLOAD_DIR",
-                                           "SECRET_KEY", "OCOP_ENV")})
+                                           "SECRET_KEY", "OCOP_ENV", "SEARCH_BACKEND")})
     from sqlalchemy import insert, select
     from werkzeug.security import generate_password_hash
 
@@ -196,8 +197,18 @@ def search_url(q) -> str:
     return "/tim-kiem?" + urlencode({k: v for k, v in params.items() if v is not None})
 
 
-def seed(db_url: str, workdir: Path, n: int, buyers: int, seed_value: int = 42) -> dict:
-    env = app_env(db_url, workdir)
+def analyze(db_url: str) -> None:
+    if db_url.startswith("postgresql"):
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(db_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("ANALYZE"))
+        engine.dispose()
+
+
+def seed(db_url: str, workdir: Path, n: int, buyers: int, seed_value: int = 42, search_backend: str = "whoosh") -> dict:
+    env = app_env(db_url, workdir, search_backend)
     timings = {}
     t = time.monotonic()
     wipe(db_url, workdir)
@@ -208,6 +219,7 @@ def seed(db_url: str, workdir: Path, n: int, buyers: int, seed_value: int = 42) 
     timings["insert_s"] = round(time.monotonic() - t, 1)
     t = time.monotonic()
     plan["reindex"] = flask(["search", "reindex"], env)
+    analyze(db_url)  # again: the PostgreSQL search backend's documents table was just filled
     timings["reindex_s"] = round(time.monotonic() - t, 1)
     plan["timings"] = timings
     (workdir / "plan.json").write_text(json.dumps(plan, ensure_ascii=False))
@@ -221,10 +233,11 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--buyers", type=int, default=64)
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--search-backend", default="whoosh", choices=["whoosh", "postgres"])
     args = ap.parse_args()
     workdir = Path(args.workdir)
     url = f"sqlite:///{workdir / 'load.sqlite3'}" if args.db == "sqlite" else args.db
-    plan = seed(url, workdir, args.n, args.buyers, args.seed)
+    plan = seed(url, workdir, args.n, args.buyers, args.seed, args.search_backend)
     print(json.dumps({k: plan[k] for k in ("products", "producers", "certificates", "reindex", "timings")},
                      ensure_ascii=False))
 
