@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+
 from ..timeutil import add_months
 
 #: one project may not carry more than this per source (a typo guard; the biggest projects are far below)
@@ -37,10 +39,10 @@ class Period:
     @property
     def label(self) -> str:
         if self.kind == "month":
-            return f"Tháng {self.start.month}/{self.start.year}"
+            return _("Tháng %(m)s/%(y)s", m=self.start.month, y=self.start.year)
         if self.kind == "quarter":
-            return f"Quý {(self.start.month - 1) // 3 + 1}/{self.start.year}"
-        return f"Năm {self.start.year}"
+            return _("Quý %(q)s/%(y)s", q=(self.start.month - 1) // 3 + 1, y=self.start.year)
+        return _("Năm %(y)s", y=self.start.year)
 
 
 _PERIOD = re.compile(r"^(\d{4})(?:-(?:Q([1-4])|(0[1-9]|1[0-2])))?$")

@@ -7,6 +7,7 @@ import io
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import audit
@@ -26,27 +27,27 @@ public_bp = Blueprint("programs", __name__)
 #: the export's columns, in order (documented in README and on the dashboard)
 CSV_COLUMNS = (
     ("group_by", "project | commune | province"),
-    ("group_key", "mã dự án; tỉnh/xã; mã tỉnh"),
-    ("group_name", "tên dự án, xã hoặc tỉnh"),
-    ("period", "kỳ báo cáo, ví dụ 2026-Q4"),
-    ("households", "số hộ tham gia (đã tham gia trước cuối kỳ)"),
-    ("households_with_sales", "số hộ có ít nhất một đơn đã giao trong kỳ"),
-    ("first_sale_on", "ngày bán đầu tiên sớm nhất trong nhóm (YYYY-MM-DD)"),
-    ("revenue_vnd", "doanh thu hàng hoá của đơn đã giao/hoàn tất trong kỳ, đồng, không gồm phí vận chuyển"),
-    ("orders", "số đơn của hộ sản xuất đã giao trong kỳ"),
-    ("revenue_per_household_vnd", "doanh thu / số hộ tham gia, làm tròn xuống"),
-    ("active_listings", "số sản phẩm đang hiển thị công khai"),
-    ("households_with_records", "số hộ có bản ghi sinh kế từ khi tham gia đến cuối kỳ"),
-    ("baseline_income_avg_vnd", "thu nhập bình quân đầu người/tháng khi tham gia (các hộ có bản ghi)"),
-    ("latest_income_avg_vnd", "thu nhập bình quân theo bản ghi mới nhất đến cuối kỳ"),
-    ("income_change_vnd", "chênh lệch thu nhập bình quân"),
-    ("poor_to_near_poor", "số hộ từ nghèo chuyển sang cận nghèo"),
-    ("escaped", "số hộ nghèo/cận nghèo đã thoát nghèo"),
-    ("promotion_impressions", "lượt hiển thị quảng bá miễn phí trong kỳ"),
-    ("certificates_expiring_90d", "chứng nhận OCOP hết hạn trong 90 ngày tới (tính từ hôm nay)"),
-    ("budget_vnd", "tổng vốn các nguồn, đồng"),
-    ("disbursed_vnd", "đã giải ngân đến cuối kỳ, đồng"),
-    ("disbursement_rate_pct", "tỷ lệ giải ngân, %, hai chữ số thập phân"),
+    ("group_key", _l("mã dự án; tỉnh/xã; mã tỉnh")),
+    ("group_name", _l("tên dự án, xã hoặc tỉnh")),
+    ("period", _l("kỳ báo cáo, ví dụ 2026-Q4")),
+    ("households", _l("số hộ tham gia (đã tham gia trước cuối kỳ)")),
+    ("households_with_sales", _l("số hộ có ít nhất một đơn đã giao trong kỳ")),
+    ("first_sale_on", _l("ngày bán đầu tiên sớm nhất trong nhóm (YYYY-MM-DD)")),
+    ("revenue_vnd", _l("doanh thu hàng hoá của đơn đã giao/hoàn tất trong kỳ, đồng, không gồm phí vận chuyển")),
+    ("orders", _l("số đơn của hộ sản xuất đã giao trong kỳ")),
+    ("revenue_per_household_vnd", _l("doanh thu / số hộ tham gia, làm tròn xuống")),
+    ("active_listings", _l("số sản phẩm đang hiển thị công khai")),
+    ("households_with_records", _l("số hộ có bản ghi sinh kế từ khi tham gia đến cuối kỳ")),
+    ("baseline_income_avg_vnd", _l("thu nhập bình quân đầu người/tháng khi tham gia (các hộ có bản ghi)")),
+    ("latest_income_avg_vnd", _l("thu nhập bình quân theo bản ghi mới nhất đến cuối kỳ")),
+    ("income_change_vnd", _l("chênh lệch thu nhập bình quân")),
+    ("poor_to_near_poor", _l("số hộ từ nghèo chuyển sang cận nghèo")),
+    ("escaped", _l("số hộ nghèo/cận nghèo đã thoát nghèo")),
+    ("promotion_impressions", _l("lượt hiển thị quảng bá miễn phí trong kỳ")),
+    ("certificates_expiring_90d", _l("chứng nhận OCOP hết hạn trong 90 ngày tới (tính từ hôm nay)")),
+    ("budget_vnd", _l("tổng vốn các nguồn, đồng")),
+    ("disbursed_vnd", _l("đã giải ngân đến cuối kỳ, đồng")),
+    ("disbursement_rate_pct", _l("tỷ lệ giải ngân, %, hai chữ số thập phân")),
 )
 
 
@@ -79,7 +80,7 @@ def _disbursement_chart(lines) -> charts.Chart:
 def _category_chart(outcome: rules.Outcome) -> charts.Chart:
     return charts.paired_chart(
         _("Số hộ theo phân loại: khi tham gia và hiện tại"),
-        [(services.CATEGORY_LABELS[c], outcome.category_counts_joining.get(c, 0),
+        [(_(services.CATEGORY_LABELS[c]), outcome.category_counts_joining.get(c, 0),
           outcome.category_counts_latest.get(c, 0)) for c in services.CATEGORIES],
         (_("Khi tham gia"), _("Bản ghi mới nhất")), money=False)
 

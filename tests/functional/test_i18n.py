@@ -134,6 +134,16 @@ def test_label_tables_are_translated(app, client):
         assert labels.label(labels.PRODUCER_KIND, "cooperative") == "Hợp tác xã"
 
 
+def test_programme_period_labels_follow_the_language(app):
+    from ocop_market.programs.rules import parse_period
+
+    assert parse_period("2026-Q4").label == "Quý 4/2026"  # no request (CLI, CSV): Vietnamese
+    with app.test_request_context("/", headers={"Cookie": "lang=en"}):
+        assert [parse_period(p).label for p in ("2026-Q4", "2026-10", "2026")] == ["Q4 2026", "Month 10/2026", "Year 2026"]
+    with app.test_request_context("/"):
+        assert parse_period("2026-10").label == "Tháng 10/2026"
+
+
 def test_photo_refusal_in_english(app):
     from ocop_market.catalog import services
     from ocop_market.errors import InvalidInput
