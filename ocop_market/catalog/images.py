@@ -12,6 +12,7 @@ import secrets
 import warnings
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
@@ -77,7 +78,7 @@ def store_upload(data: bytes, upload_dir: str, *, max_bytes: int, max_pixels: in
     if not data:
         raise ImageRejected("Tệp ảnh trống.")
     if len(data) > max_bytes:
-        raise ImageRejected(f"Ảnh vượt quá dung lượng cho phép ({_human_size(max_bytes)}).")
+        raise ImageRejected(_("Ảnh vượt quá dung lượng cho phép (%(size)s).", size=_human_size(max_bytes)))
     img = _open_checked(data, max_pixels)
     source_format = img.format
     try:

@@ -15,7 +15,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from tests.conftest import csrf_from, make_producer, make_product, make_user
+from tests.conftest import csrf_from, make_producer, make_product, make_user, png_bytes
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PO_PATH = os.path.join(ROOT, "ocop_market", "translations", "en", "LC_MESSAGES", "messages.po")
@@ -154,6 +154,9 @@ def test_photo_refusal_in_english(app):
         with pytest.raises(InvalidInput) as err:
             services.add_photo(staff, product, b"<html>not a photo</html>", app.config)
         assert err.value.message == "Only JPEG, PNG or WebP photos are accepted."
+        with pytest.raises(InvalidInput) as err:
+            services.add_photo(staff, product, png_bytes(), {**app.config, "MAX_IMAGE_BYTES": 10})
+        assert err.value.message.startswith("The photo is larger than allowed (")
 
 
 def test_language_switch_sets_cookie_and_redirects_locally(client):
