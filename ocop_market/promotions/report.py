@@ -220,7 +220,7 @@ def _charts(rows: list[Row], placements, fair: Fairness) -> dict[str, Markup]:
                              [(name, [f.orders_before, f.orders_during]) for name, f in top],
                              [_("Trước"), _("Trong khi quảng bá")]),
         "placements": hbar_chart(_("Lượt hiển thị và lượt bấm theo vị trí"),
-                                 [(p.name_vi, [f.impressions, f.clicks]) for p, f in placements],
+                                 [(services.placement_label(p), [f.impressions, f.clicks]) for p, f in placements],
                                  [_("Lượt hiển thị"), _("Lượt bấm")]),
     }
     shown = fair.per_producer[:20]

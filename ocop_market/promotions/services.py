@@ -161,6 +161,19 @@ def problems_of(product: Product) -> list[str]:
     return rules.eligibility_problems(listing_facts(product, in_project), eligibility_rules())
 
 
+def placement_label(placement: Placement) -> str:
+    """The placement's name in the visitor's language (`name_vi` is stored once, in Vietnamese)."""
+    from ..templating import current_lang
+
+    if placement.kind == PlacementKind.HOME:
+        return _("Trang chủ: sản phẩm được hỗ trợ quảng bá")
+    if placement.kind == PlacementKind.SEARCH:
+        return _("Đầu kết quả tìm kiếm phù hợp")
+    if placement.group is not None:
+        return _("Đầu trang nhóm: %(group)s", group=placement.group.name(current_lang()))
+    return placement.name_vi
+
+
 def reason_text(code: str) -> str:
     return _(rules.REASON_TEXT.get(code, code)) if code else ""
 

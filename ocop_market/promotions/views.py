@@ -36,6 +36,7 @@ def _labels():
     return {
         "week_state_label": lambda s: _(WEEK_STATE_LABELS.get(s, s)),
         "promotion_reason": services.reason_text,
+        "placement_label": services.placement_label,
         "week_dates": _week_dates,
     }
 
@@ -136,7 +137,7 @@ def desk():
 
 def _pin_form() -> PinForm:
     form = PinForm()
-    form.placement_id.choices = [SelectChoice(p.id, f"{p.name_vi} ({p.capacity})") for p in services.placements()]
+    form.placement_id.choices = [SelectChoice(p.id, f"{services.placement_label(p)} ({p.capacity})") for p in services.placements()]
     return form
 
 

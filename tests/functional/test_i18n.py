@@ -15,6 +15,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from ocop_market.extensions import db
 from tests.conftest import csrf_from, make_producer, make_product, make_user, png_bytes
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -132,6 +133,21 @@ def test_label_tables_are_translated(app, client):
         assert labels.label(labels.PRODUCER_KIND, "cooperative") == "Cooperative"
     with app.test_request_context("/"):
         assert labels.label(labels.PRODUCER_KIND, "cooperative") == "Hợp tác xã"
+
+
+def test_promotion_rules_page_in_english(app, client):
+    from ocop_market.promotions import services as promotions
+
+    with app.app_context():
+        promotions.ensure_defaults()
+        db.session.commit()
+    html = page(client, "/quang-ba/quy-dinh")
+    assert "Trang chủ: sản phẩm được hỗ trợ quảng bá" in html and "Đầu trang nhóm: Thực phẩm" in html
+    html = page(english(client), "/quang-ba/quy-dinh")
+    for phrase in ("Free promotion rules", "Who can apply", "Home page: promoted products",
+                   "Top of the group page: Food", "Top of matching search results"):
+        assert phrase in html, phrase
+    assert "Trang chủ:" not in html and "Đầu trang nhóm" not in html
 
 
 def test_programme_period_labels_follow_the_language(app):
