@@ -44,7 +44,8 @@ from .whoosh_backend import (
 
 # PostgreSQL's parser splits on anything but letters and digits ("_" included): so do we.
 _SPLIT = re.compile(r"[\W_]+", re.UNICODE)
-STATS_TTL = 60.0  # seconds the document count and average field lengths are reused
+STATS_TTL = 60.0  # seconds the document count, average field lengths and idf counts are reused
+DF_CACHE_SIZE = 20_000  # (column, tsquery) document counts kept per process for idf
 
 # field -> (tsvector column, weight letter, length column)
 FIELDS = {
@@ -127,6 +128,8 @@ class PostgresBackend:
     def __init__(self, session_factory=None):
         self.session_factory = session_factory  # a session of its own, for writes outside a request
         self._stats: tuple[float, dict] | None = None
+        self._df_cache: dict[tuple[str, str], int] = {}
+        self._df_cache_at = 0.0
 
     # ------------------------------------------------------------ service plumbing
     @contextlib.contextmanager
@@ -189,6 +192,7 @@ class PostgresBackend:
                 count += len(batch)
             session.commit()
         self._stats = None
+        self._df_cache = {}
         if after_switch is not None:
             after_switch()
         return count
@@ -204,12 +208,22 @@ class PostgresBackend:
             self._stats = (now, stats)
         return self._stats[1]
 
-    def _df(self, terms: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        """Document frequency of each (column, tsquery), in one query over the GIN indexes."""
+    def _df(self, terms: list[tuple[str, str]], cached: bool = False) -> dict[tuple[str, str], int]:
+        """Document frequency of each (column, tsquery), in one query over the GIN indexes.
+
+        `cached`: for idf only, reuse counts up to STATS_TTL seconds old (per process, bounded).
+        """
         terms = list(dict.fromkeys(terms))
         if not terms:
             return {}
         out: dict[tuple[str, str], int] = {}
+        if cached:
+            now = time.monotonic()
+            if now - self._df_cache_at > STATS_TTL or len(self._df_cache) > DF_CACHE_SIZE:
+                self._df_cache, self._df_cache_at = {}, now
+            missing = [t for t in terms if t not in self._df_cache]
+            self._df_cache.update(self._df(missing))
+            return {t: self._df_cache[t] for t in terms}
         for start in range(0, len(terms), 60):
             chunk = terms[start:start + 60]
             sql = _Sql()
@@ -222,7 +236,10 @@ class PostgresBackend:
 
     # ------------------------------------------------------------ vocabulary
     def _words_like(self, word: str, weight: str) -> dict[str, int]:
-        """Index words (with their document counts) in fields of `weight` one edit from `word`."""
+        """Index words (with their document counts) in fields of `weight` one edit from `word`.
+
+        `ts_stat` reads every document's tsvector (a scan of the table): only typo queries with
+        fewer than FEW_HITS hits come here."""
         rows = self._execute(
             "SELECT word, ndoc FROM ts_stat('SELECT tsv FROM search_documents', :w) "
             "WHERE left(word, 1) = :first AND length(word) BETWEEN :lo AND :hi",
@@ -230,10 +247,8 @@ class PostgresBackend:
         return {r.word: int(r.ndoc) for r in rows if _within_one_edit(r.word, word)}
 
     def _corrections(self, word: str) -> list[tuple[int, str]]:
-        for weights in (("A", "B"), ("C",)):
-            found: Counter = Counter()
-            for w in weights:
-                found.update(self._words_like(word, w))
+        for weights in ("AB", "C"):  # one pass over the names/producers/places, descriptions only if needed
+            found: Counter = Counter(self._words_like(word, weights))
             if found:
                 return sorted(((df, w) for w, df in found.items()), key=lambda t: (-t[0], t[1]))
         return []
@@ -265,10 +280,14 @@ class PostgresBackend:
 
     def _display(self, words: list[str]) -> str:
         """Folded words -> how the names spell them, pairs of neighbours decided by name phrases."""
-        sql = _Sql()
-        query = " | ".join(_lex(w, "AB") for w in dict.fromkeys(words))
-        rows = self._execute(f"SELECT name_d, meta_d FROM search_documents WHERE {sql.ts('tsv', query)} LIMIT 5000",
-                             sql.params).all()
+        rows = []
+        for joiner in (" & ", " | "):  # the documents with every word; failing that, with any
+            sql = _Sql()
+            query = joiner.join(_lex(w, "AB") for w in dict.fromkeys(words))
+            rows = self._execute(f"SELECT name_d, meta_d FROM search_documents WHERE {sql.ts('tsv', query)} "
+                                 f"LIMIT 2000", sql.params).all()
+            if rows:
+                break
         wanted = set(words)
         forms: dict[str, Counter] = {}
         pairs: Counter = Counter()
@@ -327,20 +346,42 @@ class PostgresBackend:
         where = " AND ".join(conds) or "TRUE"
         return int(self._execute(f"SELECT count(*) FROM search_documents WHERE {where}", sql.params).scalar())
 
-    def _facets(self, sql: _Sql, match: list[str], query: SearchQuery) -> dict:
-        facets: dict = {}
-        for dim, column in (("group", "group_code"), ("stars", "stars"), ("province", "province_slug")):
-            where = " AND ".join(match + self._filters(sql, query, skip=dim)) or "TRUE"
-            rows = self._execute(f"SELECT {column} AS k, count(*) AS n FROM search_documents WHERE {where} "
-                                 f"GROUP BY {column} ORDER BY count(*) DESC, {column}", sql.params).all()
-            if dim == "group":
-                facets[dim] = {r.k: int(r.n) for r in rows if r.k in GROUP_CODES}
-            elif dim == "stars":
-                counts = {int(r.k): int(r.n) for r in rows}
-                facets[dim] = {k: counts[k] for k in (5, 4, 3) if counts.get(k)}
+    def _count_and_facets(self, sql: _Sql, match: list[str], query: SearchQuery) -> tuple[int, dict]:
+        """The total and the three facets in one statement: the hits (price and stock filters applied)
+        are read once into a materialized CTE; each facet is counted there with the *other* filters."""
+        base = " AND ".join(match + self._filters(sql, SearchQuery(min_price=query.min_price, max_price=query.max_price,
+                                                                     in_stock=query.in_stock))) or "TRUE"
+
+        def where(skip=None):
+            conds = self._filters(sql, SearchQuery(group=query.group, stars=query.stars, province=query.province),
+                                  skip=skip)
+            return " AND ".join(conds) or "TRUE"
+
+        rows = self._execute(
+            f"WITH m AS MATERIALIZED (SELECT group_code, stars, province_slug FROM search_documents WHERE {base}) "
+            f"SELECT 't' AS dim, '' AS k, count(*) AS n FROM m WHERE {where()} "
+            f"UNION ALL SELECT 'group', group_code, count(*) FROM m WHERE {where('group')} GROUP BY group_code "
+            f"UNION ALL SELECT 'stars', CAST(stars AS text), count(*) FROM m WHERE {where('stars')} GROUP BY stars "
+            f"UNION ALL SELECT 'province', province_slug, count(*) FROM m WHERE {where('province')} "
+            f"GROUP BY province_slug", sql.params).all()
+        total = 0
+        counts: dict[str, list[tuple[str, int]]] = {"group": [], "stars": [], "province": []}
+        for r in rows:
+            if r.dim == "t":
+                total = int(r.n)
             else:
-                facets[dim] = {r.k: int(r.n) for r in rows}
-        return facets
+                counts[r.dim].append((r.k, int(r.n)))
+        facets: dict = {}
+        for dim, pairs in counts.items():
+            pairs.sort(key=lambda t: (-t[1], t[0]))
+            if dim == "group":
+                facets[dim] = {k: n for k, n in pairs if k in GROUP_CODES}
+            elif dim == "stars":
+                by_star = {int(k): n for k, n in pairs}
+                facets[dim] = {k: by_star[k] for k in (5, 4, 3) if by_star.get(k)}
+            else:
+                facets[dim] = dict(pairs)
+        return total, facets
 
     @staticmethod
     def _optional_terms(words, exact, corrected=None, desc=False) -> list[tuple[str, str, float]]:
@@ -376,7 +417,7 @@ class PostgresBackend:
             return "0"
         stats = self._field_stats()
         n = max(stats["n"], 1)
-        dfs = self._df([(FIELDS[f][0], q) for f, q, _w in weighted])
+        dfs = self._df([(FIELDS[f][0], q) for f, q, _w in weighted], cached=True)
         parts = []
         for field, q, weight in weighted:
             column, _letter, length = FIELDS[field]
@@ -401,10 +442,12 @@ class PostgresBackend:
         terms = tuple(words)
         demoted = "FALSE"
         weighted: list = []
+        counted: tuple[int, dict] | None = None  # (total, facets) of `match`, when already read
         if not words:
             tier = "browse"
             match: list[str] = []
-            total = self._count(sql, filters)
+            counted = self._count_and_facets(sql, match, query)
+            total = counted[0]
         else:
             tier, fields, expansions, corrected = "name", ("name_f", "meta_f"), None, None
             name_match = sql.ts("tsv", self._match(words, "AB"))
@@ -422,15 +465,18 @@ class PostgresBackend:
             if n_strong < TIER_MIN_HITS:
                 tier, fields = "all", ("name_f", "meta_f", "desc_f")
                 match = [sql.ts("tsv", self._match(words, "ABC"))]
-                total = self._count(sql, match + filters)
+                counted = self._count_and_facets(sql, match, query)
+                total = counted[0]
             if tier == "all" and len(words) > 1:
                 desc_phrase = " OR ".join(sql.ts("tsv", _phrase(a, b, "C")) for a, b in _bigrams(words))
                 demoted = f"NOT (({name_match} AND {strong}) OR {desc_phrase})"
             elif exact:
                 demoted = f"({name_match} AND NOT ({strong}))"
             demoted = f"({demoted} AND {match[0]})"  # as a set: hits of this tier only
-            dfs = self._df([("tsv", _lex(w)) for w in words])
-            unknown = [w for w in words if not dfs.get(("tsv", _lex(w)))]
+            unknown: list[str] = []
+            if total < FEW_HITS:
+                dfs = self._df([("tsv", _lex(w)) for w in words])
+                unknown = [w for w in words if not dfs.get(("tsv", _lex(w)))]
             if total < FEW_HITS and (unknown or not total):
                 targets = {w for w in (unknown or words) if len(w) >= 4}
                 expansions, corrected = self._correct(words, targets)
@@ -442,6 +488,7 @@ class PostgresBackend:
                     fz_total = self._count(sql, fz_match + filters)
                     if fz_total > total:
                         tier, match, total, fields = "fuzzy", fz_match, fz_total, fz_fields
+                        counted = None
                         terms = tuple(words) + tuple(c for cs in expansions.values() for c in cs)
                     if total >= FEW_HITS:
                         break
@@ -453,9 +500,12 @@ class PostgresBackend:
                 if any_total:
                     tier, match, total, fields = "any", any_match, any_total, ("name_f", "meta_f", "desc_f")
                     expansions = corrected = None
+                    counted = None
             weighted = self._required_terms(words, fields, expansions)
             weighted += self._optional_terms(words, exact, corrected, desc="desc_f" in fields)
-        facets = self._facets(sql, match, query)
+        if counted is None:
+            counted = self._count_and_facets(sql, match, query)
+        total, facets = counted
 
         offset = (query.page - 1) * query.per_page
         hits: list[SearchHit] = []
