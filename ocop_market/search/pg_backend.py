@@ -20,6 +20,11 @@ weight (`'hat':A <-> 'de':A`), exact forms use `tsv_d`. The score is Whoosh's BM
 computed in SQL for every hit, so pages always tile. Facets are GROUP BY queries, each with the
 other filters applied. pg_trgm serves autocomplete when no name starts with the typed words
 (`word_similarity`, GIN trigram index on `name_f`).
+
+Known limit: a document is built from what its transaction sees (READ COMMITTED). Two concurrent
+transactions changing different rows behind one document (a producer renamed while one of its
+products is edited) can leave the document of whichever commits last without the other's change;
+`flask --app wsgi search verify` names such products and `search reindex` repairs them.
 """
 from __future__ import annotations
 
