@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
 from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required, login_user, logout_user
 
 from ..errors import Conflict, InvalidInput
 from ..extensions import db, limiter

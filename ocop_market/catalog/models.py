@@ -189,7 +189,7 @@ class Product(db.Model):
     )
 
     @property
-    def certificate(self) -> "OcopCertificate | None":
+    def certificate(self) -> OcopCertificate | None:
         """The most recent certificate, whatever its state."""
         return self.certificates[0] if self.certificates else None
 
@@ -200,7 +200,7 @@ class Product(db.Model):
         return cert.stars if cert is not None and cert.is_valid() else None
 
     @property
-    def cover(self) -> "ProductImage | None":
+    def cover(self) -> ProductImage | None:
         return self.images[0] if self.images else None
 
     @property

@@ -54,7 +54,7 @@ class ProductFacts:
     created_ts: int
 
     @classmethod
-    def from_product(cls, product, group_code: str) -> "ProductFacts":
+    def from_product(cls, product, group_code: str) -> ProductFacts:
         producer = product.producer
         created = product.created_at
         return cls(

@@ -43,8 +43,20 @@ from .highlight import highlight
 from .models import SearchDocument
 from .types import GROUP_CODES, SearchHit, SearchQuery, SearchResult, Suggestion
 from .whoosh_backend import (
-    BM25_B, BM25_K1, FEW_HITS, TIER_MIN_HITS, TYPO_CANDIDATES, W_DESC, W_DESC_BIGRAM, W_FUZZY, W_META,
-    W_META_BIGRAM, W_META_EXACT, W_NAME, W_NAME_BIGRAM, W_NAME_EXACT,
+    BM25_B,
+    BM25_K1,
+    FEW_HITS,
+    TIER_MIN_HITS,
+    TYPO_CANDIDATES,
+    W_DESC,
+    W_DESC_BIGRAM,
+    W_FUZZY,
+    W_META,
+    W_META_BIGRAM,
+    W_META_EXACT,
+    W_NAME,
+    W_NAME_BIGRAM,
+    W_NAME_EXACT,
 )
 
 # PostgreSQL's parser splits on anything but letters and digits ("_" included): so do we.

@@ -192,7 +192,7 @@ class SearchService:
         if oldest.tzinfo is None:  # SQLite aggregates come back as naive strings/values
             import datetime as dt
 
-            oldest = oldest.replace(tzinfo=dt.timezone.utc)
+            oldest = oldest.replace(tzinfo=dt.UTC)
         return int(count), max(0.0, (utcnow() - oldest).total_seconds())
 
     # -------------------------------------------------------------- maintenance

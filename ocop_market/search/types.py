@@ -62,7 +62,7 @@ class SearchQuery:
 
     @classmethod
     def from_args(cls, args: Mapping[str, str], *, per_page: int = 24, max_per_page: int = 60,
-                  allow_per_page: bool = False) -> "SearchQuery":
+                  allow_per_page: bool = False) -> SearchQuery:
         """Parse request arguments; anything malformed raises InvalidSearchParameter (a 400)."""
 
         def text(name: str) -> str | None:

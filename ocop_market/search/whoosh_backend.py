@@ -42,7 +42,7 @@ from whoosh import index as windex
 from whoosh.analysis import RegexTokenizer
 from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
-from whoosh.query import And, Or, Prefix, Term
+from whoosh.query import And, Prefix, Term
 
 from .documents import bigrams, canonical_words, folded_words
 from .highlight import highlight
@@ -176,7 +176,7 @@ class WhooshBackend:
                 fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 
-    def _new_generation(self) -> tuple[str, "windex.Index"]:
+    def _new_generation(self) -> tuple[str, windex.Index]:
         # Sortable by creation time, unique across processes.
         name = f"gen-{time.time_ns():020d}-{uuid.uuid4().hex[:6]}"
         path = os.path.join(self.root, name)
@@ -199,7 +199,7 @@ class WhooshBackend:
             if name != live:
                 shutil.rmtree(os.path.join(self.root, name), ignore_errors=True)
 
-    def _writable_index(self) -> "windex.Index":
+    def _writable_index(self) -> windex.Index:
         """The live index, created empty on first use. Call with the write lock held."""
         name = self.current_generation()
         if name is None:
@@ -388,7 +388,7 @@ class WhooshBackend:
             before = corrected[i - 1] if i else None
             after = words[i + 1] if i + 1 < len(words) else None
 
-            def in_context(cand: str) -> int:
+            def in_context(cand: str, before=before, after=after) -> int:
                 n = 0
                 for field in CONTEXT_FIELDS:
                     if before:
@@ -657,11 +657,10 @@ class WhooshBackend:
         weighted: list = []
         if not words:
             tier = "browse"
-            q = None
             final, facets = self._filter_docs(list(reader.all_doc_ids()), arrays, query)
         else:
             # Tiered matching: name/producer/place first; descriptions only when that finds too little.
-            tier, fields, expansions, corrected, any_word = "name", FIELDS_NAME, None, None, False
+            tier, fields, expansions, corrected = "name", FIELDS_NAME, None, None
             name_docs = self._docs(searcher, words, FIELDS_NAME)
             final, facets = self._filter_docs(name_docs, arrays, query)
             # Weak name hits: the words are there but scattered ("Nem chua đặc biệt" by "HTX Nông sản" for
@@ -705,7 +704,7 @@ class WhooshBackend:
                 any_final, any_facets = self._filter_docs(
                     self._docs(searcher, words, FIELDS_ALL, any_word=True), arrays, query)
                 if any_final:
-                    tier, final, facets, fields, any_word = "any", any_final, any_facets, FIELDS_ALL, True
+                    tier, final, facets, fields = "any", any_final, any_facets, FIELDS_ALL
                     expansions = corrected = None
             weighted = [t for alts in self._required_terms(words, fields, expansions) for t in alts]
             weighted += self._optional_terms(words, exact, corrected, desc="desc_f" in fields)

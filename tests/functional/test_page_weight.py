@@ -19,10 +19,9 @@ def test_home_weighs_under_200_kb_before_photos(client, ctx):
 
 def test_product_photos_are_lazy_and_sized(client, ctx, app):
     from ocop_market.catalog import services
+    from ocop_market.catalog.images import store_upload
     from ocop_market.extensions import db
     from tests.conftest import png_bytes
-
-    from ocop_market.catalog.images import store_upload
 
     p = make_product(make_producer())
 

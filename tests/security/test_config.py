@@ -1,7 +1,6 @@
 """SECURITY.md 2, 7, 12, 13: production secrets, cookie flags, HSTS, and where login counters live."""
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import socket

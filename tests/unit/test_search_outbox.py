@@ -202,7 +202,7 @@ def test_healthz_reports_documents_and_outbox_lag(app, client, ctx):
     body = client.get("/healthz").get_json()["checks"]["search_index"]
     assert body["ok"] is True and body["documents"] == 1 and body["outbox_pending"] == 0
     app.config["SEARCH_APPLY"] = "off"
-    db.session.add(SearchOutbox(product_id=1, created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)))
+    db.session.add(SearchOutbox(product_id=1, created_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)))
     db.session.commit()
     body = client.get("/healthz").get_json()["checks"]["search_index"]
     assert body["outbox_pending"] == 1 and body["outbox_oldest_seconds"] >= 3500
