@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # No 'unsafe-inline' anywhere: templates carry no inline <script> or style="".
@@ -35,7 +35,25 @@ def register_security_headers(app: Flask) -> None:
             h.setdefault("Strict-Transport-Security", HSTS)
         return response
 
+    _refuse_nul_bytes(app)
     _trust_proxy(app)
+
+
+def _refuse_nul_bytes(app: Flask) -> None:
+    """PostgreSQL text cannot hold NUL (0x00) and no browser sends one: a request carrying it in its path (404),
+    query, form or file names (400) is refused up front instead of failing in the database with a 500."""
+
+    @app.before_request
+    def refuse_nul():
+        if "\x00" in request.path:
+            abort(404)
+        for values in (request.args, request.form):
+            for key, value in values.items(multi=True):
+                if any(isinstance(s, str) and "\x00" in s for s in (key, value)):  # a mangled name may be None
+                    abort(400)
+        for key, upload in request.files.items(multi=True):
+            if any(isinstance(s, str) and "\x00" in s for s in (key, upload.filename)):
+                abort(400)
 
 
 def _trust_proxy(app: Flask) -> None:
