@@ -105,8 +105,9 @@ def register_models() -> None:
     from .catalog import models as _c  # noqa: F401
     from .orders import models as _o  # noqa: F401
     from .payments import models as _p  # noqa: F401
-    from .promotions import models as _pr  # noqa: F401
     from .programs import models as _prog  # noqa: F401
+    from .promotions import models as _pr  # noqa: F401
+
     # The outbox table, and the session hooks that fill it from catalog changes.
     from .search import outbox as _so  # noqa: F401
 
