@@ -53,6 +53,7 @@ def app(tmp_path, app_config):
     app = create_app(cfg)
     with app.app_context():
         if PG_URL:
+            _end_stray_connections()
             if not _pg_schema_ready:
                 db.drop_all()
                 db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
@@ -73,6 +74,16 @@ def app(tmp_path, app_config):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def _end_stray_connections() -> None:
+    """A connection a finished test left behind (a thread or a child process still mid-query) would deadlock
+    with the TRUNCATE below: every test starts with the database to itself, so end the others first."""
+    db.session.execute(text(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    ))
+    db.session.commit()
 
 
 @pytest.fixture
