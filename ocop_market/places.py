@@ -4,10 +4,10 @@ from __future__ import annotations
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .extensions import db
+from .extensions import Model
 
 
-class Province(db.Model):
+class Province(Model):
     """A province or centrally-run city (tỉnh / thành phố), one of 34."""
 
     __tablename__ = "provinces"

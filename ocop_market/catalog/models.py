@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     CheckConstraint,
@@ -16,8 +17,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import UTCDateTime, add_months, local_today, utcnow
+
+if TYPE_CHECKING:
+    from ..accounts.models import User
+    from ..places import Province
+
+    # Only for the annotation of Product.support_project: the relationship is named by string, so catalog never
+    # imports programs at run time.
+    from ..programs.models import SupportProject
 
 CERTIFICATE_VALID_MONTHS = 36
 
@@ -67,7 +76,7 @@ def _in(values: type[enum.StrEnum]) -> str:
     return ",".join(f"'{v.value}'" for v in values)
 
 
-class ProductGroup(db.Model):
+class ProductGroup(Model):
     """OCOP product group (nhóm sản phẩm); a row with a parent is a subgroup."""
 
     __tablename__ = "product_groups"
@@ -83,7 +92,7 @@ class ProductGroup(db.Model):
         return self.name_en if locale == "en" else self.name_vi
 
 
-class Producer(db.Model):
+class Producer(Model):
     """A producing entity: household (hộ sản xuất), cooperative (HTX), cooperative group
     (tổ hợp tác) or enterprise. Staff may enter it on a household's behalf."""
 
@@ -123,12 +132,12 @@ class Producer(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
-    province = relationship("Province")
-    owner = relationship("User", foreign_keys=[owner_id])
-    created_by = relationship("User", foreign_keys=[created_by_id])
-    updated_by = relationship("User", foreign_keys=[updated_by_id])
-    verified_by = relationship("User", foreign_keys=[verified_by_id])
-    products = relationship("Product", back_populates="producer", order_by="Product.id")
+    province: Mapped[Province] = relationship("Province")
+    owner: Mapped[User | None] = relationship("User", foreign_keys=[owner_id])
+    created_by: Mapped[User | None] = relationship("User", foreign_keys=[created_by_id])
+    updated_by: Mapped[User | None] = relationship("User", foreign_keys=[updated_by_id])
+    verified_by: Mapped[User | None] = relationship("User", foreign_keys=[verified_by_id])
+    products: Mapped[list[Product]] = relationship("Product", back_populates="producer", order_by="Product.id")
 
     @property
     def is_verified(self) -> bool:
@@ -139,7 +148,7 @@ class Producer(db.Model):
         return self.created_by_id is not None and self.created_by_id != self.owner_id
 
 
-class Product(db.Model):
+class Product(Model):
     """A listing (sản phẩm) of one producer."""
 
     __tablename__ = "products"
@@ -174,16 +183,16 @@ class Product(db.Model):
     #: the production-support project the listing was produced under (programs domain), if any
     support_project_id: Mapped[int | None] = mapped_column(ForeignKey("support_projects.id"), index=True)
 
-    producer = relationship("Producer", back_populates="products")
-    support_project = relationship("SupportProject")
-    group = relationship("ProductGroup")
-    created_by = relationship("User", foreign_keys=[created_by_id])
-    updated_by = relationship("User", foreign_keys=[updated_by_id])
-    images = relationship(
+    producer: Mapped[Producer] = relationship("Producer", back_populates="products")
+    support_project: Mapped[SupportProject | None] = relationship("SupportProject")
+    group: Mapped[ProductGroup] = relationship("ProductGroup")
+    created_by: Mapped[User | None] = relationship("User", foreign_keys=[created_by_id])
+    updated_by: Mapped[User | None] = relationship("User", foreign_keys=[updated_by_id])
+    images: Mapped[list[ProductImage]] = relationship(
         "ProductImage", order_by="ProductImage.position", cascade="all, delete-orphan",
         back_populates="product",
     )
-    certificates = relationship(
+    certificates: Mapped[list[OcopCertificate]] = relationship(
         "OcopCertificate", order_by="OcopCertificate.decision_date.desc()",
         cascade="all, delete-orphan", back_populates="product",
     )
@@ -212,7 +221,7 @@ class Product(db.Model):
         return self.stock > 0
 
 
-class OcopCertificate(db.Model):
+class OcopCertificate(Model):
     """An OCOP rating decision (quyết định công nhận sản phẩm OCOP); valid 36 months."""
 
     __tablename__ = "ocop_certificates"
@@ -237,7 +246,7 @@ class OcopCertificate(db.Model):
     state: Mapped[str] = mapped_column(String(16), default="valid")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    product = relationship("Product", back_populates="certificates")
+    product: Mapped[Product] = relationship("Product", back_populates="certificates")
 
     @property
     def expires_on(self) -> dt.date:
@@ -257,7 +266,7 @@ class OcopCertificate(db.Model):
         return self.state_on(day) == CertificateState.VALID
 
 
-class ProductImage(db.Model):
+class ProductImage(Model):
     """A photo; the original is kept so thumbnails can be rebuilt."""
 
     __tablename__ = "product_images"
@@ -276,7 +285,7 @@ class ProductImage(db.Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    product = relationship("Product", back_populates="images")
+    product: Mapped[Product] = relationship("Product", back_populates="images")
 
 
 OCOP_GROUPS = [

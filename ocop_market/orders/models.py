@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from ..accounts.models import User
+    from ..catalog.models import Producer, Product
+    from ..places import Province
 
 MAX_LINE_QUANTITY = 99
 
@@ -40,7 +46,7 @@ def _in(values: type[enum.StrEnum]) -> str:
     return ",".join(f"'{v.value}'" for v in values)
 
 
-class Cart(db.Model):
+class Cart(Model):
     """A signed-in buyer's cart (giỏ hàng); guests keep theirs in the session."""
 
     __tablename__ = "carts"
@@ -49,10 +55,10 @@ class Cart(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
-    lines = relationship("CartLine", cascade="all, delete-orphan", order_by="CartLine.id", back_populates="cart")
+    lines: Mapped[list[CartLine]] = relationship("CartLine", cascade="all, delete-orphan", order_by="CartLine.id", back_populates="cart")
 
 
-class CartLine(db.Model):
+class CartLine(Model):
     __tablename__ = "cart_lines"
     __table_args__ = (
         CheckConstraint(f"quantity BETWEEN 1 AND {MAX_LINE_QUANTITY}", name="quantity_range"),
@@ -64,11 +70,11 @@ class CartLine(db.Model):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     quantity: Mapped[int] = mapped_column(Integer)
 
-    cart = relationship("Cart", back_populates="lines")
-    product = relationship("Product")
+    cart: Mapped[Cart] = relationship("Cart", back_populates="lines")
+    product: Mapped[Product] = relationship("Product")
 
 
-class Order(db.Model):
+class Order(Model):
     """What the buyer placed in one checkout (đơn hàng), across one or more producers."""
 
     __tablename__ = "orders"
@@ -104,12 +110,12 @@ class Order(db.Model):
     payment_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
-    buyer = relationship("User")
-    province = relationship("Province")
-    producer_orders = relationship(
+    buyer: Mapped[User] = relationship("User")
+    province: Mapped[Province] = relationship("Province")
+    producer_orders: Mapped[list[ProducerOrder]] = relationship(
         "ProducerOrder", back_populates="order", order_by="ProducerOrder.id", cascade="all, delete-orphan"
     )
-    events = relationship("OrderEvent", order_by="OrderEvent.id", viewonly=True)
+    events: Mapped[list[OrderEvent]] = relationship("OrderEvent", order_by="OrderEvent.id", viewonly=True)
 
     @property
     def status(self) -> str:
@@ -126,7 +132,7 @@ class Order(db.Model):
         return sum(len(po.lines) for po in self.producer_orders)
 
 
-class ProducerOrder(db.Model):
+class ProducerOrder(Model):
     """One producer's part of an order (đơn của hộ sản xuất): shipped and tracked on its own."""
 
     __tablename__ = "producer_orders"
@@ -148,14 +154,14 @@ class ProducerOrder(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
-    order = relationship("Order", back_populates="producer_orders")
-    producer = relationship("Producer")
-    lines = relationship("OrderLine", back_populates="producer_order", order_by="OrderLine.id",
+    order: Mapped[Order] = relationship("Order", back_populates="producer_orders")
+    producer: Mapped[Producer] = relationship("Producer")
+    lines: Mapped[list[OrderLine]] = relationship("OrderLine", back_populates="producer_order", order_by="OrderLine.id",
                          cascade="all, delete-orphan")
-    events = relationship("OrderEvent", order_by="OrderEvent.id", back_populates="producer_order")
+    events: Mapped[list[OrderEvent]] = relationship("OrderEvent", order_by="OrderEvent.id", back_populates="producer_order")
 
 
-class OrderLine(db.Model):
+class OrderLine(Model):
     """A product bought, with the name, unit and price it had when the order was placed."""
 
     __tablename__ = "order_lines"
@@ -175,11 +181,11 @@ class OrderLine(db.Model):
     quantity: Mapped[int] = mapped_column(Integer)
     line_total_vnd: Mapped[int] = mapped_column(Integer)
 
-    producer_order = relationship("ProducerOrder", back_populates="lines")
-    product = relationship("Product")
+    producer_order: Mapped[ProducerOrder] = relationship("ProducerOrder", back_populates="lines")
+    product: Mapped[Product] = relationship("Product")
 
 
-class OrderEvent(db.Model):
+class OrderEvent(Model):
     """One step in a producer order's history: who moved it, when, from which state to which."""
 
     __tablename__ = "order_events"
@@ -194,8 +200,8 @@ class OrderEvent(db.Model):
     to_status: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
 
-    actor = relationship("User")
-    producer_order = relationship("ProducerOrder", back_populates="events")
+    actor: Mapped[User | None] = relationship("User")
+    producer_order: Mapped[ProducerOrder | None] = relationship("ProducerOrder", back_populates="events")
 
 
 class OrderHistoryIsAppendOnly(RuntimeError):

@@ -3,12 +3,18 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from ..accounts.models import User
+    from ..catalog.models import Producer
+    from ..orders.models import Order, ProducerOrder
 
 
 class PaymentKind(enum.StrEnum):
@@ -36,7 +42,7 @@ def _in(values: type[enum.StrEnum]) -> str:
     return ",".join(f"'{v.value}'" for v in values)
 
 
-class Payment(db.Model):
+class Payment(Model):
     """A charge attempt (card checkout, bank transfer) or a refund for one order (thanh toán)."""
 
     __tablename__ = "payments"
@@ -70,11 +76,11 @@ class Payment(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
-    order = relationship("Order")
-    confirmed_by = relationship("User")
+    order: Mapped[Order] = relationship("Order")
+    confirmed_by: Mapped[User | None] = relationship("User")
 
 
-class StripeEvent(db.Model):
+class StripeEvent(Model):
     """A Stripe webhook event already handled; the unique id makes a redelivery a no-op."""
 
     __tablename__ = "stripe_events"
@@ -87,7 +93,7 @@ class StripeEvent(db.Model):
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Payout(db.Model):
+class Payout(Model):
     """Money staff transferred to a producer to settle the ledger (chi trả)."""
 
     __tablename__ = "payouts"
@@ -102,11 +108,11 @@ class Payout(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    producer = relationship("Producer")
-    recorded_by = relationship("User")
+    producer: Mapped[Producer] = relationship("Producer")
+    recorded_by: Mapped[User | None] = relationship("User")
 
 
-class ProducerLedgerEntry(db.Model):
+class ProducerLedgerEntry(Model):
     """One movement of money between the service and a producer (sổ công nợ). Positive: owed to
     the producer; negative: settled. The balance is the sum; the service takes no commission."""
 
@@ -130,5 +136,5 @@ class ProducerLedgerEntry(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    producer_order = relationship("ProducerOrder")
-    payout = relationship("Payout")
+    producer_order: Mapped[ProducerOrder | None] = relationship("ProducerOrder")
+    payout: Mapped[Payout | None] = relationship("Payout")

@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from ..catalog.models import Producer
+    from ..places import Province
 
 
 class ProjectForm(enum.StrEnum):
@@ -41,7 +46,7 @@ def _in(values: type[enum.StrEnum]) -> str:
 CATEGORIES = "'poor','near_poor','escaped','none'"
 
 
-class SupportProject(db.Model):
+class SupportProject(Model):
     """A production-support project (dự án hỗ trợ phát triển sản xuất) under a National Target Programme."""
 
     __tablename__ = "support_projects"
@@ -79,19 +84,19 @@ class SupportProject(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
-    province = relationship("Province")
-    budgets = relationship("ProjectBudget", back_populates="project", cascade="all, delete-orphan",
+    province: Mapped[Province] = relationship("Province")
+    budgets: Mapped[list[ProjectBudget]] = relationship("ProjectBudget", back_populates="project", cascade="all, delete-orphan",
                            order_by="ProjectBudget.id")
-    disbursements = relationship("Disbursement", back_populates="project", cascade="all, delete-orphan",
+    disbursements: Mapped[list[Disbursement]] = relationship("Disbursement", back_populates="project", cascade="all, delete-orphan",
                                  order_by="Disbursement.disbursed_on")
-    participants = relationship("Participation", back_populates="project", cascade="all, delete-orphan",
+    participants: Mapped[list[Participation]] = relationship("Participation", back_populates="project", cascade="all, delete-orphan",
                                 order_by="Participation.id")
 
     def budget_of(self, source: str) -> int:
         return next((b.amount_vnd for b in self.budgets if b.source == source), 0)
 
 
-class ProjectBudget(db.Model):
+class ProjectBudget(Model):
     """The amount allocated to a project from one source (nguồn vốn)."""
 
     __tablename__ = "project_budgets"
@@ -106,10 +111,10 @@ class ProjectBudget(db.Model):
     source: Mapped[str] = mapped_column(String(16))
     amount_vnd: Mapped[int] = mapped_column(BigInteger)
 
-    project = relationship("SupportProject", back_populates="budgets")
+    project: Mapped[SupportProject] = relationship("SupportProject", back_populates="budgets")
 
 
-class Disbursement(db.Model):
+class Disbursement(Model):
     """Money paid out from one source on one day (giải ngân)."""
 
     __tablename__ = "project_disbursements"
@@ -127,10 +132,10 @@ class Disbursement(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    project = relationship("SupportProject", back_populates="disbursements")
+    project: Mapped[SupportProject] = relationship("SupportProject", back_populates="disbursements")
 
 
-class Participation(db.Model):
+class Participation(Model):
     """A household (producer) taking part in a project (hộ tham gia dự án), with its situation at joining."""
 
     __tablename__ = "project_participants"
@@ -150,11 +155,11 @@ class Participation(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    project = relationship("SupportProject", back_populates="participants")
-    producer = relationship("Producer")
+    project: Mapped[SupportProject] = relationship("SupportProject", back_populates="participants")
+    producer: Mapped[Producer] = relationship("Producer")
 
 
-class LivelihoodRecord(db.Model):
+class LivelihoodRecord(Model):
     """A household's income and category as assessed on a date (theo dõi sinh kế). Append-only: a new
     assessment is a new row, so the history is never overwritten."""
 
@@ -175,7 +180,7 @@ class LivelihoodRecord(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    producer = relationship("Producer")
+    producer: Mapped[Producer] = relationship("Producer")
 
 
 class LivelihoodHistoryIsAppendOnly(RuntimeError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     CheckConstraint,
@@ -17,8 +18,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from ..catalog.models import Producer, Product, ProductGroup
+    from ..orders.models import OrderLine
 
 
 class PlacementKind(enum.StrEnum):
@@ -47,7 +52,7 @@ def _in(values: type[enum.StrEnum]) -> str:
     return ",".join(f"'{v.value}'" for v in values)
 
 
-class Placement(db.Model):
+class Placement(Model):
     """A place on the site where free promotion is shown (vị trí quảng bá), with its weekly capacity."""
 
     __tablename__ = "promotion_placements"
@@ -66,10 +71,10 @@ class Placement(db.Model):
     capacity: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
-    group = relationship("ProductGroup")
+    group: Mapped[ProductGroup | None] = relationship("ProductGroup")
 
 
-class PromotionSettings(db.Model):
+class PromotionSettings(Model):
     """The numbers of the rules, editable by staff (one row)."""
 
     __tablename__ = "promotion_settings"
@@ -97,7 +102,7 @@ class PromotionSettings(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class PromotionRequest(db.Model):
+class PromotionRequest(Model):
     """A producer's request (đăng ký quảng bá) for a listing, with the weeks they would like."""
 
     __tablename__ = "promotion_requests"
@@ -108,13 +113,13 @@ class PromotionRequest(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    product = relationship("Product")
-    producer = relationship("Producer")
-    weeks = relationship("RequestedWeek", back_populates="request", order_by="RequestedWeek.week",
+    product: Mapped[Product] = relationship("Product")
+    producer: Mapped[Producer] = relationship("Producer")
+    weeks: Mapped[list[RequestedWeek]] = relationship("RequestedWeek", back_populates="request", order_by="RequestedWeek.week",
                          cascade="all, delete-orphan")
 
 
-class RequestedWeek(db.Model):
+class RequestedWeek(Model):
     """One wished week of a request and what became of it."""
 
     __tablename__ = "promotion_request_weeks"
@@ -133,12 +138,12 @@ class RequestedWeek(db.Model):
     reason: Mapped[str] = mapped_column(String(32), default="")
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
-    request = relationship("PromotionRequest", back_populates="weeks")
-    allocation = relationship("Allocation", back_populates="requested_week", uselist=False,
+    request: Mapped[PromotionRequest] = relationship("PromotionRequest", back_populates="weeks")
+    allocation: Mapped[Allocation | None] = relationship("Allocation", back_populates="requested_week", uselist=False,
                               primaryjoin="RequestedWeek.id == Allocation.requested_week_id")
 
 
-class WeekRun(db.Model):
+class WeekRun(Model):
     """The weekly draw happened: its row is unique per week, so a second run (or a concurrent one) is a no-op."""
 
     __tablename__ = "promotion_week_runs"
@@ -151,7 +156,7 @@ class WeekRun(db.Model):
     refused: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Allocation(db.Model):
+class Allocation(Model):
     """A listing in a placement for one week, at one position (vị trí được phân bổ)."""
 
     __tablename__ = "promotion_allocations"
@@ -189,10 +194,10 @@ class Allocation(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    placement = relationship("Placement")
-    product = relationship("Product")
-    producer = relationship("Producer")
-    requested_week = relationship("RequestedWeek", back_populates="allocation",
+    placement: Mapped[Placement] = relationship("Placement")
+    product: Mapped[Product] = relationship("Product")
+    producer: Mapped[Producer] = relationship("Producer")
+    requested_week: Mapped[RequestedWeek | None] = relationship("RequestedWeek", back_populates="allocation",
                                   foreign_keys=[requested_week_id])
 
     @property
@@ -204,7 +209,7 @@ class Allocation(db.Model):
         return self.state == AllocationState.ACTIVE
 
 
-class DailyCounter(db.Model):
+class DailyCounter(Model):
     """Impressions and clicks per (placement, listing, local day): one row a day, never one per view."""
 
     __tablename__ = "promotion_daily_counters"
@@ -219,7 +224,7 @@ class DailyCounter(db.Model):
     clicks: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Conversion(db.Model):
+class Conversion(Model):
     """An order line bought within the attribution window after a click on a promotion."""
 
     __tablename__ = "promotion_conversions"
@@ -232,5 +237,5 @@ class Conversion(db.Model):
     clicked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    allocation = relationship("Allocation")
-    order_line = relationship("OrderLine")
+    allocation: Mapped[Allocation] = relationship("Allocation")
+    order_line: Mapped[OrderLine] = relationship("OrderLine")

@@ -6,11 +6,11 @@ import datetime as dt
 from sqlalchemy import BigInteger, Boolean, Integer, SmallInteger, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import UTCDateTime, utcnow
 
 
-class SearchOutbox(db.Model):
+class SearchOutbox(Model):
     """Written in the same transaction as the catalog change; deleted once the index has applied it.
 
     Rows are deleted one by one (never a high-water mark): ids of concurrent transactions commit
@@ -25,7 +25,7 @@ class SearchOutbox(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class SearchDocument(db.Model):
+class SearchDocument(Model):
     """One row per public product, for the PostgreSQL search backend (`pg_backend.py`).
 
     Written in the same transaction as the catalog change when SEARCH_BACKEND=postgres (see
