@@ -8,7 +8,7 @@ PORT ?= 5000
 PO := $(wildcard ocop_market/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test test-e2e e2e-deps serve bench lint translations extract setup db clean
+.PHONY: run test test-e2e e2e-deps serve bench lint typecheck translations extract setup db clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -61,7 +61,12 @@ test-e2e: setup e2e-deps
 	$(BIN)/python -m pytest -q tests/e2e
 
 lint: setup
-	$(BIN)/ruff check ocop_market tests bench
+	$(BIN)/ruff check ocop_market tests bench migrations/env.py
+
+# mypy over the whole ocop_market package (settings and the few third-party modules without types:
+# pyproject.toml [tool.mypy]). Run it before landing: CI fails on any error.
+typecheck: setup
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -14,6 +14,7 @@ import datetime as dt
 import os
 import zlib
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 
@@ -139,7 +140,7 @@ PRODUCER_DETAILS: dict[str, dict] = {
 }
 
 # Waiting for staff: a household entered by staff, not yet verified, with one listing.
-PENDING_PRODUCER = dict(
+PENDING_PRODUCER: dict[str, Any] = dict(
     kind="household", name="Hộ bà Hoàng Thị Mai", province_code="CB", commune="Xã Quảng Uyên",
     representative="Hoàng Thị Mai", village="Xóm Phja Thắp", household_category="near_poor",
     category_assessed_on=dt.date(2025, 12, 11), ethnic_minority=True, woman_headed=True,
@@ -204,11 +205,18 @@ def logins_table() -> str:
 
 
 def _province(code: str) -> Province:
-    return db.session.scalar(select(Province).where(Province.code == code))
+    return db.session.scalars(select(Province).where(Province.code == code)).one()
 
 
-def _user(email: str) -> User:
+def _user(email: str) -> User | None:
     return accounts.find_by_login(email)
+
+
+def _demo_user(email: str) -> User:
+    """One of the demo accounts, which `_ensure_users` made first."""
+    user = _user(email)
+    assert user is not None, email
+    return user
 
 
 def _ensure_users(report: DemoReport) -> None:
@@ -227,7 +235,7 @@ def _find_producer(name: str) -> Producer | None:
 
 
 def _ensure_owned_producer(report: DemoReport, staff: User) -> None:
-    owner = _user(PRODUCER_EMAIL)
+    owner = _demo_user(PRODUCER_EMAIL)
     if services.producer_of(owner) is not None or _find_producer(OWNED_PRODUCER.name) is not None:
         return
     data = dataclasses.replace(OWNED_PRODUCER, province_id=_province("CB").id)
@@ -254,15 +262,17 @@ def _ensure_pending(report: DemoReport, staff: User) -> None:
         province = _province(spec.pop("province_code"))
         services.create_producer(staff, services.ProducerData(province_id=province.id, **spec))
         report.producers_created += 1
-    owner = _user(PRODUCER_EMAIL)
+    owner = _demo_user(PRODUCER_EMAIL)
     for producer_name, name, group, unit, price, stock, description in PENDING_LISTINGS:
         producer = _find_producer(producer_name)
         if producer is None or any(p.name == name for p in producer.products):
             continue
         # The household's own listing is submitted by its account; the others by staff on their behalf.
         actor = owner if producer.owner_id == owner.id else staff
+        product_group = services.group_by_code(group)
+        assert product_group is not None, group  # the reference data has every group
         product = services.create_product(actor, producer, services.ProductData(
-            name=name, group_id=services.group_by_code(group).id, unit=unit, price_vnd=price, stock=stock,
+            name=name, group_id=product_group.id, unit=unit, price_vnd=price, stock=stock,
             description=description))
         services.submit_for_review(actor, product)
         report.listings_created += 1
@@ -303,7 +313,7 @@ def load_demo(upload_dir: str, photo_size: int = 720) -> DemoReport:
     ensure_reference_data()
     report = DemoReport()
     _ensure_users(report)
-    staff = _user(STAFF_EMAIL)
+    staff = _demo_user(STAFF_EMAIL)
     _ensure_owned_producer(report, staff)
     with open(DEMO_CSV, "rb") as fh:
         # Staff enter the catalogue on the households' behalf; the audit trail names them.

@@ -88,8 +88,9 @@ def register_error_handlers(app: Flask) -> None:
             return err
         body, status = _page(err.code, messages.get(err.code))
         response = current_app.make_response((body, status))
-        if err.code == 405 and getattr(err, "valid_methods", None):
-            response.headers["Allow"] = ", ".join(err.valid_methods)
+        allowed = getattr(err, "valid_methods", None)  # only MethodNotAllowed has them
+        if err.code == 405 and allowed:
+            response.headers["Allow"] = ", ".join(allowed)
         return response
 
     @app.errorhandler(Exception)

@@ -47,7 +47,7 @@ def _database() -> dict:
 def _search_index() -> dict:
     from .search import index_health
 
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's own method
     try:
         report = dict(index_health(app))
     except Exception as exc:

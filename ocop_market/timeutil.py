@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, TypeDecorator
@@ -17,6 +18,10 @@ def local_today() -> dt.date:
     return utcnow().astimezone(LOCAL_TZ).date()
 
 
+@overload
+def to_local(value: dt.datetime) -> dt.datetime: ...
+@overload
+def to_local(value: None) -> None: ...
 def to_local(value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None

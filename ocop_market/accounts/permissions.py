@@ -6,6 +6,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user
 
+from ..extensions import login_manager
 from .models import Role
 
 
@@ -18,9 +19,7 @@ def roles_required(*roles: str):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                from flask import current_app
-
-                return current_app.login_manager.unauthorized()
+                return login_manager.unauthorized()
             if current_user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
@@ -36,9 +35,7 @@ def guard_blueprint(bp, *roles: str) -> None:
     @bp.before_request
     def _guard():
         if not current_user.is_authenticated:
-            from flask import current_app
-
-            return current_app.login_manager.unauthorized()
+            return login_manager.unauthorized()
         if current_user.role not in roles:
             abort(403)
 

@@ -41,7 +41,7 @@ class Page:
 
 
 def paginate(query: Select, page: int, per_page: int) -> Page:
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     items = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
     return Page(items=items, total=total, page=page, per_page=per_page)
 
@@ -99,11 +99,11 @@ def product_or_404(product_id: int) -> Product:
 
 
 def count_producers(status: str) -> int:
-    return db.session.scalar(select(func.count(Producer.id)).where(Producer.status == status))
+    return db.session.scalar(select(func.count(Producer.id)).where(Producer.status == status)) or 0
 
 
 def count_products(status: str) -> int:
-    return db.session.scalar(select(func.count(Product.id)).where(Product.status == status))
+    return db.session.scalar(select(func.count(Product.id)).where(Product.status == status)) or 0
 
 
 # ---------------------------------------------------------------- certificates

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -39,6 +40,9 @@ class WholeNumberField(Field):
     """
 
     widget = TextInput()
+    #: an int, or None until a value is given; a required field has one once the form validated. Typed as
+    #: WTForms types `data` (not at all), so views need no None checks that validation already made.
+    data: Any
 
     def __init__(self, label=None, validators=None, *, minimum: int = 0, maximum: int = MAX_STOCK, **kwargs):
         render_kw = {"inputmode": "numeric", "autocomplete": "off"}
@@ -79,6 +83,9 @@ class WholeNumberField(Field):
 
 class DayField(StringField):
     """A calendar day from <input type=date> (YYYY-MM-DD) or typed as DD/MM/YYYY."""
+
+    #: a date, or None; Any for the same reason as WholeNumberField.data
+    data: Any
 
     def __init__(self, label=None, validators=None, **kwargs):
         render_kw = {"type": "date", "placeholder": "dd/mm/yyyy"}

@@ -334,7 +334,7 @@ def _check_row(line: int, rec: dict[str, str], look: _Lookups) -> tuple[ImportRo
             if price > MAX_AMOUNT:
                 err("price_vnd", "Giá quá lớn.")
                 price = None
-    stock = 0
+    stock: int | None = 0
     if rec["stock"].startswith("-"):
         err("stock", "Tồn kho không được âm.")
     elif rec["stock"]:
@@ -375,6 +375,9 @@ def _check_row(line: int, rec: dict[str, str], look: _Lookups) -> tuple[ImportRo
 
     if errors:
         return None, errors
+    # Every value below was checked above: a missing or bad one recorded an error.
+    assert kind is not None and category is not None and province is not None and group is not None
+    assert price is not None and stock is not None
     row = ImportRow(
         line=line,
         producer=services.ProducerData(kind=kind, name=rec["producer_name"], province_id=province.id,
@@ -539,10 +542,11 @@ def _apply_row(row: ImportRow, actor, producers: dict[tuple, Producer], touched:
         new.group_id, new.unit, new.price_vnd, new.stock, new.description)
     if changed:
         services.update_product(actor, product, new)
-    cert_changed = row.certificate is not None and _certificate_differs(product, row.certificate)
-    if cert_changed:
+    cert_changed = False
+    if row.certificate is not None and _certificate_differs(product, row.certificate):
         services.set_certificate(actor, product, row.certificate)
         result.certificates_set += 1
+        cert_changed = True
     if changed or cert_changed or linked:
         result.products_updated += 1
     else:

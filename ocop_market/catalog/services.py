@@ -401,7 +401,7 @@ def set_certificate(actor: User | None, product: Product, data: CertificateData)
 def uploaded_bytes_by(user: User) -> int:
     return db.session.scalar(
         select(func.coalesce(func.sum(ProductImage.size_bytes), 0)).where(ProductImage.uploaded_by_id == user.id)
-    )
+    ) or 0
 
 
 def add_photo(actor: User, product: Product, data: bytes, config: dict, alt_text: str = "") -> ProductImage:

@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import func, select
+from sqlalchemy.sql.elements import UnaryExpression
 
 from ..extensions import db
 from ..security import safe_next
@@ -26,7 +27,7 @@ from .models import Product, ProductImage
 
 bp = Blueprint("catalog", __name__)
 
-SORTS = {
+SORTS: dict[str, UnaryExpression] = {
     "newest": Product.created_at.desc(),
     "price_asc": Product.price_vnd.asc(),
     "price_desc": Product.price_vnd.desc(),
@@ -74,7 +75,7 @@ def product_list():
             abort(404)
         q = q.where(Product.group_id == group.id)
     per_page = current_app.config["PRODUCTS_PER_PAGE"]
-    total = db.session.scalar(select(func.count()).select_from(q.order_by(None).subquery()))
+    total = db.session.scalar(select(func.count()).select_from(q.order_by(None).subquery())) or 0
     items = db.session.scalars(q.order_by(SORTS[sort], Product.id.desc()).offset((page - 1) * per_page).limit(per_page)).all()
     pages = max(1, -(-total // per_page))
     if page > pages:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping
 from dataclasses import dataclass
+from typing import Literal, overload
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -58,6 +59,10 @@ class DbCart:
     def __init__(self, user):
         self.user = user
 
+    @overload
+    def _cart(self, create: Literal[True]) -> Cart: ...
+    @overload
+    def _cart(self, create: bool = False) -> Cart | None: ...
     def _cart(self, create: bool = False) -> Cart | None:
         cart = db.session.scalar(select(Cart).where(Cart.user_id == self.user.id))
         if cart is None and create:

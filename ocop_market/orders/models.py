@@ -124,7 +124,7 @@ class Order(Model):
         live = [s for s in states if s != OrderStatus.CANCELLED]
         if not live:
             return OrderStatus.CANCELLED
-        order = list(OrderStatus)
+        order: list[str] = list(OrderStatus)
         return min(live, key=order.index)
 
     @property

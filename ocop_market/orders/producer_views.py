@@ -20,7 +20,7 @@ guard_blueprint(bp, Role.PRODUCER)
 #: URL words for the steps a producer takes
 ACTIONS = {"xac-nhan": OrderStatus.CONFIRMED, "giao-hang": OrderStatus.SHIPPED, "da-giao": OrderStatus.DELIVERED,
            "huy": OrderStatus.CANCELLED}
-ACTION_OF = {v: k for k, v in ACTIONS.items()}
+ACTION_OF: dict[str, str] = {v: k for k, v in ACTIONS.items()}
 
 
 def _producer():

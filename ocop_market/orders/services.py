@@ -64,7 +64,7 @@ def new_order_code(now: dt.datetime | None = None) -> str:
 
 
 def allowed_methods(cfg) -> list[str]:
-    methods = [PaymentMethod.COD]
+    methods: list[str] = [PaymentMethod.COD]
     if bank_transfer_enabled(cfg):
         methods.append(PaymentMethod.BANK_TRANSFER)
     if card_enabled(cfg):
@@ -230,7 +230,7 @@ def move(po: ProducerOrder, to: str, actor: User | None, as_role: str, note: str
         .where(ProducerOrder.id == po.id, ProducerOrder.status == frm)
         .values(status=to, updated_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; 2.0's Session.execute says Result
     if changed != 1:
         raise Conflict(_("Đơn hàng vừa được cập nhật bởi người khác. Vui lòng tải lại trang."))
     db.session.refresh(po)
@@ -278,7 +278,7 @@ def mark_placed(order: Order, actor: User | None, as_role: str, note: str) -> in
     return n
 
 
-STATUS_LABELS = {
+STATUS_LABELS: dict[str, object] = {
     OrderStatus.AWAITING_PAYMENT: _l("Chờ thanh toán"),
     OrderStatus.PLACED: _l("Đã đặt"),
     OrderStatus.CONFIRMED: _l("Đã xác nhận"),
@@ -292,12 +292,12 @@ STATUS_LABELS = {
     "refunded": _l("Đã hoàn tiền"),
     "payment_mismatch": _l("Số tiền thanh toán không khớp"),
 }
-METHOD_LABELS = {
+METHOD_LABELS: dict[str, object] = {
     PaymentMethod.COD: _l("Thanh toán khi nhận hàng (COD)"),
     PaymentMethod.BANK_TRANSFER: _l("Chuyển khoản ngân hàng (VietQR)"),
     PaymentMethod.CARD: _l("Thẻ quốc tế (Stripe)"),
 }
-PAYMENT_STATUS_LABELS = {
+PAYMENT_STATUS_LABELS: dict[str, object] = {
     PaymentStatus.UNPAID: _l("Chưa thanh toán"),
     PaymentStatus.PAID: _l("Đã thanh toán"),
     PaymentStatus.REFUNDED: _l("Đã hoàn tiền"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import cast
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
@@ -70,10 +71,10 @@ def _settle_refund(refund: Payment, provider_ref: str | None, actor_id: int | No
         update(Payment).where(Payment.id == refund.id, Payment.state == PaymentState.PENDING)
         .values(state=PaymentState.SUCCEEDED, provider_ref=provider_ref, confirmed_by_id=actor_id, updated_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; 2.0's Session.execute says Result
     if not done:
         return False
-    order = db.session.get(Order, refund.order_id)
+    order = db.session.get_one(Order, refund.order_id)
     order.refunded_vnd = min(order.total_vnd, order.refunded_vnd + refund.amount_vnd)
     if order.refunded_vnd >= order.total_vnd or all(p.status == OrderStatus.CANCELLED for p in order.producer_orders):
         order.payment_status = PaymentStatus.REFUNDED
@@ -104,7 +105,7 @@ def process_card_refunds(gateway, order_id: int | None = None) -> int:
     db.session.commit()
     sent = 0
     for refund_id in ids:
-        refund = db.session.get(Payment, refund_id)
+        refund = db.session.get_one(Payment, refund_id)
         charge = db.session.scalar(select(Payment).where(
             Payment.order_id == refund.order_id, Payment.kind == PaymentKind.CHARGE,
             Payment.state == PaymentState.SUCCEEDED, Payment.payment_intent.is_not(None)))
@@ -118,7 +119,7 @@ def process_card_refunds(gateway, order_id: int | None = None) -> int:
         except GatewayError as exc:
             log.warning("refund %s failed, will retry: %s", refund_id, exc)
             continue
-        refund = db.session.get(Payment, refund_id)
+        refund = db.session.get_one(Payment, refund_id)
         if _settle_refund(refund, result.get("id")):
             sent += 1
         db.session.commit()
@@ -154,7 +155,7 @@ def start_card_checkout(order_id: int, gateway, success_url: str, cancel_url: st
         Payment.order_id == order.id, Payment.kind == PaymentKind.CHARGE, Payment.state == PaymentState.PENDING,
         Payment.checkout_url.is_not(None)).order_by(Payment.id.desc()))
     if open_attempt is not None:
-        return open_attempt.checkout_url
+        return cast(str, open_attempt.checkout_url)  # the query asked for one that has a URL
     attempt = 1 + (db.session.scalar(select(func.count(Payment.id)).where(
         Payment.order_id == order.id, Payment.kind == PaymentKind.CHARGE)) or 0)
     payment = Payment(order_id=order.id, kind=PaymentKind.CHARGE, method=PaymentMethod.CARD,
@@ -168,7 +169,7 @@ def start_card_checkout(order_id: int, gateway, success_url: str, cancel_url: st
     db.session.commit()
     payment_id = payment.id
     session = gateway.create_checkout_session(**args)
-    payment = db.session.get(Payment, payment_id)
+    payment = db.session.get_one(Payment, payment_id)
     payment.provider_ref = session.get("id")
     payment.checkout_url = session.get("url")
     db.session.commit()
@@ -195,7 +196,7 @@ def fulfil_checkout_session(session: dict) -> str:
     payment = _payment_for_session(session)
     if payment is None:
         return "unknown_session"
-    order = db.session.get(Order, payment.order_id)
+    order = db.session.get_one(Order, payment.order_id)
     amount, currency = session.get("amount_total"), str(session.get("currency") or "").lower()
     if amount != order.total_vnd or amount != payment.amount_vnd or currency != CURRENCY:
         orders.order_event(order, None, "payment_mismatch",
@@ -208,7 +209,7 @@ def fulfil_checkout_session(session: dict) -> str:
         .values(state=PaymentState.SUCCEEDED, payment_intent=session.get("payment_intent"),
                 provider_ref=session.get("id") or payment.provider_ref, updated_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; 2.0's Session.execute says Result
     if not won:
         return "already_fulfilled"
     db.session.refresh(payment)
@@ -232,10 +233,10 @@ def expire_checkout_session(session: dict) -> str:
         update(Payment).where(Payment.id == payment.id, Payment.state == PaymentState.PENDING)
         .values(state=PaymentState.EXPIRED, updated_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; 2.0's Session.execute says Result
     if not gone:
         return "ignored"
-    order = db.session.get(Order, payment.order_id)
+    order = db.session.get_one(Order, payment.order_id)
     if order.payment_status == PaymentStatus.UNPAID:
         orders.cancel_awaiting(order, _("Hết hạn thanh toán"))
     return "expired"
@@ -308,7 +309,7 @@ def expire_unpaid(gateway=None, now: dt.datetime | None = None) -> dict:
                     counts["fulfilled"] += 1
                 db.session.commit()
                 continue
-        order = db.session.get(Order, order_id)
+        order = db.session.get_one(Order, order_id)
         db.session.execute(
             update(Payment).where(Payment.order_id == order_id, Payment.kind == PaymentKind.CHARGE,
                                   Payment.state == PaymentState.PENDING)

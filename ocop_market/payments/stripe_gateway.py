@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 
 import stripe
+from stripe.params.checkout import SessionCreateParams
 
 CURRENCY = "vnd"
 
@@ -52,7 +53,7 @@ class StripeGateway:
     def create_checkout_session(self, *, order_id: int, order_code: str, lines: list[CheckoutLine],
                                 success_url: str, cancel_url: str, expires_at: dt.datetime,
                                 idempotency_key: str, customer_email: str | None = None) -> dict:
-        params = {
+        params: SessionCreateParams = {
             "mode": "payment",
             "line_items": [
                 {

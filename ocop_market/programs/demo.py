@@ -99,7 +99,7 @@ def _ensure_project(spec: dict, actor) -> SupportProject:
     project = db.session.scalar(select(SupportProject).where(SupportProject.code == spec["code"]))
     if project is not None:
         return project
-    province = db.session.scalar(select(Province).where(Province.code == spec["province"]))
+    province = db.session.scalars(select(Province).where(Province.code == spec["province"])).one()
     fields = {k: v for k, v in spec.items() if k not in ("province", "disbursements", "households", "listings")}
     return services.create_project(actor, services.ProjectData(province_id=province.id, **fields))
 

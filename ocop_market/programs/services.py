@@ -383,7 +383,7 @@ def set_product_project(actor, product: Product, project: SupportProject | None)
         require_scope(actor, project.province_id)
     old = product.support_project_id
     if old is not None:  # taking a listing out of a project changes that project's figures
-        require_scope(actor, db.session.get(SupportProject, old).province_id)
+        require_scope(actor, db.session.get_one(SupportProject, old).province_id)
     product.support_project_id = new_id
     db.session.flush()
     audit.record(actor.id, "product.set_project", "product", product.id, old=old, new=new_id)
@@ -469,7 +469,7 @@ def _active_listings(project_ids: list[int]) -> dict[int, int]:
                Producer.status == ProducerStatus.VERIFIED)
         .group_by(Product.support_project_id)
     )
-    return dict(rows.all())
+    return {project_id: n for project_id, n in rows if project_id is not None}  # the WHERE keeps only projects
 
 
 def _listing_ids(project_ids: list[int]) -> dict[int, list[int]]:

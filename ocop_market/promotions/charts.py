@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from markupsafe import Markup, escape
 
@@ -11,12 +12,16 @@ BAR_WIDTH = 360
 VALUE_WIDTH = 110
 
 
+#: the numbers of one chart: whole đồng and counts, or shares
+_N = TypeVar("_N", int, float)
+
+
 def _plain(n: float) -> str:
     return f"{int(n):,}".replace(",", ".")
 
 
-def hbar_chart(title: str, rows: Sequence[tuple[str, Sequence[float]]], series: Sequence[str],
-               fmt: Callable[[float], str] = _plain, highlight: set[int] | None = None) -> Markup:
+def hbar_chart(title: str, rows: Sequence[tuple[str, Sequence[_N]]], series: Sequence[str],
+               fmt: Callable[[_N], str] = _plain, highlight: set[int] | None = None) -> Markup:
     """Horizontal bars, one group per row and one bar per series (e.g. "before" and "during")."""
     highlight = highlight or set()
     n_series = max(1, len(series))

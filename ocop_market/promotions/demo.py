@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zlib
+from collections.abc import Sequence
 
 from sqlalchemy import select, update
 
@@ -48,7 +49,7 @@ def _counts(allocation: Allocation, day: dt.date) -> tuple[int, int]:
     return impressions, max(1, impressions * (3 + seed % 6) // 100)
 
 
-def _ensure_counters(allocations: list[Allocation], today: dt.date) -> int:
+def _ensure_counters(allocations: Sequence[Allocation], today: dt.date) -> int:
     added = 0
     for a in allocations:
         monday = rules.week_monday(a.week)
@@ -78,7 +79,9 @@ def _ensure_orders(allocations: list[Allocation]) -> int:
     buyer = accounts.find_by_login("nguoimua@ocop.local")
     if buyer is None:
         return 0
-    producer = db.session.scalar(select(Producer).order_by(Producer.id))
+    producer = db.session.scalars(select(Producer).order_by(Producer.id)).first()
+    if producer is None:
+        return 0
     checkout = CheckoutData("Nguyễn Minh Anh", "0912345678", "Số 12 phố Kim Đồng", "Phường Thục Phán",
                             producer.province_id, "cod", DEMO_ORDER_NOTE)
     placed = 0
@@ -89,7 +92,7 @@ def _ensure_orders(allocations: list[Allocation]) -> int:
         plan = [("before", 1)] * (seed % 2) + [("during", 1 + seed % 3)]
         for when, count in plan:
             for k in range(count):
-                product = db.session.get(Product, a.product_id)
+                product = db.session.get_one(Product, a.product_id)
                 db.session.refresh(product)
                 if product.stock < 5:
                     break

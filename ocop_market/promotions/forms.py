@@ -6,13 +6,15 @@ import math
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import NumberRange as _NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
-class NumberRange(NumberRange):  # noqa: F811 - the WTForms validator, safe with huge integers
-    """WTForms' check calls math.isnan(), which raises OverflowError on an integer too large for a float
-    ("9" * 400 typed into the form): such a number is simply out of range."""
+class NumberRange(_NumberRange):
+    """The WTForms validator, safe with huge integers. WTForms' check calls math.isnan(), which raises
+    OverflowError on an integer too large for a float ("9" * 400 typed into the form): such a number is
+    simply out of range."""
 
     def __call__(self, form, field):
         try:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -109,14 +110,14 @@ def _sales(product_ids: set[int], start: dt.datetime, end: dt.datetime) -> list[
     return [(pid, at if at.tzinfo else at.replace(tzinfo=dt.UTC), total) for pid, at, total in rows]
 
 
-def _counters(product_ids: set[int], first: dt.date, last: dt.date) -> list[tuple[int, int, dt.date, int, int]]:
+def _counters(product_ids: set[int], first: dt.date, last: dt.date) -> Sequence[tuple[int, int, dt.date, int, int]]:
     if not product_ids:
         return []
     return db.session.execute(
         select(DailyCounter.placement_id, DailyCounter.product_id, DailyCounter.day, DailyCounter.impressions,
                DailyCounter.clicks)
         .where(DailyCounter.product_id.in_(product_ids), DailyCounter.day >= first, DailyCounter.day <= last)
-    ).all()
+    ).tuples().all()
 
 
 def effect_report(n_weeks: int = 8, now: dt.datetime | None = None) -> EffectReport:
@@ -134,7 +135,7 @@ def effect_report(n_weeks: int = 8, now: dt.datetime | None = None) -> EffectRep
     span_start = first_start - dt.timedelta(days=7)
     sales = _sales(product_ids, span_start, now + dt.timedelta(seconds=1))
     counters = _counters(product_ids, _local_day(span_start), _local_day(now))
-    conversions = defaultdict(lambda: [0, 0])
+    conversions: defaultdict[int, list[int]] = defaultdict(lambda: [0, 0])
     if allocations:
         for allocation_id, n, revenue in db.session.execute(
             select(Conversion.allocation_id, func.count(), func.coalesce(func.sum(Conversion.revenue_vnd), 0))
@@ -189,11 +190,11 @@ def fairness(first: dt.date, last: dt.date) -> Fairness:
     elig = services.eligibility_rules()
     eligible = {p.producer_id for p in products
                 if not rules.eligibility_problems(services.listing_facts(p, p.producer_id in in_project), elig)}
-    shown = dict(db.session.execute(
+    shown: dict[int, int | None] = dict(db.session.execute(
         select(Product.producer_id, func.sum(DailyCounter.impressions))
         .join(Product, Product.id == DailyCounter.product_id)
         .where(DailyCounter.day >= first, DailyCounter.day <= last).group_by(Product.producer_id)
-    ).all())
+    ).tuples().all())
     population = sorted(eligible | set(shown))
     if not population:
         return Fairness()

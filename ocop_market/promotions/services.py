@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from .. import audit
 from ..accounts.models import Role, User
 from ..catalog import services as catalog
-from ..catalog.models import Producer, ProducerStatus, Product, ProductStatus
+from ..catalog.models import Producer, ProducerStatus, Product, ProductGroup, ProductStatus
 from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ..extensions import db
 from ..timeutil import local_today, utcnow
@@ -36,7 +36,7 @@ from .models import (
     WeekState,
 )
 
-DEFAULT_CAPACITY = {PlacementKind.HOME: 8, PlacementKind.GROUP: 3, PlacementKind.SEARCH: 2}
+DEFAULT_CAPACITY: dict[str, int] = {PlacementKind.HOME: 8, PlacementKind.GROUP: 3, PlacementKind.SEARCH: 2}
 #: how far ahead a producer may ask for weeks
 REQUEST_WEEKS_AHEAD = 8
 STAFF = (Role.STAFF, Role.ADMIN)
@@ -69,8 +69,9 @@ def ensure_defaults() -> PromotionSettings:
                                      lookback_weeks=12, attribution_days=7)
         db.session.add(settings)
     existing = set(db.session.scalars(select(Placement.code)))
-    wanted = [("home", PlacementKind.HOME, None, "Trang chủ: sản phẩm được hỗ trợ quảng bá"),
-              ("search", PlacementKind.SEARCH, None, "Đầu kết quả tìm kiếm phù hợp")]
+    wanted: list[tuple[str, str, ProductGroup | None, str]] = [
+        ("home", PlacementKind.HOME, None, "Trang chủ: sản phẩm được hỗ trợ quảng bá"),
+        ("search", PlacementKind.SEARCH, None, "Đầu kết quả tìm kiếm phù hợp")]
     wanted += [(f"group_{g.code}", PlacementKind.GROUP, g, f"Đầu trang nhóm: {g.name_vi}") for g in catalog.groups()]
     for code, kind, group, name in wanted:
         if code not in existing:
@@ -87,7 +88,7 @@ def get_settings() -> PromotionSettings:
 
 
 def placements() -> list[Placement]:
-    order = {PlacementKind.HOME: 0, PlacementKind.GROUP: 1, PlacementKind.SEARCH: 2}
+    order: dict[str, int] = {PlacementKind.HOME: 0, PlacementKind.GROUP: 1, PlacementKind.SEARCH: 2}
     rows = db.session.scalars(select(Placement).options(selectinload(Placement.group))).all()
     return sorted(rows, key=lambda p: (order.get(p.kind, 9), p.group.position if p.group else 0, p.id))
 
@@ -247,6 +248,10 @@ def _history(producer_ids: list[int], week: str, lookback: int) -> tuple[dict, d
         select(Allocation.producer_id, Allocation.week)
         .where(Allocation.producer_id.in_(producer_ids), Allocation.state == AllocationState.ACTIVE)
     ).all()
+    recent: defaultdict[int, int]
+    last: dict[int, int]
+    in_quarter: defaultdict[int, int]
+    this_week: defaultdict[int, int]
     recent, last, in_quarter, this_week = defaultdict(int), {}, defaultdict(int), defaultdict(int)
     for producer_id, w in rows:
         i = rules.week_index(w)

@@ -21,10 +21,11 @@ import threading
 import time
 import weakref
 from collections import defaultdict
+from typing import cast
 
 from flask import Flask, current_app, has_request_context, request
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import event
+from sqlalchemy import Table, event
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -80,13 +81,13 @@ def _buffer(app: Flask | None = None) -> CounterBuffer:
 
 
 def _upsert(counts: dict) -> None:
-    table = DailyCounter.__table__
+    table = cast(Table, DailyCounter.__table__)
     rows = [dict(placement_id=p, product_id=pr, day=d, impressions=i, clicks=c) for (p, pr, d), (i, c) in counts.items()]
     dialect = db.engine.dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
-        from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]  # same on_conflict API as PostgreSQL's
     stmt = insert(table).values(rows)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.placement_id, table.c.product_id, table.c.day],
@@ -135,7 +136,7 @@ def count_click(allocation) -> bool:
 
 # ---------------------------------------------------------------- click cookie and attribution
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt="promotion-clicks")
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="promotion-clicks")
 
 
 def remembered_clicks() -> list[tuple[int, int, int]]:

@@ -125,7 +125,7 @@ def _transactional(session) -> bool:
     """With the PostgreSQL backend, documents are written in the catalog transaction itself."""
     if not has_app_context():
         return False
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's own method
     if (app.config.get("SEARCH_BACKEND") or "whoosh").strip().lower() != "postgres":
         return False
     from .service import get_search
@@ -155,7 +155,7 @@ def _before_commit(session) -> None:
         return
     from .service import get_search
 
-    service = get_search(current_app._get_current_object())
+    service = get_search(current_app._get_current_object())  # type: ignore[attr-defined]  # the proxy's own method
     session.flush()  # `before_commit` runs before the commit's own flush: flush now to see every change
     done: set[int] = set()
     while True:
@@ -171,7 +171,7 @@ def _before_commit(session) -> None:
 def _after_commit(session) -> None:
     if not session.info.pop(PENDING, False) or not has_app_context():
         return
-    schedule_apply(current_app._get_current_object())
+    schedule_apply(current_app._get_current_object())  # type: ignore[attr-defined]  # the proxy's own method
 
 
 def _after_rollback(session) -> None:

@@ -466,6 +466,7 @@ class PostgresBackend:
             counted = self._count_and_facets(sql, match, query)
             total = counted[0]
         else:
+            fields: tuple[str, ...]
             tier, fields, expansions, corrected = "name", ("name_f", "meta_f"), None, None
             name_match = sql.ts("tsv", self._match(words, "AB"))
             strong_parts = []

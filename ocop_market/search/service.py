@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 from sqlalchemy import create_engine, delete, func, insert, select
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
@@ -43,7 +43,7 @@ class Drift:
 
 
 def _group_codes(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(ProductGroup.id, ProductGroup.code)).all())
+    return dict(session.execute(select(ProductGroup.id, ProductGroup.code)).tuples().all())
 
 
 def load_facts(session: Session, ids: Iterable[int]) -> dict[int, ProductFacts]:
@@ -88,7 +88,7 @@ class SearchService:
             else:
                 backend = WhooshBackend(index_dir)
         self.backend = backend
-        self._engine = None
+        self._engine: Engine | None = None
 
     @property
     def transactional(self) -> bool:
@@ -248,7 +248,7 @@ def backend_kind(app: Flask) -> str:
 
 def get_search(app: Flask | None = None) -> SearchService:
     """The app's search service (one per app and process)."""
-    app = app or current_app._get_current_object()
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's own method
     service = app.extensions.get("ocop_search")
     kind = backend_kind(app)
     if service is None or service.index_dir != app.config["SEARCH_INDEX_DIR"] or service.kind != kind:

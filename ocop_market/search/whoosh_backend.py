@@ -88,8 +88,8 @@ TYPO_CANDIDATES = 8  # index words one edit away kept per typed word before rank
 RESCORE = 300  # at most this many hits per query get the full BM25F score (the rest: cheap score, newest)
 BM25_K1, BM25_B = 1.2, 0.75  # Whoosh's BM25F defaults
 POSTINGS_CACHE_DOCS = 3_000_000  # docnums kept in the per-process posting-set cache (~100 MB at most)
-FIELDS_NAME = ("name_f", "meta_f")
-FIELDS_ALL = ("name_f", "meta_f", "desc_f")
+FIELDS_NAME: tuple[str, ...] = ("name_f", "meta_f")
+FIELDS_ALL: tuple[str, ...] = ("name_f", "meta_f", "desc_f")
 FIELD_WEIGHT = {"name_f": W_NAME, "meta_f": W_META, "desc_f": W_DESC}
 CONTEXT_FIELDS = ("name_bg", "meta_bg")
 
@@ -132,7 +132,7 @@ class WhooshBackend:
         self._province_ords: dict[bytes, int] = {}
         self._province_names: list[str] = []
         self._group_ords = {code.encode(): i for i, code in enumerate(GROUP_CODES)}
-        self._display_cache: dict[tuple, dict[str, str]] = {}
+        self._display_cache: dict[tuple, dict[str, list[str]]] = {}
         self._postings_cache: dict[tuple, frozenset] = {}
         self._postings_size = 0
 
