@@ -125,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
     from .payments.views import bp as payments_bp
     from .programs.views import bp as staff_programs_bp
     from .programs.views import public_bp as programs_bp
+    from .search.views import bp as search_bp
 
     app.register_blueprint(catalog_bp)
     app.register_blueprint(accounts_bp)
@@ -138,6 +139,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(staff_programs_bp)
     app.register_blueprint(programs_bp)
+    app.register_blueprint(search_bp)
     from .promotions.views import register as register_promotions
 
     register_promotions(app)

@@ -90,13 +90,6 @@ def product_list():
     )
 
 
-@bp.get("/tim-kiem")
-def search():
-    from ..search.views import search_page
-
-    return search_page()
-
-
 @bp.get("/san-pham/<slug>")
 def product_detail(slug: str):
     product = services.get_public_product(slug)

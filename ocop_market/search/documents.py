@@ -11,17 +11,24 @@ import json
 import re
 from dataclasses import dataclass
 
-from ..text import canonical, fold, nfc, tokens
+from ..text import canonical, fold, nfc
+from .lexicon import split_units
 
-_SPACE = re.compile(r"\s+")
+# Words are runs of letters and digits; "_" separates too (it joins the syllables of a pair term),
+# and a number written against its unit is two words ("1kg" = "1 kg").
+_SPLIT = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def _words(s: str) -> list[str]:
+    return split_units([w for w in _SPLIT.split(s) if w])
 
 
 def folded_words(s: str) -> list[str]:
-    return tokens(fold(s))
+    return _words(fold(s))
 
 
 def canonical_words(s: str) -> list[str]:
-    return tokens(canonical(s))
+    return _words(canonical(s))
 
 
 def bigrams(words: list[str]) -> list[str]:

@@ -1,25 +1,22 @@
-"""The PostgreSQL full-text backend of the search interface (SEARCH_BACKEND=postgres on PostgreSQL).
+"""The PostgreSQL full-text engine (SEARCH_BACKEND=postgres on PostgreSQL).
 
 The index is the `search_documents` table (models.py), one row per public product, written in the
 same transaction as the catalog change (outbox.py, `before_commit`): every app instance reads the
 same current index, nothing is synced, and a rolled-back change takes its document with it.
 
-Text is folded in Python by `ocop_market.text` exactly as for Whoosh (đ -> d, tones removed, one
-definition of "the same word"); PostgreSQL only splits the prepared words ('simple' configuration:
+Text is folded in Python by `ocop_market.text` exactly as for the file engines (đ -> d, tones removed,
+one definition of "the same word"); PostgreSQL only splits the prepared words ('simple' configuration:
 no stemming, no stop words). Generated columns hold two weighted tsvectors (PG_DDL in models.py):
 `tsv` (folded: name A, producer/place B, description C) and `tsv_d` (as written: name A,
-producer/place B). Query words are folded the same way, so `unaccent` is not needed on either
-side; the extension is created so SQL written by hand can use it.
+producer/place B).
 
-Matching follows the Whoosh backend tier by tier (see whoosh_backend.py): name/producer/place
-(`'w':AB` for every word); descriptions (`'w':ABC`) when fewer than TIER_MIN_HITS strong name
-hits; typo corrections (index words one edit away, first letter kept, ranked by the phrases they
-make with the neighbouring words); any word. Phrase proximity uses `<->` on positions within one
-weight (`'hat':A <-> 'de':A`), exact forms use `tsv_d`. The score is Whoosh's BM25F with tf = 1
-(the same weights, idf from GIN-indexed document counts, field lengths from *_len columns),
-computed in SQL for every hit, so pages always tile. Facets are GROUP BY queries, each with the
-other filters applied. pg_trgm serves autocomplete when no name starts with the typed words
-(`word_similarity`, GIN trigram index on `name_f`).
+What a query means is decided by the planner (planner.py); this module compiles its trees to SQL: a
+word field is a lexeme with its weight letter (`'w':A`), a pair field a phrase on positions within one
+weight (`'hat':A <-> 'de':A`), exact forms go to `tsv_d`; terms of one column combine into one tsquery.
+The score is BM25F with tf = 1 (idf from GIN-indexed document counts, field lengths from *_len
+columns), computed in SQL for every hit, so pages always tile. Facets come from one statement over a
+materialized CTE, each with the other filters applied. pg_trgm serves autocomplete when no name starts
+with the typed words (`word_similarity`, GIN trigram index on `name_f`).
 
 Known limit: a document is built from what its transaction sees (READ COMMITTED). Two concurrent
 transactions changing different rows behind one document (a producer renamed while one of its
@@ -32,58 +29,35 @@ import contextlib
 import math
 import re
 import time
-from collections import Counter
 
 from sqlalchemy import delete, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ..extensions import db
-from ..text import canonical, fold
-from .highlight import highlight
+from ..text import fold
+from .matching import All, EngineHit, Not, Scoring, Term
 from .models import SearchDocument
-from .types import GROUP_CODES, SearchHit, SearchQuery, SearchResult, Suggestion
-from .whoosh_backend import (
-    BM25_B,
-    BM25_K1,
-    FEW_HITS,
-    TIER_MIN_HITS,
-    TYPO_CANDIDATES,
-    W_DESC,
-    W_DESC_BIGRAM,
-    W_FUZZY,
-    W_META,
-    W_META_BIGRAM,
-    W_META_EXACT,
-    W_NAME,
-    W_NAME_BIGRAM,
-    W_NAME_EXACT,
-)
+from .spelling import within_one_edit
+from .types import GROUP_CODES, SearchQuery
 
 # PostgreSQL's parser splits on anything but letters and digits ("_" included): so do we.
 _SPLIT = re.compile(r"[\W_]+", re.UNICODE)
+BM25_K1, BM25_B = 1.2, 0.75
 STATS_TTL = 60.0  # seconds the document count, average field lengths and idf counts are reused
 DF_CACHE_SIZE = 20_000  # (column, tsquery) document counts kept per process for idf
 
-# field -> (tsvector column, weight letter, length column)
+# field -> (tsvector column, weight letter, length column, a pair field)
 FIELDS = {
-    "name_f": ("tsv", "A", "name_len"), "meta_f": ("tsv", "B", "meta_len"), "desc_f": ("tsv", "C", "desc_len"),
-    "name_d": ("tsv_d", "A", "name_len"), "meta_d": ("tsv_d", "B", "meta_len"),
-    "name_bg": ("tsv", "A", "name_len"), "meta_bg": ("tsv", "B", "meta_len"), "desc_bg": ("tsv", "C", "desc_len"),
-    "exact_bg": ("tsv_d", "A", "name_len"),
+    "name_f": ("tsv", "A", "name_len", False), "meta_f": ("tsv", "B", "meta_len", False),
+    "desc_f": ("tsv", "C", "desc_len", False),
+    "name_d": ("tsv_d", "A", "name_len", False), "meta_d": ("tsv_d", "B", "meta_len", False),
+    "name_bg": ("tsv", "A", "name_len", True), "meta_bg": ("tsv", "B", "meta_len", True),
+    "desc_bg": ("tsv", "C", "desc_len", True), "name_dbg": ("tsv_d", "A", "name_len", True),
 }
-FIELD_WEIGHT = {"name_f": W_NAME, "meta_f": W_META, "desc_f": W_DESC}
 
 
 def pg_words(s: str) -> list[str]:
     return [w for w in _SPLIT.split(fold(s)) if w]
-
-
-def pg_exact_words(s: str) -> list[str]:
-    return [w for w in _SPLIT.split(canonical(s)) if w]
-
-
-def _bigrams(words):
-    return list(zip(words, words[1:]))
 
 
 def _lex(word: str, weights: str = "", prefix: bool = False) -> str:
@@ -96,17 +70,40 @@ def _phrase(a: str, b: str, weight: str) -> str:
     return f"({_lex(a, weight)} <-> {_lex(b, weight)})"
 
 
-def _within_one_edit(a: str, b: str) -> bool:
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b)) == 1
-    if len(a) > len(b):
-        a, b = b, a
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    return a[i:] == b[i + 1:]
+def _term_ts(term: Term) -> tuple[str, str]:
+    """(tsvector column, tsquery) of one planner term."""
+    column, weight, _length, pair = FIELDS[term.field]
+    if pair:
+        a, _sep, b = term.token.partition("_")
+        return column, _phrase(a, b, weight)
+    return column, _lex(term.token, weight)
+
+
+def _column(node) -> str | None:
+    """The one tsvector column every term of `node` lives in, or None (mixed, or a Not at the top)."""
+    if isinstance(node, Term):
+        return FIELDS[node.field][0]
+    if isinstance(node, Not):
+        return None
+    columns = {_column(p) for p in node.parts}
+    return columns.pop() if len(columns) == 1 else None
+
+
+def _tsquery(node) -> str:
+    """One tsquery for a tree over one column; a word in several weights becomes one lexeme ('w':AB)."""
+    if isinstance(node, Term):
+        return _term_ts(node)[1]
+    if isinstance(node, All):
+        return "(" + " & ".join(_tsquery(p) for p in node.parts) + ")"
+    words: dict[str, str] = {}
+    rest: list[str] = []
+    for p in node.parts:
+        if isinstance(p, Term) and not FIELDS[p.field][3]:
+            words[p.token] = words.get(p.token, "") + FIELDS[p.field][1]
+        else:
+            rest.append(_tsquery(p))
+    lexemes = [_lex(w, "".join(sorted(set(letters)))) for w, letters in words.items()]
+    return "(" + " | ".join(lexemes + rest) + ")"
 
 
 def document_row(doc: dict) -> dict:
@@ -251,97 +248,97 @@ class PostgresBackend:
             out.update(zip(chunk, (int(v) for v in row)))
         return out
 
-    # ------------------------------------------------------------ vocabulary
-    def _words_like(self, word: str, weight: str) -> dict[str, int]:
-        """Index words (with their document counts) in fields of `weight` one edit from `word`.
+    # ------------------------------------------------------------ compiling the planner's trees
+    def _sql(self, sql: _Sql, node) -> str:
+        column = _column(node)
+        if column is not None:
+            return sql.ts(column, _tsquery(node))
+        if isinstance(node, Not):
+            return f"NOT {self._sql(sql, node.part)}"
+        joiner = " AND " if isinstance(node, All) else " OR "
+        return "(" + joiner.join(self._sql(sql, p) for p in node.parts) + ")"
+
+    def _match(self, sql: _Sql, match) -> list[str]:
+        return [] if match is None else [self._sql(sql, match)]
+
+    # ------------------------------------------------------------ the planner's questions
+    def doc_freqs(self, terms) -> dict[tuple[str, str], int]:
+        terms = list(dict.fromkeys(terms))
+        keys = {t: _term_ts(Term(*t)) for t in terms}
+        dfs = self._df(list(keys.values()))
+        return {t: dfs.get(k, 0) for t, k in keys.items()}
+
+    def neighbours(self, word: str, fields) -> dict[str, int]:
+        """Index words (with their document counts) in `fields` one edit from `word`.
 
         `ts_stat` reads every document's tsvector (a scan of the table): only typo queries with
         fewer than FEW_HITS hits come here."""
+        weights = "".join(sorted({FIELDS[f][1] for f in fields}))
         rows = self._execute(
             "SELECT word, ndoc FROM ts_stat('SELECT tsv FROM search_documents', :w) "
             "WHERE left(word, 1) = :first AND length(word) BETWEEN :lo AND :hi",
-            {"w": weight, "first": word[0], "lo": len(word) - 1, "hi": len(word) + 1}).all()
-        return {r.word: int(r.ndoc) for r in rows if _within_one_edit(r.word, word)}
+            {"w": weights, "first": word[0], "lo": len(word) - 1, "hi": len(word) + 1}).all()
+        return {r.word: int(r.ndoc) for r in rows if within_one_edit(r.word, word)}
 
-    def _corrections(self, word: str) -> list[tuple[int, str]]:
-        for weights in ("AB", "C"):  # one pass over the names/producers/places, descriptions only if needed
-            found: Counter = Counter(self._words_like(word, weights))
-            if found:
-                return sorted(((df, w) for w, df in found.items()), key=lambda t: (-t[0], t[1]))
-        return []
+    def texts(self, match, limit: int) -> list[tuple[str, str]]:
+        sql = _Sql()
+        where = " AND ".join(self._match(sql, match)) or "TRUE"
+        rows = self._execute(f"SELECT name, producer, place FROM search_documents WHERE {where} "
+                             f"LIMIT {sql.bind(limit)}", sql.params).all()
+        return [(r.name, f"{r.producer} {r.place}") for r in rows]
 
-    def _correct(self, words: list[str], targets) -> tuple[dict[str, list[str]], list[str]]:
-        """As WhooshBackend._correct: candidates ranked by the name/producer/place phrases they make."""
-        corrected = list(words)
-        expansions: dict[str, list[str]] = {}
-        for i, word in enumerate(words):
-            if word not in targets:
-                continue
-            candidates = self._corrections(word)[:TYPO_CANDIDATES]
-            if not candidates:
-                continue
-            before = corrected[i - 1] if i else None
-            after = words[i + 1] if i + 1 < len(words) else None
-            keys: dict[str, list[tuple[str, str]]] = {}
-            for _df, cand in candidates:
-                keys[cand] = [("tsv", _phrase(a, b, weight)) for weight in "AB"
-                              for a, b in ((before, cand), (cand, after)) if a and b]
-            dfs = self._df([k for ks in keys.values() for k in ks])
-            ranked = sorted(((sum(dfs.get(k, 0) for k in keys[c]), df, c) for df, c in candidates),
-                            key=lambda t: (-t[0], -t[1], t[2]))
-            if ranked[0][0]:
-                ranked = [t for t in ranked if t[0]]
-            expansions[word] = [c for _ctx, _df, c in ranked[:2]]
-            corrected[i] = ranked[0][2]
-        return expansions, corrected
+    def count(self, match, query: SearchQuery, strong=None) -> tuple[int, int]:
+        sql = _Sql()
+        where = " AND ".join(self._match(sql, match) + self._filters(sql, query)) or "TRUE"
+        strong_sql = "TRUE" if strong is None else self._sql(sql, strong)
+        row = self._execute(f"SELECT count(*) AS n, count(*) FILTER (WHERE {strong_sql}) AS strong "
+                            f"FROM search_documents WHERE {where}", sql.params).one()
+        return int(row.n), int(row.strong)
 
-    def _display(self, words: list[str]) -> str:
-        """Folded words -> how the names spell them, pairs of neighbours decided by name phrases."""
-        rows = []
-        for joiner in (" & ", " | "):  # the documents with every word; failing that, with any
-            sql = _Sql()
-            query = joiner.join(_lex(w, "AB") for w in dict.fromkeys(words))
-            rows = self._execute(f"SELECT name_d, meta_d FROM search_documents WHERE {sql.ts('tsv', query)} "
-                                 f"LIMIT 2000", sql.params).all()
-            if rows:
-                break
-        wanted = set(words)
-        forms: dict[str, Counter] = {}
-        pairs: Counter = Counter()
-        for row in rows:
-            seen = set()
-            for form in (row.name_d + " " + row.meta_d).split():
-                folded = fold(form)
-                if folded in wanted and form not in seen:
-                    seen.add(form)
-                    forms.setdefault(folded, Counter())[form] += 1
-            pairs.update(set(_bigrams(row.name_d.split())))
-        variants = {k: [w for w, _n in sorted(c.items(), key=lambda t: (-t[1], t[0]))] for k, c in forms.items()}
-        out = [variants.get(w, [w])[0] for w in words]
-        fixed = [False] * len(words)
-        for i in range(len(words) - 1):
-            best = None
-            for a in variants.get(words[i], [words[i]])[:6]:
-                if fixed[i] and a != out[i]:
-                    continue
-                for b in variants.get(words[i + 1], [words[i + 1]])[:6]:
-                    df = pairs.get((a, b), 0)
-                    if df and (best is None or df > best[0]):
-                        best = (df, a, b)
-            if best is not None:
-                out[i], out[i + 1] = best[1], best[2]
-                fixed[i] = fixed[i + 1] = True
-        return " ".join(out)
+    def count_and_facets(self, match, query: SearchQuery) -> tuple[int, dict]:
+        sql = _Sql()
+        return self._count_and_facets(sql, self._match(sql, match), query)
 
-    # ------------------------------------------------------------ query pieces
-    @staticmethod
-    def _match(words, weights: str, expansions=None, any_word=False) -> str:
-        parts = []
-        for w in words:
-            alts = [_lex(t, weights) for t in (w, *(expansions or {}).get(w, ()))]
-            parts.append("(" + " | ".join(alts) + ")")
-        return (" | " if any_word else " & ").join(parts)
+    def top(self, match, query: SearchQuery, scoring: Scoring | None, offset: int, limit: int) -> list[EngineHit]:
+        sql = _Sql()
+        demoted = "FALSE"
+        if query.sort == "relevance" and scoring is not None:
+            score = self._score_sql(sql, scoring.weighted)
+            if scoring.promote is not None:
+                demoted = f"NOT {self._sql(sql, scoring.promote)}"
+            order = "demoted, score DESC, created_ts DESC, product_id DESC"
+        else:
+            score = "0"
+            order = {
+                "price_asc": "price_vnd ASC, product_id DESC",
+                "price_desc": "price_vnd DESC, product_id DESC",
+                "stars": "stars DESC, created_ts DESC, product_id DESC",
+            }.get(query.sort, "created_ts DESC, product_id DESC")
+        where = " AND ".join(self._match(sql, match) + self._filters(sql, query)) or "TRUE"
+        rows = self._execute(
+            f"SELECT product_id, slug, name, producer, place, score FROM ("
+            f"SELECT product_id, slug, name, producer, place, created_ts, price_vnd, stars, "
+            f"({demoted}) AS demoted, ({score}) AS score FROM search_documents WHERE {where}) AS hits "
+            f"ORDER BY {order} LIMIT {sql.bind(limit)} OFFSET {sql.bind(offset)}", sql.params).all()
+        return [EngineHit(id=int(r.product_id), score=float(r.score or 0.0), name=r.name or "",
+                          producer=r.producer or "", place=r.place or "", slug=r.slug) for r in rows]
 
+    def complete(self, words: list[str], finished: bool, limit: int) -> list[EngineHit]:
+        query = " & ".join([_lex(w, "A") for w in words[:-1]] + [_lex(words[-1], "A", prefix=not finished)])
+        sql = _Sql()
+        rows = self._execute(
+            f"SELECT product_id, name, slug FROM search_documents WHERE {sql.ts('tsv', query)} "
+            f"ORDER BY name_len, name, product_id LIMIT {sql.bind(limit)}", sql.params).all()
+        if not rows:
+            # A typo in what was typed so far: names with a similar run of trigrams (pg_trgm, GIN index).
+            rows = self._execute(
+                "SELECT product_id, name, slug FROM search_documents WHERE :t <% name_f "
+                "ORDER BY word_similarity(:t, name_f) DESC, name_len, product_id LIMIT :n",
+                {"t": " ".join(words), "n": limit}).all()
+        return [EngineHit(id=int(r.product_id), score=0.0, name=r.name, producer="", place="", slug=r.slug)
+                for r in rows]
+
+    # ------------------------------------------------------------ SQL pieces
     @staticmethod
     def _filters(sql: _Sql, query: SearchQuery, skip: str | None = None) -> list[str]:
         out = []
@@ -358,10 +355,6 @@ class PostgresBackend:
         if query.province is not None and skip != "province":
             out.append(f"province_slug = {sql.bind(query.province)}")
         return out
-
-    def _count(self, sql: _Sql, conds: list[str]) -> int:
-        where = " AND ".join(conds) or "TRUE"
-        return int(self._execute(f"SELECT count(*) FROM search_documents WHERE {where}", sql.params).scalar())
 
     def _count_and_facets(self, sql: _Sql, match: list[str], query: SearchQuery) -> tuple[int, dict]:
         """The total and the three facets in one statement: the hits (price and stock filters applied)
@@ -400,44 +393,16 @@ class PostgresBackend:
                 facets[dim] = dict(pairs)
         return total, facets
 
-    @staticmethod
-    def _optional_terms(words, exact, corrected=None, desc=False) -> list[tuple[str, str, float]]:
-        """(field, tsquery, weight) adding to the score: phrases and exact forms (WhooshBackend's)."""
-        bg = _bigrams(words)
-        optional = [("name_bg", _phrase(a, b, "A"), W_NAME_BIGRAM) for a, b in bg]
-        optional += [("meta_bg", _phrase(a, b, "B"), W_META_BIGRAM) for a, b in bg]
-        if desc:
-            optional += [("desc_bg", _phrase(a, b, "C"), W_DESC_BIGRAM) for a, b in bg]
-        if corrected and corrected != list(words):
-            fixed = [p for p in _bigrams(corrected) if p not in set(bg)]
-            optional += [("name_bg", _phrase(a, b, "A"), W_NAME_BIGRAM * W_FUZZY) for a, b in fixed]
-            optional += [("meta_bg", _phrase(a, b, "B"), W_META_BIGRAM * W_FUZZY) for a, b in fixed]
-        if exact:
-            optional += [("name_d", _lex(w, "A"), W_NAME_EXACT) for w in exact]
-            optional += [("meta_d", _lex(w, "B"), W_META_EXACT) for w in exact]
-            optional += [("exact_bg", _phrase(a, b, "A"), W_NAME_BIGRAM) for a, b in _bigrams(exact)]
-        return optional
-
-    @staticmethod
-    def _required_terms(words, fields, expansions=None) -> list[tuple[str, str, float]]:
-        out = []
-        for w in words:
-            for f in fields:
-                out.append((f, _lex(w, FIELDS[f][1]), FIELD_WEIGHT[f]))
-            for cand in (expansions or {}).get(w, ()):
-                out.extend((f, _lex(cand, FIELDS[f][1]), FIELD_WEIGHT[f] * W_FUZZY) for f in fields)
-        return out
-
     def _score_sql(self, sql: _Sql, weighted) -> str:
-        """BM25F with tf = 1 (WhooshBackend._full_scores), as one SQL expression."""
+        """BM25F with tf = 1 (as the Whoosh engine's `_full_scores`), as one SQL expression."""
         if not weighted:
             return "0"
         stats = self._field_stats()
         n = max(stats["n"], 1)
-        dfs = self._df([(FIELDS[f][0], q) for f, q, _w in weighted], cached=True)
+        keys = [(_term_ts(Term(f, t)), w, FIELDS[f][2]) for f, t, w in weighted]
+        dfs = self._df([k for k, _w, _l in keys], cached=True)
         parts = []
-        for field, q, weight in weighted:
-            column, _letter, length = FIELDS[field]
+        for (column, q), weight, length in keys:
             df = dfs.get((column, q), 0)
             if not df:
                 continue
@@ -447,135 +412,3 @@ class PostgresBackend:
                     f"{stats[length]!r}))")
             parts.append(f"CASE WHEN {sql.ts(column, q)} THEN {factor!r} / {norm} ELSE 0 END")
         return " + ".join(parts) or "0"
-
-    # ------------------------------------------------------------ the query
-    def query(self, query: SearchQuery) -> SearchResult:
-        words = pg_words(query.q)[:12]
-        exact_all = pg_exact_words(query.q)[:12]
-        exact = [w for w, f in zip(exact_all, words) if w != f] if len(exact_all) == len(words) else []
-        sql = _Sql()
-        filters = self._filters(sql, query)
-        suggestion = None
-        terms = tuple(words)
-        demoted = "FALSE"
-        weighted: list = []
-        counted: tuple[int, dict] | None = None  # (total, facets) of `match`, when already read
-        if not words:
-            tier = "browse"
-            match: list[str] = []
-            counted = self._count_and_facets(sql, match, query)
-            total = counted[0]
-        else:
-            fields: tuple[str, ...]
-            tier, fields, expansions, corrected = "name", ("name_f", "meta_f"), None, None
-            name_match = sql.ts("tsv", self._match(words, "AB"))
-            strong_parts = []
-            if len(words) >= 2:
-                strong_parts.append("(" + " OR ".join(
-                    sql.ts("tsv", _phrase(a, b, weight)) for a, b in _bigrams(words) for weight in "AB") + ")")
-            strong_parts += [sql.ts("tsv_d", _lex(w, "AB")) for w in exact]
-            strong = " AND ".join(strong_parts) if strong_parts else "TRUE"
-            match = [name_match]
-            row = self._execute(
-                f"SELECT count(*) AS n, count(*) FILTER (WHERE {strong}) AS strong FROM search_documents "
-                f"WHERE {' AND '.join(match + filters)}", sql.params).one()
-            total, n_strong = int(row.n), int(row.strong)
-            if n_strong < TIER_MIN_HITS:
-                tier, fields = "all", ("name_f", "meta_f", "desc_f")
-                match = [sql.ts("tsv", self._match(words, "ABC"))]
-                counted = self._count_and_facets(sql, match, query)
-                total = counted[0]
-            if tier == "all" and len(words) > 1:
-                desc_phrase = " OR ".join(sql.ts("tsv", _phrase(a, b, "C")) for a, b in _bigrams(words))
-                demoted = f"NOT (({name_match} AND {strong}) OR {desc_phrase})"
-            elif exact:
-                demoted = f"({name_match} AND NOT ({strong}))"
-            demoted = f"({demoted} AND {match[0]})"  # as a set: hits of this tier only
-            unknown: list[str] = []
-            if total < FEW_HITS:
-                dfs = self._df([("tsv", _lex(w)) for w in words])
-                unknown = [w for w in words if not dfs.get(("tsv", _lex(w)))]
-            if total < FEW_HITS and (unknown or not total):
-                targets = {w for w in (unknown or words) if len(w) >= 4}
-                expansions, corrected = self._correct(words, targets)
-                if any(w in unknown for w in expansions):
-                    suggestion = self._display(corrected)
-                for fz_weights, fz_fields in (("AB", ("name_f", "meta_f")), ("ABC", ("name_f", "meta_f", "desc_f"))) \
-                        if expansions else ():
-                    fz_match = [sql.ts("tsv", self._match(words, fz_weights, expansions))]
-                    fz_total = self._count(sql, fz_match + filters)
-                    if fz_total > total:
-                        tier, match, total, fields = "fuzzy", fz_match, fz_total, fz_fields
-                        counted = None
-                        terms = tuple(words) + tuple(c for cs in expansions.values() for c in cs)
-                    if total >= FEW_HITS:
-                        break
-                if tier != "fuzzy":
-                    expansions = corrected = None
-            if not total and len(words) > 1:
-                any_match = [sql.ts("tsv", self._match(words, "ABC", any_word=True))]
-                any_total = self._count(sql, any_match + filters)
-                if any_total:
-                    tier, match, total, fields = "any", any_match, any_total, ("name_f", "meta_f", "desc_f")
-                    expansions = corrected = None
-                    counted = None
-            weighted = self._required_terms(words, fields, expansions)
-            weighted += self._optional_terms(words, exact, corrected, desc="desc_f" in fields)
-        if counted is None:
-            counted = self._count_and_facets(sql, match, query)
-        total, facets = counted
-
-        offset = (query.page - 1) * query.per_page
-        hits: list[SearchHit] = []
-        if offset < total:
-            if query.sort == "relevance" and words:
-                score = self._score_sql(sql, weighted)
-                order = "demoted, score DESC, created_ts DESC, product_id DESC"
-            else:
-                score = "0"
-                order = {
-                    "price_asc": "price_vnd ASC, product_id DESC",
-                    "price_desc": "price_vnd DESC, product_id DESC",
-                    "stars": "stars DESC, created_ts DESC, product_id DESC",
-                }.get(query.sort, "created_ts DESC, product_id DESC")
-            where = " AND ".join(match + filters) or "TRUE"
-            rows = self._execute(
-                f"SELECT product_id, name, producer, place, score FROM ("
-                f"SELECT product_id, name, producer, place, created_ts, price_vnd, stars, "
-                f"({demoted}) AS demoted, ({score}) AS score FROM search_documents WHERE {where}) AS hits "
-                f"ORDER BY {order} LIMIT {sql.bind(query.per_page)} OFFSET {sql.bind(offset)}", sql.params).all()
-            for r in rows:
-                hits.append(SearchHit(
-                    id=int(r.product_id), score=float(r.score or 0.0),
-                    highlights={k: str(highlight(getattr(r, k) or "", terms)) for k in ("name", "producer", "place")},
-                ))
-        return SearchResult(hits=hits, total=total, page=query.page, per_page=query.per_page, facets=facets,
-                            suggestion=suggestion, terms=terms, tier=tier)
-
-    def suggest(self, prefix: str, limit: int = 8) -> list[Suggestion]:
-        words = pg_words(prefix)[:8]
-        if not words:
-            return []
-        finished = prefix.rstrip() != prefix and prefix.strip()
-        query = " & ".join([_lex(w, "A") for w in words[:-1]] + [_lex(words[-1], "A", prefix=not finished)])
-        sql = _Sql()
-        rows = self._execute(
-            f"SELECT product_id, name, slug FROM search_documents WHERE {sql.ts('tsv', query)} "
-            f"ORDER BY name_len, name, product_id LIMIT {sql.bind(limit * 3)}", sql.params).all()
-        if not rows:
-            # A typo in what was typed so far: names with a similar run of trigrams (pg_trgm, GIN index).
-            typed = " ".join(words)
-            rows = self._execute(
-                "SELECT product_id, name, slug FROM search_documents WHERE :t <% name_f "
-                "ORDER BY word_similarity(:t, name_f) DESC, name_len, product_id LIMIT :n",
-                {"t": typed, "n": limit * 3}).all()
-        out: list[Suggestion] = []
-        seen: set[str] = set()
-        for r in rows:
-            if r.name.lower() in seen:
-                continue
-            seen.add(r.name.lower())
-            out.append(Suggestion(id=int(r.product_id), name=r.name, slug=r.slug))
-            if len(out) >= limit:
-                break
-        return out

@@ -15,14 +15,17 @@ from ..catalog.models import Product, ProductGroup
 from ..catalog.services import public_products
 from ..extensions import db
 from ..timeutil import utcnow
+from . import planner
 from .documents import ProductFacts
+from .generations import IndexBusy
 from .models import SearchOutbox
 from .types import SearchQuery, SearchResult, Suggestion
-from .whoosh_backend import IndexBusy, WhooshBackend
 
 log = logging.getLogger(__name__)
 
 APPLY_BATCH = 500
+BACKENDS = ("whoosh", "postgres")
+DEFAULT_BACKEND = "whoosh"
 READ_CHUNK = 1000
 
 
@@ -77,16 +80,23 @@ def iter_public_facts(session: Session) -> Iterator[ProductFacts]:
 
 
 class SearchService:
-    def __init__(self, index_dir: str, backend=None, kind: str = "whoosh"):
+    def __init__(self, index_dir: str, backend=None, kind: str = DEFAULT_BACKEND):
         self.index_dir = index_dir
         self.kind = kind
         if backend is None:
+            # Each engine module is imported only when chosen: a Whoosh shop never loads tantivy.
             if kind == "postgres":
                 from .pg_backend import PostgresBackend
 
                 backend = PostgresBackend(self._session)
-            else:
+            elif kind == "whoosh":
+                from .whoosh_backend import WhooshBackend
+
                 backend = WhooshBackend(index_dir)
+            else:
+                from .tantivy_backend import TantivyBackend
+
+                backend = TantivyBackend(index_dir)
         self.backend = backend
         self._engine: Engine | None = None
 
@@ -104,10 +114,10 @@ class SearchService:
 
     # -------------------------------------------------------------- reading
     def query(self, query: SearchQuery) -> SearchResult:
-        return self.backend.query(query)
+        return planner.run(self.backend, query)
 
     def suggest(self, prefix: str, limit: int = 8) -> list[Suggestion]:
-        return self.backend.suggest(prefix[:100], max(1, min(limit, 20)))
+        return planner.suggest(self.backend, prefix[:100], max(1, min(limit, 20)))
 
     def doc_count(self) -> int:
         return self.backend.doc_count()
@@ -228,21 +238,22 @@ class SearchService:
 
 
 def backend_kind(app: Flask) -> str:
-    """"postgres" when SEARCH_BACKEND=postgres and the database is PostgreSQL, else "whoosh".
+    """SEARCH_BACKEND: "tantivy" (default), "whoosh", or "postgres" when the database is PostgreSQL.
 
-    Asking for postgres on another database logs a warning and keeps Whoosh (the app still works).
+    Asking for postgres on another database logs a warning and keeps the embedded default (the app
+    still works).
     """
-    wanted = (app.config.get("SEARCH_BACKEND") or "whoosh").strip().lower()
-    if wanted not in ("whoosh", "postgres"):
-        raise ValueError(f"SEARCH_BACKEND must be 'whoosh' or 'postgres', not {wanted!r}")
+    wanted = (app.config.get("SEARCH_BACKEND") or DEFAULT_BACKEND).strip().lower()
+    if wanted not in BACKENDS:
+        raise ValueError(f"SEARCH_BACKEND must be one of {', '.join(BACKENDS)}, not {wanted!r}")
     if wanted == "postgres":
         dialect = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()
         if dialect != "postgresql":
             if not app.extensions.get("ocop_search_warned"):
                 app.extensions["ocop_search_warned"] = True
                 log.warning("SEARCH_BACKEND=postgres needs a PostgreSQL database (this one is %s): "
-                            "using the Whoosh index in SEARCH_INDEX_DIR instead", dialect)
-            return "whoosh"
+                            "using the %s index in SEARCH_INDEX_DIR instead", dialect, DEFAULT_BACKEND)
+            return DEFAULT_BACKEND
     return wanted
 
 

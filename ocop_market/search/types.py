@@ -106,8 +106,9 @@ class SearchQuery:
 class SearchHit:
     id: int
     score: float
-    #: field -> HTML-safe string (escaped text, matches wrapped in <mark>); fields: name, producer, place
-    highlights: dict[str, str] = field(default_factory=dict)
+    #: field -> HTML-safe string (escaped text, matches wrapped in <mark>); fields: name, producer, place.
+    #: Computed when read (planner.Highlights): a page pays only for what it shows.
+    highlights: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -123,8 +124,11 @@ class SearchResult:
     suggestion: str | None = None
     #: folded words that matched (fuzzy expansions included), for highlighting other text
     terms: tuple[str, ...] = ()
-    #: which matching tier answered: "browse", "name", "all", "fuzzy" or "any"
+    #: which matching tier answered: "browse", "name", "all", "relaxed", "fuzzy" or "any"
     tier: str = "name"
+    #: tier "relaxed": the words let go, as typed ("đặc sản"), and the words still required ("cao bằng")
+    relaxed: str | None = None
+    relaxed_to: str | None = None
 
     @property
     def ids(self) -> list[int]:

@@ -1,7 +1,10 @@
-"""The search page (/tim-kiem, routed by catalog.search): parse -> search service -> load rows -> render."""
+"""The search page (/tim-kiem): parse -> search service -> load the shown rows -> render.
+
+Its own blueprint: search builds on catalog (rows, groups), catalog never calls up into search.
+"""
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
@@ -15,6 +18,8 @@ from ..templating import current_lang
 from .highlight import snippet
 from .service import get_search
 from .types import SearchQuery
+
+bp = Blueprint("search", __name__)
 
 PARAMS = ("q", "group", "stars", "province", "min_price", "max_price", "in_stock", "sort")
 SORT_LABELS = {
@@ -37,10 +42,11 @@ def _current_args(query: SearchQuery) -> dict:
 
 def _url(args: dict, **changes) -> str:
     merged = {**args, **changes}
-    return url_for("catalog.search", **{k: v for k, v in merged.items() if v is not None})
+    return url_for("search.search", **{k: v for k, v in merged.items() if v is not None})
 
 
-def search_page():
+@bp.get("/tim-kiem")
+def search():
     query = SearchQuery.from_args(request.args, per_page=current_app.config.get("PRODUCTS_PER_PAGE", 24))
     service = get_search()
     result = service.query(query)

@@ -1,39 +1,27 @@
-"""The Whoosh backend of the search interface. The only module in the project that imports `whoosh`.
+"""The Whoosh engine (SEARCH_BACKEND=whoosh). The only module in the project that imports `whoosh`.
+
+It answers the planner's questions (planner.py: what a query means is decided there, once for every
+engine) with set algebra over posting sets cached per index state, per-document arrays for filters,
+facets and sorts, and a bounded BM25F.
 
 whoosh-reloaded 2.7.5 is frozen; traps checked on this machine and how this module avoids them:
-- folding is done in Python (`documents.py`, `ocop_market.text`), the index only splits on `\\w+`:
+- folding is done in Python (`documents.py`, `ocop_market.text`), the index only splits on spaces:
   no `CharsetFilter(accent_map)`/`LowercaseFilter` order issue, no NFD surprises;
-- queries are built as query objects, never with `QueryParser`+`OrGroup.factory()` (zero scores);
-  the parser would also split on spaces before analysis, so bigrams come from the whole query;
+- queries are never parsed (`QueryParser`+`OrGroup.factory()` gives zero scores);
 - no `AsyncWriter` (its buffer dies with the worker); the outbox is the durable buffer;
 - every commit makes a segment: writes are batched per outbox apply, and facet arrays are cached
   per segment so a small new segment does not rebuild the arrays of the big ones.
 
-How a text query runs (`query`): the hit set is set algebra over posting sets cached per index state
-(`_docs`), tier by tier (name/producer/place; descriptions when fewer than TIER_MIN_HITS strong hits;
-typo corrections ranked by the neighbouring words; any word). Filters and facets are counts over
-per-document arrays. Ranking is bounded (`_rank`): a cheap weight sum over the posting sets picks at
-most RESCORE candidates, which get a BM25F score computed from the same sets and the field lengths;
-Whoosh's own matchers never walk the hits (they cost 15-55 us per hit, 0.75 s for a broad query at
-100,000 products). Fields added since an index was built (`meta_d`, `desc_bg`) are skipped when
-writing to it and simply match nothing until `flask search reindex` builds a new generation.
-
-Directory layout under SEARCH_INDEX_DIR:
-    CURRENT          name of the live generation (replaced atomically by `reindex`)
-    gen-<stamp>/     one Whoosh index per generation
-    write.lock       flock held by whoever writes (outbox apply, reindex); readers never take it
+Ranking is bounded (`_rank`): a cheap weight sum over the posting sets picks at most RESCORE candidates,
+which get a BM25F score computed from the same sets and the field lengths; Whoosh's own matchers never
+walk the hits (they cost 15-55 us per hit, 0.75 s for a broad query at 100,000 products). Fields added
+since an index was built are skipped when writing to it and simply match nothing until `flask search
+reindex` builds a new generation. Generations and the write lock: generations.py.
 """
 from __future__ import annotations
 
-import contextlib
-import errno
-import fcntl
 import heapq
-import os
-import shutil
 import threading
-import time
-import uuid
 from array import array
 from collections import Counter
 from dataclasses import dataclass
@@ -42,20 +30,21 @@ from whoosh import index as windex
 from whoosh.analysis import RegexTokenizer
 from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
-from whoosh.query import And, Prefix, Term
+from whoosh.query import And, Prefix
+from whoosh.query import Term as WTerm
 
-from .documents import bigrams, canonical_words, folded_words
-from .highlight import highlight
-from .types import GROUP_CODES, SearchHit, SearchQuery, SearchResult, Suggestion
+from .generations import Generations, IndexBusy
+from .matching import All, AnyOf, EngineHit, Not, Scoring, Term
+from .spelling import within_one_edit
+from .types import GROUP_CODES, SearchQuery
 
-CURRENT = "CURRENT"
-LOCK = "write.lock"
+__all__ = ["IndexBusy", "WhooshBackend"]
 
-_WORDS = RegexTokenizer(r"\w+")
+_WORDS = RegexTokenizer(r"\S+")
 
 
 def _text() -> TEXT:
-    # No positions: proximity comes from the bigram fields, which is cheaper to index and match.
+    # No positions: proximity comes from the pair fields, which is cheaper to index and match.
     return TEXT(analyzer=_WORDS, phrase=False)
 
 
@@ -75,27 +64,16 @@ SCHEMA = Schema(
     created=COLUMN(NumericColumn("q")),
 )
 
-# Ranking weights (query-time boosts). Name beats producer/place beats description; a syllable pair
-# in the right order ("hạt dẻ") and a word typed with its diacritics add on top.
-W_NAME, W_META, W_DESC = 3.0, 1.5, 0.5
-W_NAME_BIGRAM, W_META_BIGRAM = 4.0, 1.5
-W_NAME_EXACT, W_META_EXACT = 2.5, 0.8
-W_DESC_BIGRAM = 1.0
-W_FUZZY = 0.4  # a corrected word counts less than one typed right
-TIER_MIN_HITS = 10  # fewer hits than this on name/producer/place: also search descriptions
-FEW_HITS = 3  # fewer than this: try typo correction
-TYPO_CANDIDATES = 8  # index words one edit away kept per typed word before ranking them in context
 RESCORE = 300  # at most this many hits per query get the full BM25F score (the rest: cheap score, newest)
 BM25_K1, BM25_B = 1.2, 0.75  # Whoosh's BM25F defaults
 POSTINGS_CACHE_DOCS = 3_000_000  # docnums kept in the per-process posting-set cache (~100 MB at most)
-FIELDS_NAME: tuple[str, ...] = ("name_f", "meta_f")
-FIELDS_ALL: tuple[str, ...] = ("name_f", "meta_f", "desc_f")
-FIELD_WEIGHT = {"name_f": W_NAME, "meta_f": W_META, "desc_f": W_DESC}
-CONTEXT_FIELDS = ("name_bg", "meta_bg")
+MEMO_ENTRIES = 64  # evaluated trees kept per process (one query asks for the same tree 2-3 times)
+#: name pairs as written live in `name_bg` beside the folded ones (documents.name_bigrams)
+PHYSICAL = {"name_dbg": "name_bg"}
 
 
-class IndexBusy(RuntimeError):
-    """Another process holds the write lock; the outbox keeps the work for later."""
+def _field(name: str) -> str:
+    return PHYSICAL.get(name, name)
 
 
 def _build_doc(doc: dict) -> dict:
@@ -124,89 +102,37 @@ class _Arrays:
 
 
 class WhooshBackend:
+    kind = "whoosh"
+
     def __init__(self, root: str):
         self.root = root
+        self.generations = Generations(root)
         self._local = threading.local()
         self._segment_cache: dict[tuple, _Arrays] = {}
         self._cache_lock = threading.Lock()
         self._province_ords: dict[bytes, int] = {}
         self._province_names: list[str] = []
         self._group_ords = {code.encode(): i for i, code in enumerate(GROUP_CODES)}
-        self._display_cache: dict[tuple, dict[str, list[str]]] = {}
         self._postings_cache: dict[tuple, frozenset] = {}
         self._postings_size = 0
+        self._memo: dict[tuple, frozenset] = {}
 
     # ------------------------------------------------------------ generations and locking
-    def _pointer(self) -> str:
-        return os.path.join(self.root, CURRENT)
-
     def current_generation(self) -> str | None:
-        try:
-            with open(self._pointer(), encoding="ascii") as fh:
-                name = fh.read().strip()
-        except FileNotFoundError:
-            return None
-        return name if name and os.path.isdir(os.path.join(self.root, name)) else None
+        return self.generations.current()
 
-    @contextlib.contextmanager
     def write_lock(self, wait: float = 0.0):
-        """Yields True if this process now holds the write lock, False if someone else does.
-
-        `wait=0` never blocks: a web worker that finds the lock taken leaves its work in the outbox.
-        """
-        os.makedirs(self.root, exist_ok=True)
-        fd = os.open(os.path.join(self.root, LOCK), os.O_RDWR | os.O_CREAT, 0o644)
-        got = False
-        try:
-            deadline = time.monotonic() + wait
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    got = True
-                    break
-                except OSError as exc:
-                    if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                        raise
-                    if time.monotonic() >= deadline:
-                        break
-                    time.sleep(0.05)
-            yield got
-        finally:
-            if got:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
-
-    def _new_generation(self) -> tuple[str, windex.Index]:
-        # Sortable by creation time, unique across processes.
-        name = f"gen-{time.time_ns():020d}-{uuid.uuid4().hex[:6]}"
-        path = os.path.join(self.root, name)
-        os.makedirs(path)
-        return name, windex.create_in(path, SCHEMA)
-
-    def _switch(self, name: str) -> None:
-        tmp = self._pointer() + f".{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="ascii") as fh:
-            fh.write(name)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self._pointer())  # atomic: readers see the old name or the new one
-
-    def _prune(self, keep: int = 2) -> None:
-        """Delete old generations, keeping the live one and its predecessor (readers may still use it)."""
-        gens = sorted(d for d in os.listdir(self.root) if d.startswith("gen-"))
-        live = self.current_generation()
-        for name in gens[:-keep]:
-            if name != live:
-                shutil.rmtree(os.path.join(self.root, name), ignore_errors=True)
+        return self.generations.write_lock(wait)
 
     def _writable_index(self) -> windex.Index:
         """The live index, created empty on first use. Call with the write lock held."""
-        name = self.current_generation()
+        name = self.generations.current()
         if name is None:
-            name, ix = self._new_generation()
-            self._switch(name)
+            name = self.generations.new()
+            ix = windex.create_in(self.generations.path(name), SCHEMA)
+            self.generations.switch(name)
             return ix
-        return windex.open_dir(os.path.join(self.root, name))
+        return windex.open_dir(self.generations.path(name))
 
     # ------------------------------------------------------------ writing
     def write(self, upserts: list[dict], deletes: list[int]) -> None:
@@ -231,7 +157,8 @@ class WhooshBackend:
 
         Call with the write lock held. `after_switch()` runs still under the lock (the outbox catch-up).
         """
-        name, ix = self._new_generation()
+        name = self.generations.new()
+        ix = windex.create_in(self.generations.path(name), SCHEMA)
         count = 0
         writer = ix.writer(limitmb=256)
         try:
@@ -240,19 +167,19 @@ class WhooshBackend:
                 count += 1
         except BaseException:
             writer.cancel()
-            shutil.rmtree(os.path.join(self.root, name), ignore_errors=True)
+            self.generations.discard(name)
             raise
         writer.commit()
-        self._switch(name)
+        self.generations.switch(name)
         if after_switch is not None:
             after_switch()
-        self._prune()
+        self.generations.prune()
         return count
 
     # ------------------------------------------------------------ reading
     def _searcher(self):
         """A searcher on the live generation, per thread, refreshed when the index changed."""
-        name = self.current_generation()
+        name = self.generations.current()
         state = self._local
         if name is None:
             return None
@@ -260,7 +187,7 @@ class WhooshBackend:
             old = getattr(state, "searcher", None)
             if old is not None:
                 old.close()
-            state.index = windex.open_dir(os.path.join(self.root, name))
+            state.index = windex.open_dir(self.generations.path(name))
             state.searcher = state.index.searcher()
             state.generation = name
         elif not state.searcher.up_to_date():
@@ -348,64 +275,16 @@ class WhooshBackend:
         self._local.arrays = (key, combined)
         return combined
 
-    # ------------------------------------------------------------ vocabulary
-    def _known(self, reader, word: str, fields=FIELDS_ALL) -> bool:
-        return any(reader.doc_frequency(f, word) for f in fields)
 
-    def _corrections(self, reader, word: str) -> list[tuple[int, str]]:
-        """Index words one edit away (first letter kept), most frequent first.
-
-        Words of names, producers and places come first: "duong phem" means "đường phèn" (a name),
-        not "đường phẩm" although "sản phẩm" fills every description. `_correct` then ranks them
-        by the neighbouring words.
-        """
-        for fields in (FIELDS_NAME, ("desc_f",)):
-            found: dict[str, int] = {}
-            for field in fields:
-                for cand in reader.terms_within(field, word, 1, prefix=1):
-                    if cand != word:
-                        found[cand] = found.get(cand, 0) + reader.doc_frequency(field, cand)
-            if found:
-                return sorted(((df, w) for w, df in found.items()), key=lambda t: (-t[0], t[1]))
-        return []
-
-    def _correct(self, reader, words: list[str], targets) -> tuple[dict[str, list[str]], list[str]]:
-        """Corrections for the `targets` among `words`, each ranked by the phrases it makes with its neighbours.
-
-        A candidate that forms a name/producer/place bigram with the word before (as corrected) or the
-        word after wins over a merely frequent one: "duong phem" -> "phen" (đường phèn, a name phrase),
-        not "pham" (Phạm, a family name) or "phe" (cà phê), though both are more frequent alone.
-        Returns (word -> at most two expansions, best first; the corrected words).
-        """
-        corrected = list(words)
-        expansions: dict[str, list[str]] = {}
-        for i, word in enumerate(words):
-            if word not in targets:
-                continue
-            candidates = self._corrections(reader, word)[:TYPO_CANDIDATES]
-            if not candidates:
-                continue
-            before = corrected[i - 1] if i else None
-            after = words[i + 1] if i + 1 < len(words) else None
-
-            def in_context(cand: str, before=before, after=after) -> int:
-                n = 0
-                for field in CONTEXT_FIELDS:
-                    if before:
-                        n += reader.doc_frequency(field, f"{before}_{cand}")
-                    if after:
-                        n += reader.doc_frequency(field, f"{cand}_{after}")
-                return n
-
-            ranked = sorted(((in_context(c), df, c) for df, c in candidates), key=lambda t: (-t[0], -t[1], t[2]))
-            if ranked[0][0]:
-                ranked = [t for t in ranked if t[0]]  # the phrase decides; drop words that fit no phrase
-            expansions[word] = [c for _ctx, _df, c in ranked[:2]]
-            corrected[i] = ranked[0][2]
-        return expansions, corrected
+    # ------------------------------------------------------------ posting sets and trees
+    def _state_key(self, searcher) -> tuple:
+        leaves = searcher.reader().leaf_readers()
+        return (self._local.generation,) + tuple(
+            (_segment_id(leaf), leaf.doc_count()) for leaf, _base in leaves)
 
     def _postings(self, searcher, field: str, word: str) -> frozenset:
         """Live docnums containing `word` in `field`, cached per index state (segments + deletions)."""
+        field = _field(field)
         key = (self._state_key(searcher), field, word)
         docs = self._postings_cache.get(key)
         if docs is None:
@@ -421,97 +300,199 @@ class WhooshBackend:
             self._postings_cache[key] = docs
         return docs
 
-    def _state_key(self, searcher) -> tuple:
-        leaves = searcher.reader().leaf_readers()
-        return (self._local.generation,) + tuple(
-            (_segment_id(leaf), leaf.doc_count()) for leaf, _base in leaves)
+    def _eval(self, searcher, node) -> frozenset:
+        """The documents a tree matches, as set algebra (memoised per index state and tree)."""
+        if isinstance(node, Term):
+            return self._postings(searcher, node.field, node.token)
+        key = (self._state_key(searcher), node)
+        found = self._memo.get(key)
+        if found is not None:
+            return found
+        if isinstance(node, Not):
+            found = self._all(searcher) - self._eval(searcher, node.part)
+        elif isinstance(node, All):
+            found = None
+            # Smallest first; a Not is subtracted rather than materialised when it can be.
+            positives = [p for p in node.parts if not isinstance(p, Not)]
+            negatives = [p.part for p in node.parts if isinstance(p, Not)]
+            sets = sorted((self._eval(searcher, p) for p in positives), key=len) or [self._all(searcher)]
+            acc = set(sets[0])
+            for s in sets[1:]:
+                if not acc:
+                    break
+                acc &= s
+            for neg in negatives:
+                acc -= self._eval(searcher, neg)
+            found = frozenset(acc)
+        elif isinstance(node, AnyOf):
+            acc = set()
+            for p in node.parts:
+                acc |= self._eval(searcher, p)
+            found = frozenset(acc)
+        else:
+            raise TypeError(node)
+        if len(self._memo) >= MEMO_ENTRIES:
+            self._memo.clear()
+        self._memo[key] = found
+        return found
 
-    def _docs(self, searcher, words, fields, expansions=None, any_word=False) -> list[int]:
-        """Documents matching every word (or any, with `any_word`) in one of `fields`, as set algebra.
+    def _all(self, searcher) -> frozenset:
+        key = (self._state_key(searcher), "*")
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = frozenset(searcher.reader().all_doc_ids())
+        return found
 
-        Equivalent to iterating a Whoosh matcher without scores, much cheaper in Python; only a
-        bounded number of the hits is scored (`_rank`).
-        """
-        per_word = []
-        for w in words:
-            docs: set[int] = set()
-            for term in (w, *(expansions or {}).get(w, ())):
-                for field in fields:
-                    docs |= self._postings(searcher, field, term)
-            if not docs and not any_word:
-                return []
-            per_word.append(docs)
-        per_word.sort(key=len)
-        result = set.union(*per_word) if any_word else set.intersection(*per_word)
-        return sorted(result)
+    def _hits(self, searcher, match) -> list[int]:
+        return sorted(self._all(searcher) if match is None else self._eval(searcher, match))
 
-    def _display_forms(self, searcher) -> dict[str, list[str]]:
-        """folded word -> its spellings with diacritics in the index's own words, most frequent first."""
-        key = (self._local.generation,) + tuple(_segment_id(leaf) for leaf, _b in searcher.reader().leaf_readers())
-        forms = self._display_cache.get(key)
-        if forms is None:
-            seen: dict[str, Counter] = {}
-            reader = searcher.reader()
-            for field in ("name_d", "meta_d"):
-                for term, info in reader.iter_field(field):
-                    word = term.decode() if isinstance(term, bytes) else term
-                    folded = "".join(folded_words(word))
-                    seen.setdefault(folded, Counter())[word] += info.doc_frequency()
-            forms = {k: [w for w, _n in sorted(c.items(), key=lambda t: (-t[1], t[0]))] for k, c in seen.items()}
-            self._display_cache.clear()
-            self._display_cache[key] = forms
-        return forms
-
-    def _display(self, searcher, words: list[str]) -> str:
-        """Folded words -> how the index spells them: "duong phen" -> "đường phèn" (the name phrase),
-        though "dương" alone is more frequent (Lạc Dương)."""
-        variants = self._display_forms(searcher)
+    # ------------------------------------------------------------ the planner's questions
+    def doc_freqs(self, terms) -> dict[tuple[str, str], int]:
+        searcher = self._searcher()
+        if searcher is None:
+            return {}
         reader = searcher.reader()
-        forms = [variants.get(w, [w])[0] for w in words]
-        fixed = [False] * len(words)
-        for i in range(len(words) - 1):
-            best = None
-            for a in variants.get(words[i], [words[i]])[:6]:
-                if fixed[i] and a != forms[i]:
-                    continue
-                for b in variants.get(words[i + 1], [words[i + 1]])[:6]:
-                    df = reader.doc_frequency("name_bg", f"{a}_{b}")
-                    if df and (best is None or df > best[0]):
-                        best = (df, a, b)
-            if best is not None:
-                forms[i], forms[i + 1] = best[1], best[2]
-                fixed[i] = fixed[i + 1] = True
-        return " ".join(forms)
+        return {(f, t): reader.doc_frequency(_field(f), t) for f, t in terms}
 
-    # ------------------------------------------------------------ queries
-    @staticmethod
-    def _optional_terms(words, exact, corrected=None, desc=False) -> list[tuple[str, str, float]]:
-        """(field, term, weight) that add to the score without being required: phrases, exact forms."""
-        optional = [("name_bg", b, W_NAME_BIGRAM) for b in bigrams(words)]
-        optional += [("meta_bg", b, W_META_BIGRAM) for b in bigrams(words)]
-        if desc:
-            optional += [("desc_bg", b, W_DESC_BIGRAM) for b in bigrams(words)]
-        if corrected and corrected != list(words):
-            # The corrected phrase ("đường phèn" for "duong phem") counts, less than one typed right.
-            typed = set(bigrams(words))
-            fixed = [b for b in bigrams(corrected) if b not in typed]
-            optional += [("name_bg", b, W_NAME_BIGRAM * W_FUZZY) for b in fixed]
-            optional += [("meta_bg", b, W_META_BIGRAM * W_FUZZY) for b in fixed]
-        if exact:
-            optional += [("name_d", w, W_NAME_EXACT) for w in exact]
-            optional += [("meta_d", w, W_META_EXACT) for w in exact]
-            optional += [("name_bg", b, W_NAME_BIGRAM) for b in bigrams(exact)]
-        return optional
+    def neighbours(self, word: str, fields) -> dict[str, int]:
+        searcher = self._searcher()
+        if searcher is None:
+            return {}
+        reader = searcher.reader()
+        found: dict[str, int] = {}
+        for field in fields:
+            for cand in reader.terms_within(field, word, 1, prefix=1):
+                if cand != word and within_one_edit(cand, word):
+                    found[cand] = found.get(cand, 0) + reader.doc_frequency(field, cand)
+        return found
 
-    @staticmethod
-    def _required_terms(words, fields, expansions=None) -> list[list[tuple[str, str, float]]]:
-        per_word = []
-        for w in words:
-            alts = [(f, w, FIELD_WEIGHT[f]) for f in fields]
-            for cand in (expansions or {}).get(w, ()):
-                alts.extend((f, cand, FIELD_WEIGHT[f] * W_FUZZY) for f in fields)
-            per_word.append(alts)
-        return per_word
+    def texts(self, match, limit: int) -> list[tuple[str, str]]:
+        searcher = self._searcher()
+        if searcher is None:
+            return []
+        out = []
+        for docnum in self._hits(searcher, match)[:limit]:
+            stored = searcher.stored_fields(docnum)
+            out.append((stored.get("name", ""), f"{stored.get('producer', '')} {stored.get('place', '')}"))
+        return out
+
+    def count(self, match, query: SearchQuery, strong=None) -> tuple[int, int]:
+        searcher = self._searcher()
+        if searcher is None:
+            return 0, 0
+        final = self._filtered(self._hits(searcher, match), self._arrays(searcher), query)
+        if strong is None:
+            return len(final), len(final)
+        strong_docs = self._eval(searcher, strong)
+        return len(final), sum(1 for d in final if d in strong_docs)
+
+    def count_and_facets(self, match, query: SearchQuery) -> tuple[int, dict]:
+        searcher = self._searcher()
+        if searcher is None:
+            return 0, {"group": {}, "stars": {}, "province": {}}
+        final, facets = self._filter_docs(self._hits(searcher, match), self._arrays(searcher), query)
+        return len(final), facets
+
+    def top(self, match, query: SearchQuery, scoring: Scoring | None, offset: int, limit: int) -> list[EngineHit]:
+        searcher = self._searcher()
+        if searcher is None:
+            return []
+        arrays = self._arrays(searcher)
+        final = self._filtered(self._hits(searcher, match), arrays, query)
+        end = offset + limit
+        if query.sort == "relevance" and scoring is not None:
+            weighted = [(_field(f), t, w) for f, t, w in scoring.weighted]
+            if scoring.promote is not None:
+                promoted = self._eval(searcher, scoring.promote)
+                first = [d for d in final if d in promoted]
+                ranked = self._rank(searcher, arrays, first, weighted, end)
+                if len(ranked) < end:
+                    later = [d for d in final if d not in promoted]
+                    ranked += self._rank(searcher, arrays, later, weighted, end - len(ranked))
+            else:
+                ranked = self._rank(searcher, arrays, final, weighted, end)
+            page = ranked[offset:end]
+        else:
+            page = [(0.0, d) for d in self._sorted(final, arrays, query.sort, end)[offset:end]]
+        out = []
+        for score, docnum in page:
+            stored = searcher.stored_fields(docnum)
+            out.append(EngineHit(id=int(stored["id"]), score=float(score), name=stored.get("name", ""),
+                                 producer=stored.get("producer", ""), place=stored.get("place", ""),
+                                 slug=stored.get("slug", "")))
+        return out
+
+    def complete(self, words: list[str], finished: bool, limit: int) -> list[EngineHit]:
+        searcher = self._searcher()
+        if searcher is None:
+            return []
+        parts = [WTerm("name_f", w) for w in words[:-1]]
+        parts.append(WTerm("name_f", words[-1]) if finished else Prefix("name_f", words[-1]))
+        q = And(parts) if len(parts) > 1 else parts[0]
+        return [EngineHit(id=int(hit["id"]), score=0.0, name=hit["name"], producer="", place="", slug=hit["slug"])
+                for hit in searcher.search(q, limit=limit, terms=False)]
+
+    # ------------------------------------------------------------ filters, facets, ranking
+    def _filtered(self, docs, arrays: _Arrays, query: SearchQuery) -> list[int]:
+        price, stock = arrays.price, arrays.in_stock
+        if query.min_price is not None:
+            lo = query.min_price
+            docs = [d for d in docs if price[d] >= lo]
+        if query.max_price is not None:
+            hi = query.max_price
+            docs = [d for d in docs if price[d] <= hi]
+        if query.in_stock:
+            docs = [d for d in docs if stock[d]]
+        if query.group is not None:
+            g = self._group_ords[query.group.encode()]
+            docs = [d for d in docs if arrays.group[d] == g]
+        if query.stars is not None:
+            docs = [d for d in docs if arrays.stars[d] == query.stars]
+        if query.province is not None:
+            p = self._province_ords.get(query.province.encode(), -2)
+            docs = [d for d in docs if arrays.province[d] == p]
+        return docs
+
+    def _filter_docs(self, docs, arrays: _Arrays, query: SearchQuery):
+        """Apply filters; count each facet with every *other* active filter applied."""
+        price, stock = arrays.price, arrays.in_stock
+        base = docs
+        if query.min_price is not None:
+            lo = query.min_price
+            base = [d for d in base if price[d] >= lo]
+        if query.max_price is not None:
+            hi = query.max_price
+            base = [d for d in base if price[d] <= hi]
+        if query.in_stock:
+            base = [d for d in base if stock[d]]
+        group_ord = None if query.group is None else self._group_ords[query.group.encode()]
+        province_ord = None
+        if query.province is not None:
+            province_ord = self._province_ords.get(query.province.encode(), -2)
+
+        def by_group(ds):
+            return ds if group_ord is None else [d for d in ds if arrays.group[d] == group_ord]
+
+        def by_stars(ds):
+            return ds if query.stars is None else [d for d in ds if arrays.stars[d] == query.stars]
+
+        def by_province(ds):
+            return ds if province_ord is None else [d for d in ds if arrays.province[d] == province_ord]
+
+        g = arrays.group.__getitem__
+        s = arrays.stars.__getitem__
+        p = arrays.province.__getitem__
+        group_counts = Counter(map(g, by_stars(by_province(base))))
+        stars_counts = Counter(map(s, by_group(by_province(base))))
+        province_counts = Counter(map(p, by_group(by_stars(base))))
+        final = by_province(by_stars(by_group(base)))
+        facets = {
+            "group": {GROUP_CODES[k]: n for k, n in sorted(group_counts.items(), key=lambda t: -t[1]) if k >= 0},
+            "stars": {k: stars_counts[k] for k in (5, 4, 3) if stars_counts.get(k)},
+            "province": {self._province_names[k]: n for k, n in sorted(province_counts.items(), key=lambda t: -t[1])
+                         if k >= 0},
+        }
+        return final, facets
 
     def _cheap_scores(self, searcher, docs: set, weighted) -> dict[int, float]:
         """A bounded stand-in for BM25F to pick the candidates: the sum of the weights of the terms
@@ -584,159 +565,6 @@ class WhooshBackend:
             ranked += [(0.0, d) for d in more]
         return ranked[:limit]
 
-    def _weak(self, searcher, name_docs: list[int], words: list[str], exact: list[str]) -> set[int]:
-        """Name-tier hits without a phrase of the query (2+ words) or without the exact forms typed."""
-        if not name_docs or (len(words) < 2 and not exact):
-            return set()
-        strong = set(name_docs)
-        if len(words) >= 2:
-            phrase: set[int] = set()
-            for b in bigrams(words):
-                phrase |= self._postings(searcher, "name_bg", b) | self._postings(searcher, "meta_bg", b)
-            strong &= phrase
-        for w in exact:
-            strong &= self._postings(searcher, "name_d", w) | self._postings(searcher, "meta_d", w)
-        return {d for d in name_docs if d not in strong}
-
-    def _filter_docs(self, docs, arrays: _Arrays, query: SearchQuery):
-        """Apply filters; count each facet with every *other* active filter applied."""
-        price, stock = arrays.price, arrays.in_stock
-        base = docs
-        if query.min_price is not None:
-            lo = query.min_price
-            base = [d for d in base if price[d] >= lo]
-        if query.max_price is not None:
-            hi = query.max_price
-            base = [d for d in base if price[d] <= hi]
-        if query.in_stock:
-            base = [d for d in base if stock[d]]
-        group_ord = None if query.group is None else self._group_ords[query.group.encode()]
-        province_ord = None
-        if query.province is not None:
-            province_ord = self._province_ords.get(query.province.encode(), -2)
-
-        def by_group(ds):
-            return ds if group_ord is None else [d for d in ds if arrays.group[d] == group_ord]
-
-        def by_stars(ds):
-            return ds if query.stars is None else [d for d in ds if arrays.stars[d] == query.stars]
-
-        def by_province(ds):
-            return ds if province_ord is None else [d for d in ds if arrays.province[d] == province_ord]
-
-        g = arrays.group.__getitem__
-        s = arrays.stars.__getitem__
-        p = arrays.province.__getitem__
-        group_counts = Counter(map(g, by_stars(by_province(base))))
-        stars_counts = Counter(map(s, by_group(by_province(base))))
-        province_counts = Counter(map(p, by_group(by_stars(base))))
-        final = by_province(by_stars(by_group(base)))
-        facets = {
-            "group": {GROUP_CODES[k]: n for k, n in sorted(group_counts.items(), key=lambda t: -t[1]) if k >= 0},
-            "stars": {k: stars_counts[k] for k in (5, 4, 3) if stars_counts.get(k)},
-            "province": {self._province_names[k]: n for k, n in sorted(province_counts.items(), key=lambda t: -t[1])
-                         if k >= 0},
-        }
-        return final, facets
-
-    def query(self, query: SearchQuery) -> SearchResult:
-        searcher = self._searcher()
-        empty = SearchResult(hits=[], total=0, page=query.page, per_page=query.per_page,
-                             facets={"group": {}, "stars": {}, "province": {}}, tier="browse")
-        if searcher is None:
-            return empty
-        arrays = self._arrays(searcher)
-        reader = searcher.reader()
-        words = folded_words(query.q)[:12]
-        exact_all = canonical_words(query.q)[:12]
-        # Only words typed with diacritics carry extra meaning ("cà" vs "cá"); a bare "ca" stays neutral.
-        exact = [w for w, f in zip(exact_all, words) if w != f] if len(exact_all) == len(words) else []
-        suggestion = None
-        terms = tuple(words)
-        demoted: set[int] = set()
-        weighted: list = []
-        if not words:
-            tier = "browse"
-            final, facets = self._filter_docs(list(reader.all_doc_ids()), arrays, query)
-        else:
-            # Tiered matching: name/producer/place first; descriptions only when that finds too little.
-            tier, fields, expansions, corrected = "name", FIELDS_NAME, None, None
-            name_docs = self._docs(searcher, words, FIELDS_NAME)
-            final, facets = self._filter_docs(name_docs, arrays, query)
-            # Weak name hits: the words are there but scattered ("Nem chua đặc biệt" by "HTX Nông sản" for
-            # "dac san"), or, typed with diacritics, only fold alike ("Bột sắn dây đặc biệt" for "đặc sản").
-            # They neither keep the search in the name tier nor rank above description hits.
-            weak = self._weak(searcher, name_docs, words, exact)
-            if len(final) - sum(1 for d in final if d in weak) < TIER_MIN_HITS:
-                tier, fields = "all", FIELDS_ALL
-                final, facets = self._filter_docs(self._docs(searcher, words, FIELDS_ALL), arrays, query)
-            if tier == "all" and len(words) > 1:
-                # Description hits rank after the hits with a phrase of the query: in the name/producer/
-                # place, or in the description. "Nón lá đặc biệt" with "sản phẩm" in its description
-                # is not "đặc sản".
-                together: set[int] = set()
-                for b in bigrams(words):
-                    together |= self._postings(searcher, "desc_bg", b)
-                together.update(d for d in name_docs if d not in weak)
-                demoted = weak | {d for d in final if d not in together}
-            elif exact:
-                demoted = weak
-            unknown = [w for w in words if not self._known(reader, w)]
-            if len(final) < FEW_HITS and (unknown or not final):
-                # Correct only the words the index does not know; known words only when all are known
-                # and together they find nothing ("duong" stays "duong" in "duong phem").
-                targets = {w for w in (unknown or words) if len(w) >= 4}
-                expansions, corrected = self._correct(reader, words, targets)
-                replaced = {w for w in expansions if w in unknown}
-                if replaced:
-                    suggestion = self._display(searcher, corrected)
-                for fz_fields in (FIELDS_NAME, FIELDS_ALL) if expansions else ():
-                    fuzzy_final, fuzzy_facets = self._filter_docs(
-                        self._docs(searcher, words, fz_fields, expansions), arrays, query)
-                    if len(fuzzy_final) > len(final):
-                        tier, final, facets, fields = "fuzzy", fuzzy_final, fuzzy_facets, fz_fields
-                        terms = tuple(words) + tuple(c for cs in expansions.values() for c in cs)
-                    if len(final) >= FEW_HITS:
-                        break
-                if tier != "fuzzy":
-                    expansions = corrected = None
-            if not final and len(words) > 1:
-                any_final, any_facets = self._filter_docs(
-                    self._docs(searcher, words, FIELDS_ALL, any_word=True), arrays, query)
-                if any_final:
-                    tier, final, facets, fields = "any", any_final, any_facets, FIELDS_ALL
-                    expansions = corrected = None
-            weighted = [t for alts in self._required_terms(words, fields, expansions) for t in alts]
-            weighted += self._optional_terms(words, exact, corrected, desc="desc_f" in fields)
-
-        total = len(final)
-        offset = (query.page - 1) * query.per_page
-        limit = offset + query.per_page
-        if offset >= total:
-            page_docs: list[tuple[float, int]] = []
-        elif query.sort == "relevance" and words:
-            # The set decides membership (filters, tiers); scoring is bounded (`_rank`).
-            if demoted:
-                first = [d for d in final if d not in demoted]
-                page_docs = self._rank(searcher, arrays, first, weighted, limit)
-                if len(page_docs) < limit:
-                    later = [d for d in final if d in demoted]
-                    page_docs += self._rank(searcher, arrays, later, weighted, limit - len(page_docs))
-            else:
-                page_docs = self._rank(searcher, arrays, final, weighted, limit)
-            page_docs = page_docs[offset:limit]
-        else:
-            page_docs = [(0.0, d) for d in self._sorted(final, arrays, query.sort, limit)[offset:limit]]
-        hits = []
-        for score, docnum in page_docs:
-            stored = searcher.stored_fields(docnum)
-            hits.append(SearchHit(
-                id=int(stored["id"]), score=float(score),
-                highlights={k: str(highlight(stored.get(k, ""), terms)) for k in ("name", "producer", "place")},
-            ))
-        return SearchResult(hits=hits, total=total, page=query.page, per_page=query.per_page, facets=facets,
-                            suggestion=suggestion, terms=terms, tier=tier)
-
     @staticmethod
     def _sorted(docs, arrays: _Arrays, sort: str, limit: int) -> list[int]:
         pid, created = arrays.pid, arrays.created
@@ -747,27 +575,3 @@ class WhooshBackend:
         if sort == "stars":
             return heapq.nlargest(limit, docs, key=lambda d: (arrays.stars[d], created[d], pid[d]))
         return heapq.nlargest(limit, docs, key=lambda d: (created[d], pid[d]))  # newest, and browsing
-
-    def suggest(self, prefix: str, limit: int = 8) -> list[Suggestion]:
-        searcher = self._searcher()
-        words = folded_words(prefix)[:8]
-        if searcher is None or not words:
-            return []
-        complete, last = words[:-1], words[-1]
-        parts = [Term("name_f", w) for w in complete]
-        if prefix.rstrip() != prefix and prefix.strip():
-            parts.append(Term("name_f", last))  # the last word was finished with a space
-        else:
-            parts.append(Prefix("name_f", last))
-        q = And(parts) if len(parts) > 1 else parts[0]
-        out: list[Suggestion] = []
-        seen: set[str] = set()
-        for hit in searcher.search(q, limit=limit * 3, terms=False):
-            name = hit["name"]
-            if name.lower() in seen:
-                continue
-            seen.add(name.lower())
-            out.append(Suggestion(id=int(hit["id"]), name=name, slug=hit["slug"]))
-            if len(out) >= limit:
-                break
-        return out

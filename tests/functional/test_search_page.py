@@ -68,6 +68,16 @@ def test_typo_gets_a_suggestion_and_empty_result_helps(client, shop):
     assert 'href="/tim-kiem?group=food"' in html  # popular groups to start from
 
 
+def test_a_generic_word_is_let_go_and_the_page_says_so(client, shop):
+    # Nothing from Cao Bằng says "đặc sản": the page shows Cao Bằng's goods and tells what it let go.
+    html = client.get("/tim-kiem?q=đặc+sản+cao+bằng").get_data(as_text=True)
+    assert "Ít sản phẩm có đủ mọi từ bạn gõ" in html and "“cao bằng”" in html and "“đặc sản”" in html
+    assert f"/san-pham/{shop['de'].slug}" in html and f"/san-pham/{shop['dieu'].slug}" in html
+    assert f"/san-pham/{shop['arabica'].slug}" not in html
+    html = client.get("/tim-kiem?q=hat+de").get_data(as_text=True)
+    assert "Ít sản phẩm có đủ mọi từ bạn gõ" not in html
+
+
 def test_user_text_is_escaped(client, shop):
     resp = client.get("/tim-kiem", query_string={"q": '<script>alert(1)</script> hat "de'})
     html = resp.get_data(as_text=True)

@@ -171,7 +171,10 @@ def test_health_reports_the_document_count(ctx):
     assert report["ok"] and report["documents"] == 1 and report["outbox_pending"] == 0
 
 
-def test_backend_has_the_service_interface():
-    for name in ("query", "suggest", "doc_count", "stored_documents", "write", "rebuild", "write_lock",
-                 "current_generation"):
-        assert callable(getattr(PostgresBackend, name))
+def test_backend_answers_the_planner_and_the_service():
+    from ocop_market.search.planner import ENGINE_METHODS
+    from ocop_market.search.whoosh_backend import WhooshBackend
+
+    for backend in (PostgresBackend, WhooshBackend):
+        for name in ENGINE_METHODS + ("stored_documents", "write", "rebuild", "write_lock", "current_generation"):
+            assert callable(getattr(backend, name)), (backend, name)

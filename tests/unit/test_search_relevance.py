@@ -130,6 +130,15 @@ EXTRA = [
 ]
 
 
+# Issue 16: units written together or apart.
+UNITS = [
+    ("HTX Lúa gạo Sóc Trăng", "CT", "Xã Mỹ Xuyên", [
+        ("Gạo ST25 túi 1kg", "food", 4, 45_000, 10, "Gạo thơm đóng túi."),
+        ("Gạo ST25 túi 5 kg", "food", 4, 200_000, 10, "Gạo thơm đóng túi lớn."),
+    ]),
+]
+
+
 def build_catalog(extra=()) -> dict[str, int]:
     """Create the catalog in one transaction (one outbox apply); returns name -> product id."""
     groups = {g.code: g.id for g in services.groups()}
@@ -233,6 +242,11 @@ def catalog(ctx):
 @pytest.fixture
 def wide_catalog(ctx):
     return build_catalog(EXTRA)
+
+
+@pytest.fixture
+def full_catalog(ctx):
+    return build_catalog([*EXTRA, *UNITS])
 
 
 # Typos whose fix depends on the neighbouring word, and diacritic queries that fold onto other names.
@@ -398,3 +412,82 @@ def test_bounded_ranking_keeps_pages_consistent(wide_catalog, monkeypatch):
     # the full score still decides the top: the two names that say "cá" as typed come first
     names = _names(search.query(SearchQuery(q="cá", per_page=5)), wide_catalog)
     assert set(names[:2]) == {"Cá kho làng Vũ Đại", "Cá khô bổi Cà Mau"}
+
+
+# Issue 16: relaxation (a generic word never vetoes a strong name/place match), synonyms, units, provinces
+# merged on 1 July 2025, English queries. (query, expectation, product)
+LEXICON_CASES = [
+    # relaxation: nothing from Cao Bằng says "đặc sản"; the buyer wants Cao Bằng's specialties
+    ("dac san cao bang", "top3", "Hạt dẻ Trùng Khánh"),
+    ("dac san cao bang", "top3", "Miến dong Nguyên Bình"),
+    ("đặc sản cao bằng", "top3", "Hạt dẻ Trùng Khánh"),
+    ("mat ong ngon", "top3", "Mật ong bạc hà Mèo Vạc"),
+    ("mat ong ngon", "top3", "Mật ong rừng U Minh"),
+    ("ca phe chinh hang", "top3", "Cà phê Arabica Cầu Đất"),
+    ("san pham mien dong binh lieu", "top1", "Miến dong Bình Liêu"),
+    # the real "đặc sản" still comes first when there is one
+    ("đặc sản hạ long", "top1", "Chả mực giã tay"),
+    # synonyms and English
+    ("coffee", "top3", "Cà phê Arabica Cầu Đất"),
+    ("cafe cau dat", "top1", "Cà phê Arabica Cầu Đất"),
+    ("honey", "top3", "Mật ong bạc hà Mèo Vạc"),
+    ("chestnut", "top1", "Hạt dẻ Trùng Khánh"),
+    ("fish sauce phu quoc", "top1", "Nước mắm Phú Quốc"),
+    ("ginseng", "top1", "Sâm Ngọc Linh"),
+    ("pottery bat trang", "top1", "Bình gốm men lam Bát Tràng"),
+    ("coconut candy", "top1", "Kẹo dừa Bến Tre"),
+    # units, together or apart
+    ("gao 1kg", "top1", "Gạo ST25 túi 1kg"),
+    ("gao 1 kg", "top1", "Gạo ST25 túi 1kg"),
+    ("gao 5kg", "top1", "Gạo ST25 túi 5 kg"),
+    # provinces merged in 2025: Mèo Vạc was Hà Giang's, now Tuyên Quang's; Bến Tre is now Vĩnh Long
+    ("ha giang", "top3", "Mật ong bạc hà Mèo Vạc"),
+    ("mat ong ha giang", "top1", "Mật ong bạc hà Mèo Vạc"),
+    ("che shan ha giang", "top1", "Chè Shan tuyết cổ thụ"),
+    ("keo dua ben tre", "top1", "Kẹo dừa Bến Tre"),
+]
+
+
+def test_lexicon_cases(full_catalog):
+    search = get_search()
+    failures = []
+    for text, expectation, expected in LEXICON_CASES:
+        names = _names(search.query(SearchQuery(q=text)), full_catalog)
+        top = names[:1] if expectation == "top1" else names[:3]
+        if expected not in top:
+            failures.append(f"{text!r}: expected {expected!r} in {expectation}, got {names[:5]}")
+    assert not failures, "\n".join(failures)
+
+
+def test_relaxation_says_what_it_let_go(full_catalog):
+    search = get_search()
+    result = search.query(SearchQuery(q="đặc sản cao bằng"))
+    assert result.tier == "relaxed"
+    assert (result.relaxed, result.relaxed_to) == ("đặc sản", "cao bằng")
+    names = _names(result, full_catalog)
+    assert set(names) >= {"Hạt dẻ Trùng Khánh", "Miến dong Nguyên Bình"}
+    assert all(n not in names for n in ("Hạt dẻ sấy giòn", "Hạt dẻ giả"))  # still only public listings
+    # hits holding every word would come first; none of them are from elsewhere than Cao Bằng
+    assert result.facets["province"] == {"cao-bang": result.total}
+
+
+def test_no_relaxation_when_the_strict_match_is_enough_or_only_generic_words_remain(full_catalog):
+    search = get_search()
+    assert search.query(SearchQuery(q="mien dong binh lieu")).tier != "relaxed"
+    assert search.query(SearchQuery(q="hat de")).relaxed is None
+    # every word generic: nothing strong would remain, so nothing is let go
+    assert search.query(SearchQuery(q="dac san ngon")).tier != "relaxed"
+
+
+def test_old_province_name_finds_goods_of_the_new_province(full_catalog):
+    result = get_search().query(SearchQuery(q="ha giang"))
+    names = _names(result, full_catalog)
+    # Hoàng Văn Páo's household in Mèo Vạc was in Hà Giang; since 1 July 2025 it is in Tuyên Quang
+    assert set(names) == {"Mật ong bạc hà Mèo Vạc", "Chè Shan tuyết cổ thụ"}
+    assert result.facets["province"] == {"tuyen-quang": 2}
+
+
+def test_synonym_matches_are_highlighted(full_catalog):
+    result = get_search().query(SearchQuery(q="coffee"))
+    assert result.total >= 5
+    assert "<mark>Cà</mark> <mark>phê</mark>" in result.hits[0].highlights["name"]
