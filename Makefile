@@ -71,7 +71,8 @@ typecheck: setup
 clean:
 	rm -rf $(VENV) .pytest_cache
 
-# Search benchmark (issue 3): project search vs an SQLite FTS5 baseline on 20,000 synthetic products.
+# Search benchmark (issues 3, 16): the project on tantivy and Whoosh beside raw tantivy and SQLite FTS5 on
+# 20,000 synthetic products (add postgres with --engines ...,postgres --pg-url URL).
 # Prints a markdown report; see bench/README.md for the 100,000 run and bench/RESULTS.md for recorded figures.
 bench: setup
 	$(BIN)/python bench/search_bench.py --n 20000

@@ -74,6 +74,13 @@ class PgEngine:
         db.engine.dispose()
         self.ctx.pop()
 
+    def suggest(self, prefix: str) -> list:
+        from ocop_market.extensions import db
+
+        out = self.service.suggest(prefix, 8)
+        db.session.rollback()
+        return out
+
     def search(self, bq: BenchQuery) -> EngineResult:
         from ocop_market.extensions import db
 

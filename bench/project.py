@@ -1,10 +1,11 @@
-"""The project's own search service as a benchmark engine.
+"""The project's own search service as a benchmark engine, on one of its file engines (tantivy, Whoosh).
 
 The index is built straight from the synthetic products, without a database: each product becomes the
 `ProductFacts` the catalog would produce (`ocop_market.search.documents`), and its `document()` goes to
 `SearchService.backend.rebuild()` under the write lock — what `SearchService.reindex()` (`flask search
-reindex`) does after reading the rows from the database. Queries go through `SearchService.query()`. Document
-preparation (Python folding, bigrams) and the Whoosh write are timed separately.
+reindex`) does after reading the rows from the database. Queries go through `SearchService.query()` (the
+planner, then the engine), suggestions through `SearchService.suggest()`. Document preparation (Python
+folding, pairs) and the engine's write are timed separately.
 """
 from __future__ import annotations
 
@@ -38,12 +39,11 @@ def facts_from(p: dict, ProductFacts):
 
 
 class ProjectEngine:
-    name = "project"
-
-    def __init__(self, path: str):
+    def __init__(self, path: str, kind: str = "tantivy"):
         self.ProductFacts, self.SearchQuery, SearchService = _load()
         self.path = path
-        self.service = SearchService(path)
+        self.name = kind
+        self.service = SearchService(path, kind=kind)
         self.backend = self.service.backend
         self.build_notes: dict = {}
 
@@ -59,7 +59,7 @@ class ProjectEngine:
         # First query of a generation builds the per-document facet arrays: report it, not hide it in p95.
         self.service.query(self.SearchQuery(q="", per_page=10))
         t3 = time.perf_counter()
-        self.build_notes = {"documents": t1 - t0, "whoosh write+commit": t2 - t1, "first query (arrays)": t3 - t2}
+        self.build_notes = {"documents": t1 - t0, f"{self.name} write+commit": t2 - t1, "first query": t3 - t2}
 
     def size_bytes(self) -> int:
         total = 0
@@ -69,6 +69,9 @@ class ProjectEngine:
 
     def close(self) -> None:
         self.backend.close()
+
+    def suggest(self, prefix: str) -> list:
+        return self.service.suggest(prefix, 8)
 
     def search(self, bq: BenchQuery) -> EngineResult:
         res = self.service.query(self.SearchQuery(

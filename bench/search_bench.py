@@ -1,11 +1,12 @@
-"""Search benchmark (issue 3, "Performance"): the project's search service against an SQLite FTS5 baseline.
+"""Search benchmark (issues 3 and 16): the project's search on each engine beside raw tantivy and SQLite FTS5.
 
     .venv/bin/python bench/search_bench.py --n 20000            # what `make bench` runs
-    .venv/bin/python bench/search_bench.py --n 100000 --repeats 15
-    .venv/bin/python bench/search_bench.py --n 20000 --profile  # + cProfile of the project engine's queries
-    .venv/bin/python bench/search_bench.py --n 20000 --engines fts5,project,postgres --pg-url postgresql+psycopg://...
+    .venv/bin/python bench/search_bench.py --n 100000 --repeats 10
+    .venv/bin/python bench/search_bench.py --n 20000 --profile  # + cProfile of the project on tantivy
+    .venv/bin/python bench/search_bench.py --n 20000 --engines tantivy,tantivy-raw,whoosh,fts5,postgres \\
+        --pg-url postgresql+psycopg://...
 
-Both engines get the same synthetic products (bench/synth.py, deterministic by seed) and the same fixed
+Every engine gets the same synthetic products (bench/synth.py, deterministic by seed) and the same fixed
 query mix (bench/common.py). Every query returns top-10, total and the group/stars/province facets, each
 facet counted with the other active filters applied. Latency is wall time of one `search()` call, measured
 in rounds (every query once per round, in mix order) after warm-up rounds; p50/p95 are nearest-rank.
@@ -34,8 +35,6 @@ from bench import synth  # noqa: E402
 from bench.common import FACETS, QUERY_MIX, BenchQuery, EngineResult, percentile  # noqa: E402
 from bench.fts5 import Fts5Engine  # noqa: E402
 from bench.project import ProjectEngine, ProjectSearchUnavailable  # noqa: E402
-
-TARGET_P95_MS = {20_000: 30.0, 100_000: 100.0}
 
 
 def dir_size(path: str) -> int:
@@ -67,46 +66,6 @@ def measure(engine, mix: list[BenchQuery], repeats: int, warmup: int) -> tuple[d
     return samples, cpu, results
 
 
-# Functions whose cumulative time explains a project query (matched on the end of "file:function").
-PROFILE_SPOTS = [
-    ("match all hits (set algebra, _docs)", "whoosh_backend.py:_docs"),
-    ("rank top-N (_rank)", "whoosh_backend.py:_rank"),
-    ("of which cheap candidate score", "whoosh_backend.py:_cheap_scores"),
-    ("of which BM25F of candidates", "whoosh_backend.py:_full_scores"),
-    ("filters + facet counts", "whoosh_backend.py:_filter_docs"),
-    ("typo candidates (terms_within)", "whoosh_backend.py:_corrections"),
-    ("suggestion display forms", "whoosh_backend.py:_display"),
-    ("top-N sort by column", "whoosh_backend.py:_sorted"),
-    ("highlight", "highlight.py:highlight"),
-]
-
-
-def profile_by_class(engine, mix: list[BenchQuery], rounds: int = 3) -> list[tuple[str, float, dict]]:
-    """Per query class: total profiled ms per query and the share of each PROFILE_SPOTS function."""
-    rows = []
-    for cls in dict.fromkeys(q.cls for q in mix):
-        qs = [q for q in mix if q.cls == cls]
-        prof = cProfile.Profile()
-        prof.enable()
-        for _ in range(rounds):
-            for bq in qs:
-                engine.search(bq)
-        prof.disable()
-        stats = pstats.Stats(prof).stats
-        total = 0.0
-        spots = {}
-        for (filename, _line, func), (_cc, _nc, _tt, ct, _callers) in stats.items():
-            key = f"{os.path.basename(filename)}:{func}"
-            if func == "search" and filename.endswith("bench/project.py"):
-                total = max(total, ct)
-            for label, spot in PROFILE_SPOTS:
-                if key == spot:
-                    spots[label] = spots.get(label, 0.0) + ct
-        n = rounds * len(qs)
-        rows.append((cls, total * 1000 / n, {k: v * 1000 / n for k, v in spots.items()}))
-    return rows
-
-
 def profile_engine(engine, mix: list[BenchQuery], rounds: int = 3, top: int = 25) -> str:
     prof = cProfile.Profile()
     prof.enable()
@@ -121,6 +80,48 @@ def profile_engine(engine, mix: list[BenchQuery], rounds: int = 3, top: int = 25
 
 def fmt_ms(v: float | None) -> str:
     return "—" if v is None else (f"{v:.1f}" if v < 100 else f"{v:.0f}")
+
+
+ENGINES = {  # name -> what it is, for the report
+    "tantivy": "the project on tantivy (planner + tantivy engine; SEARCH_BACKEND=tantivy, the default)",
+    "tantivy-raw": "tantivy straight: folded words ANDed, BM25, same facets (the floor)",
+    "whoosh": "the project on Whoosh (planner + Whoosh engine; SEARCH_BACKEND=whoosh)",
+    "fts5": "SQLite FTS5 baseline",
+    "postgres": "the project on PostgreSQL full text (SEARCH_BACKEND=postgres)",
+}
+#: issue 16: CPU p95 per query class through the project (tantivy)
+TARGET_CPU_P95_MS = {20_000: 5.0, 100_000: 15.0}
+SUGGEST_PREFIXES = ["h", "ha", "hat d", "mien", "mien d", "ca p", "cà phê", "duong ph", "che sh", "thit trau g",
+                    "mat ong b", "ruou n", "gao nep", "lap s", "nuoc m", "banh ch"]
+
+
+def _make_engine(name: str, workdir: str, args):
+    if name == "fts5":
+        return Fts5Engine(os.path.join(workdir, "fts5.sqlite3"))
+    if name == "tantivy-raw":
+        from bench.tantivy_raw import TantivyRawEngine
+
+        return TantivyRawEngine(os.path.join(workdir, "tantivy_raw"))
+    if name in ("tantivy", "whoosh", "project"):
+        kind = "tantivy" if name == "project" else name
+        return ProjectEngine(os.path.join(workdir, f"project_{kind}"), kind=kind)
+    if name == "postgres":
+        from bench.pg import PgEngine
+
+        return PgEngine(args.pg_url or os.environ.get("BENCH_PG_URL", ""))
+    raise SystemExit(f"unknown engine {name!r} (known: {', '.join(ENGINES)})")
+
+
+def measure_suggest(engine, rounds: int) -> tuple[list[float], list[float]]:
+    wall, cpu = [], []
+    for round_no in range(rounds + 1):
+        for prefix in SUGGEST_PREFIXES:
+            c0, t0 = time.thread_time(), time.perf_counter()
+            engine.suggest(prefix)
+            if round_no:  # the first round warms up
+                wall.append((time.perf_counter() - t0) * 1000)
+                cpu.append((time.thread_time() - c0) * 1000)
+    return wall, cpu
 
 
 def run(args) -> str:
@@ -149,21 +150,12 @@ def run(args) -> str:
     engines = []
     build: dict[str, dict] = {}
     for name in args.engines.split(","):
-        if name == "fts5":
-            engine = Fts5Engine(os.path.join(workdir, "fts5.sqlite3"))
-        elif name == "project":
-            try:
-                engine = ProjectEngine(os.path.join(workdir, "project_index"))
-            except ProjectSearchUnavailable as exc:
-                out(f"**project search not available**: {exc}. Only the baseline was measured.")
-                out()
-                continue
-        elif name == "postgres":
-            from bench.pg import PgEngine
-
-            engine = PgEngine(args.pg_url or os.environ.get("BENCH_PG_URL", ""))
-        else:
-            raise SystemExit(f"unknown engine {name!r}")
+        try:
+            engine = _make_engine(name, workdir, args)
+        except ProjectSearchUnavailable as exc:
+            out(f"**project search not available**: {exc}. Only the baselines were measured.")
+            out()
+            continue
         t0, c0 = time.perf_counter(), time.process_time()
         engine.build(products)
         seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
@@ -175,88 +167,129 @@ def run(args) -> str:
     samples: dict[str, dict] = {}
     cpu: dict[str, dict] = {}
     results: dict[str, dict] = {}
+    suggest: dict[str, tuple] = {}
     for engine in engines:
         print(f"  measuring {engine.name} ...", file=sys.stderr, flush=True)
         samples[engine.name], cpu[engine.name], results[engine.name] = measure(engine, QUERY_MIX, args.repeats,
                                                                                 args.warmup)
+        if hasattr(engine, "suggest"):
+            suggest[engine.name] = measure_suggest(engine, max(3, args.repeats // 2))
     out(f"- load average after measuring: {os.getloadavg()[0]:.2f} (2 cores shared with other sessions)")
     out()
 
     names = [e.name for e in engines]
+    out("Engines: " + "; ".join(f"**{n}** = {ENGINES.get(n, n)}" for n in names) + ".")
+    out()
     out("### Build")
     out()
-    out("| engine | build (s) | index size (MB) | notes |")
-    out("|---|---:|---:|---|")
+    out("| engine | build (s) | build CPU (s) | index size (MB) | notes |")
+    out("|---|---:|---:|---:|---|")
     for name in names:
         b = build[name]
         notes = "; ".join(f"{k} {v:.1f} s" if isinstance(v, float) else f"{k} {v}" for k, v in b.items()
-                          if k not in ("seconds", "size"))
-        out(f"| {name} | {b['seconds']:.1f} | {b['size'] / 1e6:.1f} | {notes} |")
+                          if k not in ("seconds", "size", "CPU"))
+        out(f"| {name} | {b['seconds']:.1f} | {b['CPU']:.1f} | {b['size'] / 1e6:.1f} | {notes} |")
     out()
 
-    out("### Latency per query (ms; top-10 + total + 3 facets)")
+    classes = list(dict.fromkeys(q.cls for q in QUERY_MIX)) + ["ALL"]
+
+    def pooled(kind: dict, n: str, cls: str) -> list[float]:
+        return [x for q in QUERY_MIX if cls == "ALL" or q.cls == cls for x in kind[n][q.label]]
+
+    out("### CPU per query class (ms, p50 / p95 of the querying thread's CPU time, pooled over the class)")
     out()
-    head = "| query | class | " + " | ".join(f"{n} hits | {n} p50 | {n} p95" for n in names)
-    if len(names) == 2:
-        head += " | p95 ratio project/fts5 | top-1 | names shared in top-10"
-    out(head + " |")
-    out("|" + "---|" * (2 + 3 * len(names) + (3 if len(names) == 2 else 0)))
+    out("| class | " + " | ".join(names) + (" | tantivy / raw (p95)" if {"tantivy", "tantivy-raw"} <= set(names)
+                                              else "") + " |")
+    out("|---|" + "---:|" * (len(names) + ({"tantivy", "tantivy-raw"} <= set(names))))
+    for cls in classes:
+        row = [f"{cls} ({sum(1 for q in QUERY_MIX if cls in ('ALL', q.cls))})"]
+        for n in names:
+            c = pooled(cpu, n, cls)
+            row.append(f"{fmt_ms(percentile(c, 50))} / {fmt_ms(percentile(c, 95))}")
+        if {"tantivy", "tantivy-raw"} <= set(names):
+            ratio = percentile(pooled(cpu, "tantivy", cls), 95) / max(percentile(pooled(cpu, "tantivy-raw", cls), 95),
+                                                                        1e-6)
+            row.append(f"{ratio:.1f}×")
+        out("| " + " | ".join(row) + " |")
+    if suggest:
+        row = [f"autocomplete ({len(SUGGEST_PREFIXES)} prefixes)"]
+        for n in names:
+            row.append(f"{fmt_ms(percentile(suggest[n][1], 50))} / {fmt_ms(percentile(suggest[n][1], 95))}"
+                       if n in suggest else "—")
+        out("| " + " | ".join(row) + (" | |" if {"tantivy", "tantivy-raw"} <= set(names) else " |"))
+    out()
+    out("### Wall time per query class (ms, p50 / p95 pooled; worst = the worst single query's p95)")
+    out()
+    out("| class | " + " | ".join(f"{n} p50 / p95 / worst" for n in names) + " |")
+    out("|---|" + "---:|" * len(names))
+    for cls in classes:
+        row = [cls]
+        for n in names:
+            w = pooled(samples, n, cls)
+            worst = max(percentile(samples[n][q.label], 95) for q in QUERY_MIX if cls in ("ALL", q.cls))
+            row.append(f"{fmt_ms(percentile(w, 50))} / {fmt_ms(percentile(w, 95))} / {fmt_ms(worst)}")
+        out("| " + " | ".join(row) + " |")
+    if suggest:
+        out("| autocomplete | " + " | ".join(
+            f"{fmt_ms(percentile(suggest[n][0], 50))} / {fmt_ms(percentile(suggest[n][0], 95))} / —"
+            if n in suggest else "—" for n in names) + " |")
+    out()
+
+    if "tantivy" in names:
+        target = TARGET_CPU_P95_MS.get(args.n)
+        verdicts = []
+        for cls in classes[:-1]:
+            mine = percentile(pooled(cpu, "tantivy", cls), 95)
+            parts = [f"{cls} {mine:.1f} ms"]
+            if target:
+                parts.append("≤ target" if mine <= target else f"MISSES the {target:.0f} ms target")
+            if "tantivy-raw" in names:
+                raw = percentile(pooled(cpu, "tantivy-raw", cls), 95)
+                parts.append(f"{mine / max(raw, 1e-6):.1f}× raw")
+            for other in ("fts5", "postgres", "whoosh"):
+                if other in names:
+                    theirs = percentile(pooled(cpu, other, cls), 95)
+                    parts.append(f"{'ahead of' if mine < theirs else 'BEHIND'} {other} ({theirs:.1f})")
+            verdicts.append("- " + ", ".join(parts))
+        out("### Against issue 16's targets (CPU p95 per class, the project on tantivy)")
+        out()
+        out("\n".join(verdicts))
+        b = build["tantivy"]
+        out(f"- build {b['seconds']:.1f} s wall, {b['CPU']:.1f} s CPU"
+            + (" (target ≤ 30 s at 100,000)" if args.n >= 100_000 else ""))
+        if "tantivy" in suggest:
+            out(f"- autocomplete CPU p95 {percentile(suggest['tantivy'][1], 95):.2f} ms, wall p95 "
+                f"{percentile(suggest['tantivy'][0], 95):.2f} ms (target < 10 ms at 100,000)")
+        out()
+
+    out("### Per query (hits; CPU p95 ms)")
+    out()
+    out("| query | class | " + " | ".join(f"{n} hits | {n} CPU p95" for n in names) + " |")
+    out("|---|---|" + "---:|---:|" * len(names))
     for bq in QUERY_MIX:
         row = [f"`{bq.describe()}`", bq.cls]
         for n in names:
-            s = samples[n][bq.label]
-            row += [f"{results[n][bq.label].total:,}", fmt_ms(percentile(s, 50)), fmt_ms(percentile(s, 95))]
-        if len(names) == 2:
-            a, b = results["fts5"][bq.label], results["project"][bq.label]
-            ratio = percentile(samples["project"][bq.label], 95) / percentile(samples["fts5"][bq.label], 95)
-            # Many listings share a name ("Hạt dẻ sấy Trùng Khánh" from several households): compare names.
-            if a.ids and b.ids:
-                same = "same" if a.ids[0] == b.ids[0] else (
-                    "same name" if product_names[a.ids[0]] == product_names[b.ids[0]] else "no")
-            else:
-                same = "n/a (fts5 empty)" if b.ids else "n/a"
-            overlap = len({product_names[i] for i in a.ids} & {product_names[i] for i in b.ids})
-            row += [f"{ratio:.1f}×", same, str(overlap)]
+            row += [f"{results[n][bq.label].total:,}", fmt_ms(percentile(cpu[n][bq.label], 95))]
         out("| " + " | ".join(row) + " |")
     out()
 
-    out("### Per class (pooled samples, ms; wall time, and CPU time of the query thread)")
-    out()
-    out("| class | " + " | ".join(f"{n} p50 | {n} p95 | {n} worst query p95 | {n} CPU p50 | {n} CPU p95"
-                                  for n in names) + " |")
-    out("|---|" + "---:|" * (5 * len(names)))
-    classes = list(dict.fromkeys(q.cls for q in QUERY_MIX)) + ["diacritics", "no diacritics", "ALL"]
-    for cls in classes:
-        qs = [q for q in QUERY_MIX if cls == "ALL" or q.cls == cls
-              or (cls == "diacritics" and q.q and q.diacritics) or (cls == "no diacritics" and q.q and not q.diacritics)]
-        row = [cls]
-        for n in names:
-            pooled = [x for q in qs for x in samples[n][q.label]]
-            worst = max(percentile(samples[n][q.label], 95) for q in qs)
-            pooled_cpu = [x for q in qs for x in cpu[n][q.label]]
-            row += [fmt_ms(percentile(pooled, 50)), fmt_ms(percentile(pooled, 95)), fmt_ms(worst),
-                    fmt_ms(percentile(pooled_cpu, 50)), fmt_ms(percentile(pooled_cpu, 95))]
-        out("| " + " | ".join(row) + " |")
-    out()
-    target = TARGET_P95_MS.get(args.n)
-    if target:
-        for n in names:
-            worst_q = max(QUERY_MIX, key=lambda q, n=n: percentile(samples[n][q.label], 95))
-            worst = percentile(samples[n][worst_q.label], 95)
-            verdict = "meets" if worst <= target else "MISSES"
-            out(f"- {n}: worst p95 {worst:.1f} ms (`{worst_q.describe()}`) — {verdict} the issue's target of "
-                f"{target:.0f} ms at N = {args.n:,}")
+    pairs = [(a, b) for a, b in (("tantivy", "whoosh"), ("tantivy", "postgres"), ("tantivy-raw", "fts5"))
+             if a in names and b in names]
+    if pairs:
+        out("### Agreement (same totals and facet counts; the project's tier per query)")
         out()
-
-    if len(names) == 2:
-        out("### Facet agreement (counts differ where matching semantics differ: fuzzy, tiers, AND vs OR)")
-        out()
-        out("| query | fts5 total | project total | project tier | group facet equal | stars equal | province equal |")
-        out("|---|---:|---:|---|---|---|---|")
+        out("| query | tier | " + " | ".join(f"{a} = {b}" for a, b in pairs) + " |")
+        out("|---|---|" + "---|" * len(pairs))
         for bq in QUERY_MIX:
-            a, b = results["fts5"][bq.label], results["project"][bq.label]
-            eq = ["yes" if _norm(a.facets.get(d)) == _norm(b.facets.get(d)) else "no" for d in FACETS]
-            out(f"| {bq.label} | {a.total:,} | {b.total:,} | {b.extra.get('tier', '')} | " + " | ".join(eq) + " |")
+            tier = next((results[n][bq.label].extra.get("tier", "") for n in ("tantivy", "whoosh") if n in names), "")
+            cells = []
+            for a, b in pairs:
+                x, y = results[a][bq.label], results[b][bq.label]
+                same = x.total == y.total and all(_norm(x.facets.get(d)) == _norm(y.facets.get(d)) for d in FACETS)
+                top = "same top-1 name" if x.ids and y.ids and product_names[x.ids[0]] == product_names[y.ids[0]] \
+                    else "top-1 differs"
+                cells.append(("yes" if same else f"no ({x.total:,} vs {y.total:,})") + f", {top}")
+            out(f"| {bq.label} | {tier} | " + " | ".join(cells) + " |")
         out()
 
     if args.show_hits:
@@ -264,20 +297,10 @@ def run(args) -> str:
             print(f"\n{bq.describe()}", file=sys.stderr)
             for n in names:
                 r = results[n][bq.label]
-                print(f"  {n:8s} {r.extra or ''} {[product_names[i] for i in r.ids[:5]]}", file=sys.stderr)
+                print(f"  {n:12s} {r.extra or ''} {[product_names[i] for i in r.ids[:5]]}", file=sys.stderr)
 
     if args.profile:
         for engine in engines:
-            if engine.name == args.profile_engine == "project":
-                out("### Where the project's time goes (cProfile, 3 rounds per class; ms per query, cumulative,"
-                    " inflated by profiling overhead; spots can nest)")
-                out()
-                labels = [label for label, _spot in PROFILE_SPOTS]
-                out("| class | total | " + " | ".join(labels) + " |")
-                out("|---|" + "---:|" * (1 + len(labels)))
-                for cls, total, spots in profile_by_class(engine, QUERY_MIX):
-                    out(f"| {cls} | {fmt_ms(total)} | " + " | ".join(fmt_ms(spots.get(k, 0.0)) for k in labels) + " |")
-                out()
             if engine.name == args.profile_engine:
                 out(f"### cProfile of {engine.name}, 3 rounds of the mix (cumulative)")
                 out()
@@ -303,13 +326,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--repeats", type=int, default=20, help="measured rounds of the query mix")
     parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--engines", default="fts5,project")
+    parser.add_argument("--engines", default="tantivy,tantivy-raw,whoosh,fts5",
+                        help="comma-separated: tantivy, tantivy-raw, whoosh, fts5, postgres (needs --pg-url)")
     parser.add_argument("--pg-url", help="PostgreSQL database for the postgres engine (default: BENCH_PG_URL); "
                         "its search_documents table is rebuilt")
     parser.add_argument("--workdir", help="keep indexes here (default: a temp dir, removed at the end)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
     parser.add_argument("--profile", action="store_true", help="append a cProfile of one engine's queries")
-    parser.add_argument("--profile-engine", default="project")
+    parser.add_argument("--profile-engine", default="tantivy")
     parser.add_argument("--show-hits", action="store_true", help="print each engine's top-10 ids to stderr")
     parser.add_argument("--out", help="also write the markdown report to this file")
     args = parser.parse_args(argv)

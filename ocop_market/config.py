@@ -38,8 +38,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         or f"sqlite:///{instance / 'ocop_market.sqlite3'}",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR") or str(instance / "search_index"),
-        # "whoosh" (a local index) or "postgres" (full-text search in the database; PostgreSQL only)
-        "SEARCH_BACKEND": os.environ.get("SEARCH_BACKEND") or "whoosh",
+        # "tantivy" (an embedded index, the default), "whoosh" (the older embedded index) or "postgres"
+        # (full-text search in the database, for several machines; PostgreSQL only)
+        "SEARCH_BACKEND": os.environ.get("SEARCH_BACKEND") or "tantivy",
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),

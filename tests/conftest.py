@@ -28,9 +28,9 @@ def app_config(request):
     return dict(getattr(request, "param", None) or {})
 
 
-@pytest.fixture(params=["whoosh", "postgres"])
+@pytest.fixture(params=["tantivy", "whoosh", "postgres"])
 def search_backend(request):
-    """For modules whose tests run on both search backends: override `app_config` with
+    """For modules whose tests run on every search backend: override `app_config` with
     `{"SEARCH_BACKEND": search_backend}`. The PostgreSQL one needs TEST_DATABASE_URL."""
     if request.param == "postgres" and not PG_URL:
         pytest.skip("the PostgreSQL search backend needs TEST_DATABASE_URL (a PostgreSQL database)")

@@ -1,4 +1,4 @@
-"""Product search. Only this package imports `whoosh` (from `whoosh-reloaded`, pinned and frozen).
+"""Product search. Only this package imports the search engines (`tantivy`, `whoosh`).
 
 The interface (everything else uses only this; a different backend can serve it later):
 
@@ -32,19 +32,22 @@ the rows are applied after commit. Maintenance:
     flask --app wsgi search reindex    # build a new generation beside the live one, switch atomically
     flask --app wsgi search verify     # compare index and database; exit 1 naming differing products
 
-Backends (`get_search()` picks one per app with `backend_kind(app)` in service.py): "whoosh" (default) is a local
-index directory with one writer, fed by the outbox after commit. "postgres" (SEARCH_BACKEND=postgres,
-PostgreSQL databases only; asked for on SQLite it logs a warning and stays on Whoosh) is full-text
-search in the database (`pg_backend.py`): the `search_documents` rows are written by the same session
-hooks in the catalog transaction itself (`outbox._before_commit`), so several app instances share one
-current index with nothing to sync; after switching an existing database to it, run
-`flask --app wsgi search reindex` once. Both give the same results on the relevance set
-(tests/unit/test_search_relevance.py runs on both when TEST_DATABASE_URL is set).
+Backends (`get_search()` picks one per app with `backend_kind(app)` in service.py), all behind one query
+planner (planner.py: what a query means — folding, synonyms and units from lexicon.txt, tiers, relaxation,
+typo correction, suggestions, facets, paging — decided once, in terms of matching.py's small tree):
+- "tantivy" (default; tantivy_backend.py, the only importer of `tantivy`): an embedded Rust index under
+  SEARCH_INDEX_DIR/tantivy, one writer per machine (flock), every worker's reader follows each commit;
+- "whoosh" (whoosh_backend.py, the only importer of `whoosh`): the older embedded index, pure Python;
+- "postgres" (pg_backend.py; SEARCH_BACKEND=postgres on PostgreSQL only, else a warning and the default):
+  full-text search in the database; the `search_documents` rows are written by the same session hooks in
+  the catalog transaction itself (`outbox._before_commit`), so several machines share one current index.
+After switching backend, run `flask --app wsgi search reindex` once. All three give the same results on
+the relevance set (tests/unit/test_search_relevance.py; PostgreSQL when TEST_DATABASE_URL is set).
 
-Modules: types (query/result values), service (SearchService, outbox apply, reindex, verify),
-whoosh_backend (schema, matching tiers, facets over cached per-document arrays), pg_backend (tsvector,
-GIN, pg_trgm; the same tiers in SQL), documents (product ->
-document, folding via ocop_market.text), highlight (safe <mark>), outbox (session hooks), views, cli.
+Modules: types (query/result values), service (SearchService, outbox apply, reindex, verify), planner,
+matching, spelling (typo correction, "did you mean"), lexicon (+ lexicon.txt), documents (product ->
+document, folding via ocop_market.text), generations (file index generations and the write lock),
+the three engines, highlight (safe <mark>), outbox (session hooks), views (the search page), cli.
 """
 from __future__ import annotations
 

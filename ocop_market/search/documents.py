@@ -6,6 +6,7 @@ definition of "the same word" for slugs, queries and documents.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -19,16 +20,26 @@ from .lexicon import split_units
 _SPLIT = re.compile(r"[\W_]+", re.UNICODE)
 
 
-def _words(s: str) -> list[str]:
-    return split_units([w for w in _SPLIT.split(s) if w])
+# Catalogue text repeats a small vocabulary: fold each distinct word once per process, not each time
+# it appears (document building and the suggestion text were spending most of their time here).
+_fold_word = functools.lru_cache(maxsize=200_000)(fold)
+_canonical_word = functools.lru_cache(maxsize=200_000)(canonical)
+
+
+def _raw_words(s: str) -> list[str]:
+    return [w for w in _SPLIT.split(nfc(s)) if w]
 
 
 def folded_words(s: str) -> list[str]:
-    return _words(fold(s))
+    return split_units([f for w in _raw_words(s) if (f := _fold_word(w))])
 
 
 def canonical_words(s: str) -> list[str]:
-    return _words(canonical(s))
+    return split_units([c for w in _raw_words(s) if (c := _canonical_word(w))])
+
+
+def fold_word(word: str) -> str:
+    return _fold_word(word)
 
 
 def bigrams(words: list[str]) -> list[str]:

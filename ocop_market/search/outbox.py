@@ -126,7 +126,7 @@ def _transactional(session) -> bool:
     if not has_app_context():
         return False
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's own method
-    if (app.config.get("SEARCH_BACKEND") or "whoosh").strip().lower() != "postgres":
+    if (app.config.get("SEARCH_BACKEND") or "").strip().lower() != "postgres":
         return False
     from .service import get_search
 

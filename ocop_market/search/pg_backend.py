@@ -287,7 +287,7 @@ class PostgresBackend:
                              f"LIMIT {sql.bind(limit)}", sql.params).all()
         return [(r.name, f"{r.producer} {r.place}") for r in rows]
 
-    def count(self, match, query: SearchQuery, strong=None) -> tuple[int, int]:
+    def count(self, match, query: SearchQuery, strong=None, cap: int | None = None) -> tuple[int, int]:
         sql = _Sql()
         where = " AND ".join(self._match(sql, match) + self._filters(sql, query)) or "TRUE"
         strong_sql = "TRUE" if strong is None else self._sql(sql, strong)

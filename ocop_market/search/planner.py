@@ -25,7 +25,7 @@ Engine interface (duck-typed; see matching.py for Node, Scoring, EngineHit):
 
     doc_count() -> int
     doc_freqs([(field, token)]) -> {(field, token): documents}
-    count(match, query, strong=None) -> (hits, hits also matching `strong`)      # filters applied
+    count(match, query, strong=None, cap=None) -> (hits, hits also matching `strong`; may stop at `cap`)
     count_and_facets(match | None, query) -> (hits, facets)   # each facet with the *other* filters
     top(match | None, query, scoring | None, offset, limit) -> [EngineHit]      # query.sort decides
     neighbours(word, fields) -> {index word one edit away, first letter kept: documents}
@@ -266,7 +266,7 @@ def run(engine, query: SearchQuery) -> SearchResult:
     exact = list(parsed.exact)
     name_match = match_node(slots, FIELDS_NAME)
     strong = strong_node(slots, exact)
-    total, n_strong = engine.count(name_match, query, strong)
+    total, n_strong = engine.count(name_match, query, strong, cap=TIER_MIN_HITS)
     plan = _Plan("name", name_match, FIELDS_NAME, total)
     if n_strong < TIER_MIN_HITS:
         match = match_node(slots, FIELDS_ALL)

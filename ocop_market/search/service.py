@@ -24,8 +24,8 @@ from .types import SearchQuery, SearchResult, Suggestion
 log = logging.getLogger(__name__)
 
 APPLY_BATCH = 500
-BACKENDS = ("whoosh", "postgres")
-DEFAULT_BACKEND = "whoosh"
+BACKENDS = ("tantivy", "whoosh", "postgres")
+DEFAULT_BACKEND = "tantivy"
 READ_CHUNK = 1000
 
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..text import fold
-from .documents import canonical_words
+from .documents import canonical_words, fold_word
 from .matching import FIELDS_NAME, Term, all_of, any_of
 
 TYPO_CANDIDATES = 8  # index words one edit away kept per typed word before ranking them in context
 CONTEXT_FIELDS = ("name_bg", "meta_bg")
-DISPLAY_SAMPLE = 300  # documents read to learn how the index spells the corrected words
+DISPLAY_SAMPLE = 100  # documents read to learn how the index spells the corrected words
 
 
 def within_one_edit(a: str, b: str) -> bool:
@@ -95,7 +94,7 @@ def display(engine, words: list[str]) -> str:
         name_words = canonical_words(name)
         seen = set()
         for form in name_words + canonical_words(meta):
-            folded = fold(form)
+            folded = fold_word(form)
             if folded in wanted and form not in seen:
                 seen.add(form)
                 forms.setdefault(folded, Counter())[form] += 1

@@ -376,7 +376,7 @@ class WhooshBackend:
             out.append((stored.get("name", ""), f"{stored.get('producer', '')} {stored.get('place', '')}"))
         return out
 
-    def count(self, match, query: SearchQuery, strong=None) -> tuple[int, int]:
+    def count(self, match, query: SearchQuery, strong=None, cap: int | None = None) -> tuple[int, int]:
         searcher = self._searcher()
         if searcher is None:
             return 0, 0

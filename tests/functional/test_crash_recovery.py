@@ -58,10 +58,14 @@ CHILD = textwrap.dedent('''
                 # The moment between the commit and the first index write.
                 import ocop_market.search.outbox as outbox
                 outbox.schedule_apply = die
-            else:
+            elif app.config["SEARCH_BACKEND"] == "whoosh":
                 # Inside the index writer: the lock is held and a segment is half written.
                 from whoosh.writing import SegmentWriter
                 SegmentWriter.commit = die
+            else:
+                # Inside tantivy's writer: both locks held, the document being added, nothing committed.
+                from ocop_market.search import tantivy_backend
+                tantivy_backend._document = die
             product = db.session.get(Product, int(sys.argv[2]))
             product.name = sys.argv[3]
             db.session.commit()
@@ -93,6 +97,7 @@ def _child_config(app) -> dict:
         "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"],
         "UPLOAD_DIR": app.config["UPLOAD_DIR"],
         "SEARCH_APPLY": "inline",
+        "SEARCH_BACKEND": app.config["SEARCH_BACKEND"],
     }
 
 
@@ -187,6 +192,7 @@ def test_killed_between_commit_and_index_write_restarted_server_catches_up(app, 
     assert get_search().verify() == []  # the stored document carries the new name
 
 
+@pytest.mark.parametrize("app_config", [{"SEARCH_BACKEND": "tantivy"}, {"SEARCH_BACKEND": "whoosh"}], indirect=True)
 def test_killed_inside_the_index_write_next_apply_repairs(app, ctx, runner, tmp_path):
     product = make_product(make_producer())
     run_child(app, tmp_path, "mid-index-write", str(product.id), NEW_NAME)

@@ -1,10 +1,15 @@
-"""The index follows the database through the outbox: after commit, after a crash, under a busy lock."""
+"""The index follows the database through the outbox: after commit, after a crash, under a busy lock.
+
+Every test runs on both file engines (tantivy, the default, and Whoosh); the PostgreSQL engine writes
+its documents in the catalog transaction instead (test_search_pg.py).
+"""
 from __future__ import annotations
 
 import datetime as dt
 import os
 import time
 
+import pytest
 from sqlalchemy import func, select, text
 
 from ocop_market.catalog import services
@@ -12,6 +17,11 @@ from ocop_market.extensions import db
 from ocop_market.search import SearchQuery, get_search
 from ocop_market.search.models import SearchOutbox
 from tests.conftest import make_producer, make_product, make_user
+
+
+@pytest.fixture(params=["tantivy", "whoosh"])
+def app_config(request):
+    return {"SEARCH_BACKEND": request.param}
 
 
 def ids_for(q: str, **filters) -> list[int]:
@@ -180,7 +190,7 @@ def test_verify_names_products_that_drifted(ctx, runner):
 
 def test_reindex_builds_beside_and_switches(app, ctx, runner):
     product = make_product(make_producer())
-    root = app.config["SEARCH_INDEX_DIR"]
+    root = get_search().backend.root  # SEARCH_INDEX_DIR, or its tantivy/ folder
     before = open(os.path.join(root, "CURRENT")).read()
     app.config["SEARCH_APPLY"] = "off"
     product.name = "Hạt dẻ rang củi"

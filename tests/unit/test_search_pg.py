@@ -35,10 +35,10 @@ def _names(result) -> list[str]:
 
 
 @pytest.mark.skipif(bool(PG_URL), reason="checks the fallback on SQLite")
-def test_postgres_asked_on_sqlite_warns_and_keeps_whoosh(ctx, caplog):
+def test_postgres_asked_on_sqlite_warns_and_keeps_the_embedded_default(ctx, caplog):
     with caplog.at_level(logging.WARNING, logger="ocop_market.search.service"):
         search = get_search()
-    assert search.kind == "whoosh" and not search.transactional
+    assert search.kind == "tantivy" and not search.transactional
     assert "SEARCH_BACKEND=postgres needs a PostgreSQL database" in caplog.text
     producer = make_producer()
     make_product(producer)
@@ -173,8 +173,9 @@ def test_health_reports_the_document_count(ctx):
 
 def test_backend_answers_the_planner_and_the_service():
     from ocop_market.search.planner import ENGINE_METHODS
+    from ocop_market.search.tantivy_backend import TantivyBackend
     from ocop_market.search.whoosh_backend import WhooshBackend
 
-    for backend in (PostgresBackend, WhooshBackend):
+    for backend in (PostgresBackend, TantivyBackend, WhooshBackend):
         for name in ENGINE_METHODS + ("stored_documents", "write", "rebuild", "write_lock", "current_generation"):
             assert callable(getattr(backend, name)), (backend, name)
