@@ -157,7 +157,7 @@ def target(name: str, args, workdir: Path) -> dict:
         env, plan, ready, user_class, warm_paths = dict(os.environ), None, "/", "BareUser", ["/"] * 20
     else:
         url = f"sqlite:///{work / 'load.sqlite3'}" if name == "sqlite" else args.pg
-        backend = "postgres" if name == "postgres-fts" else "whoosh"
+        backend = "postgres" if name == "postgres-fts" else "tantivy"
         result["search_backend"] = backend
         started = time.monotonic()
         info = seed(url, work, args.products, max(args.users, 1), args.seed, backend)

@@ -33,7 +33,7 @@ SECRET_KEY = "load-bench-" + "k3y-not-for-production-0123456789abcdef"
 CART_MIN_STOCK = 100  # add-to-cart picks products with at least this stock: a 60 s run never sells one out
 
 
-def app_env(db_url: str, workdir: Path, search_backend: str = "whoosh") -> dict[str, str]:
+def app_env(db_url: str, workdir: Path, search_backend: str = "tantivy") -> dict[str, str]:
     """Environment for `flask`/gunicorn: this database, index and uploads under workdir, login limit lifted
     (every locust user logs in from 127.0.0.1 at the start; the default 10 per minute would answer 429)."""
     env = dict(os.environ)
@@ -207,7 +207,7 @@ def analyze(db_url: str) -> None:
         engine.dispose()
 
 
-def seed(db_url: str, workdir: Path, n: int, buyers: int, seed_value: int = 42, search_backend: str = "whoosh") -> dict:
+def seed(db_url: str, workdir: Path, n: int, buyers: int, seed_value: int = 42, search_backend: str = "tantivy") -> dict:
     env = app_env(db_url, workdir, search_backend)
     timings = {}
     t = time.monotonic()
@@ -233,7 +233,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--buyers", type=int, default=64)
     ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--search-backend", default="whoosh", choices=["whoosh", "postgres"])
+    ap.add_argument("--search-backend", default="tantivy", choices=["tantivy", "whoosh", "postgres"])
     args = ap.parse_args()
     workdir = Path(args.workdir)
     url = f"sqlite:///{workdir / 'load.sqlite3'}" if args.db == "sqlite" else args.db

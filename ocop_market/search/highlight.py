@@ -5,7 +5,8 @@ import re
 
 from markupsafe import Markup, escape
 
-from ..text import fold, nfc
+from ..text import nfc
+from .documents import fold_word
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -17,7 +18,7 @@ def highlight(text: str, terms) -> Markup:
     out: list[str] = []
     pos = 0
     for m in _WORD.finditer(text):
-        if fold(m.group(0)) in wanted:
+        if fold_word(m.group(0)) in wanted:
             out.append(str(escape(text[pos:m.start()])))
             out.append(f"<mark>{escape(m.group(0))}</mark>")
             pos = m.end()
@@ -30,7 +31,7 @@ def snippet(text: str, terms, width: int = 160) -> Markup:
     text = nfc(text or "")
     wanted = set(terms)
     for m in _WORD.finditer(text):
-        if fold(m.group(0)) in wanted:
+        if fold_word(m.group(0)) in wanted:
             start = max(0, m.start() - width // 3)
             if start:
                 space = text.rfind(" ", 0, start)

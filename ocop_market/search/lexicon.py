@@ -110,7 +110,7 @@ def split_units(words: list[str], units: frozenset[str] | None = None) -> list[s
     units = lexicon().units if units is None else units
     out: list[str] = []
     for w in words:
-        m = _NUMBER_UNIT.match(w)
+        m = _NUMBER_UNIT.match(w) if w[0].isdigit() else None
         if m and fold(m.group(2)) in units:
             out += [m.group(1), m.group(2)]
         else:

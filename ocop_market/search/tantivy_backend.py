@@ -29,7 +29,7 @@ WORD_FIELDS = ("name_f", "meta_f", "desc_f", "name_d", "meta_d", "name_bg", "met
 STORED = ("slug", "name", "producer", "place", "sig")
 #: name pairs as written live in `name_bg` beside the folded ones (documents.name_bigrams)
 PHYSICAL = {"name_dbg": "name_bg"}
-PROMOTE = 1e6  # added to the score of promoted hits: they come first, in their own score order
+PROMOTE = 1e4  # added to promoted hits' scores (f32: BM25 sums stay far below it, and resolved beside it)
 WRITE_HEAP = 20_000_000  # per outbox apply (tantivy's minimum is 15 MB per thread)
 REBUILD_HEAP = 256_000_000
 COMPILED_CACHE = 2_000  # compiled trees kept per process
@@ -364,6 +364,25 @@ class TantivyBackend:
                 Q.term_query(SCHEMA, _field(field), token, index_option="freq"), weight)
         return query
 
+    @staticmethod
+    def _ranked(searcher, query, offset: int, limit: int) -> list:
+        """Hits `offset`..`offset + limit` by score, equal scores newest first (as every engine orders them).
+
+        tantivy breaks ties by document address, which differs between an index grown by the outbox and
+        the same documents rebuilt: fetch past the cut until the tie there is complete, then order by
+        (score, newest) in Python, so pages tile and a rebuild gives the same order.
+        """
+        want = offset + limit
+        n = want + 16
+        while True:
+            hits = searcher.search(query, limit=n, count=False).hits
+            if len(hits) < n or hits[-1][0] < hits[want - 1][0]:
+                break
+            n *= 4
+        keys = searcher.fast_field_values("k_newest", [addr for _score, addr in hits])
+        ranked = sorted(zip(hits, keys), key=lambda t: (-t[0][0], -(t[1] or 0)))[offset:want]
+        return [(score - PROMOTE if score >= PROMOTE else score, addr) for (score, addr), _key in ranked]
+
     def top(self, match, query: SearchQuery, scoring: Scoring | None, offset: int, limit: int) -> list[EngineHit]:
         searcher = self._current()
         if searcher is None:
@@ -375,8 +394,7 @@ class TantivyBackend:
             clauses += [(Occur.Should, self._boosted(f, t, w)) for f, t, w in scoring.weighted]
             if scoring.promote is not None:
                 clauses.append((Occur.Should, Q.const_score_query(self._compile(scoring.promote), PROMOTE)))
-            hits = searcher.search(Q.boolean_query(clauses), limit=limit, offset=offset, count=False).hits
-            hits = [(score - PROMOTE if score >= PROMOTE else score, addr) for score, addr in hits]
+            hits = self._ranked(searcher, Q.boolean_query(clauses), offset, limit)
         else:
             field, order = SORT_KEYS.get(query.sort, ("k_newest", tantivy.Order.Desc))
             hits = searcher.search(required, limit=limit, offset=offset, count=False, order_by_field=field,
