@@ -170,7 +170,8 @@ class Highlights(Mapping):
     KEYS = ("name", "producer", "place")
 
     def __init__(self, hit: EngineHit, terms):
-        self._hit, self._terms, self._done = hit, terms, {}
+        self._hit, self._terms = hit, terms
+        self._done: dict[str, str] = {}
 
     def __getitem__(self, key: str) -> str:
         if key not in self.KEYS:
@@ -243,7 +244,8 @@ def _typed_text(parsed: ParsedQuery, slots) -> str:
     """The words of `slots` as the shopper typed them (diacritics kept when typed)."""
     if not parsed.typed:
         return " ".join(" ".join(s.words) for s in slots)
-    out, i = [], 0
+    out: list[str] = []
+    i = 0
     wanted = set(slots)
     for s in parsed.slots:
         if s in wanted:

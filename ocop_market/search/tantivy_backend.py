@@ -88,6 +88,11 @@ def _document(doc: dict) -> tantivy.Document:
     )
 
 
+def _count(result) -> int:
+    # `SearchResult.count` exists (searched with count=True) but the package's stub does not declare it.
+    return int(result.count)
+
+
 def _field(name: str) -> str:
     return PHYSICAL.get(name, name)
 
@@ -225,7 +230,7 @@ class TantivyBackend:
         out = {}
         for _score, addr in hits:
             doc = searcher.doc(addr)
-            out[int(doc.get_first("pid"))] = {"sig": doc.get_first("sig"), "name": doc.get_first("name")}
+            out[int(doc.get_first("pid") or 0)] = {"sig": doc.get_first("sig"), "name": doc.get_first("name")}
         return out
 
     # ------------------------------------------------------------ compiling the planner's trees
@@ -316,16 +321,16 @@ class TantivyBackend:
         Q, Occur = tantivy.Query, tantivy.Occur
         required = self._query(match, self._filters(query))
         if strong is None:
-            total = searcher.search(required, limit=1, count=True).count
+            total = _count(searcher.search(required, limit=1, count=True))
             return total, total
         if cap is not None:
             # One pass: strong hits score 1, the others 0; the top `cap` say whether `cap` strong ones exist.
             q = Q.boolean_query([(Occur.Must, required), (Occur.Should, Q.const_score_query(self._compile(strong), 1.0))])
             res = searcher.search(q, limit=cap, count=True)
-            return res.count, sum(1 for score, _addr in res.hits if score >= 1.0)
-        total = searcher.search(required, limit=1, count=True).count
+            return _count(res), sum(1 for score, _addr in res.hits if score >= 1.0)
+        total = _count(searcher.search(required, limit=1, count=True))
         both = All((match, strong)) if match is not None else strong
-        return total, searcher.search(self._query(both, self._filters(query)), limit=1, count=True).count
+        return total, _count(searcher.search(self._query(both, self._filters(query)), limit=1, count=True))
 
     def count_and_facets(self, match, query: SearchQuery) -> tuple[int, dict]:
         """Terms aggregations over fast fields; each dimension with every *other* filter applied.
@@ -403,7 +408,7 @@ class TantivyBackend:
         out = []
         for score, addr in hits:
             doc = searcher.doc(addr)
-            out.append(EngineHit(id=int(doc.get_first("pid")), score=float(score), name=doc.get_first("name") or "",
+            out.append(EngineHit(id=int(doc.get_first("pid") or 0), score=float(score), name=doc.get_first("name") or "",
                                  producer=doc.get_first("producer") or "", place=doc.get_first("place") or "",
                                  slug=doc.get_first("slug") or ""))
         return out
@@ -420,7 +425,7 @@ class TantivyBackend:
         out = []
         for _score, addr in searcher.search(q, limit=limit, count=False).hits:
             doc = searcher.doc(addr)
-            out.append(EngineHit(id=int(doc.get_first("pid")), score=0.0, name=doc.get_first("name") or "",
+            out.append(EngineHit(id=int(doc.get_first("pid") or 0), score=0.0, name=doc.get_first("name") or "",
                                  producer="", place="", slug=doc.get_first("slug") or ""))
         return out
 
