@@ -19,7 +19,7 @@ import os
 import shlex
 import shutil
 import sqlite3
-import subprocess  # nosec B404
+import subprocess
 from dataclasses import dataclass
 
 import click
@@ -157,7 +157,7 @@ def run_pg(command: PgCommand) -> None:
         raise BackupError(f"{command.argv[0]} is not on PATH (Debian: apt-get install postgresql-client); "
                           f"run by hand: {command.display()}")
     # Fixed tool, an argument list and no shell; the URL comes from our own configuration.
-    proc = subprocess.run(  # noqa: S603  # nosec B603
+    proc = subprocess.run(  # noqa: S603
         [tool, *command.argv[1:]], env={**os.environ, **command.env}, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise BackupError(f"{command.argv[0]} failed ({proc.returncode}): {proc.stderr.strip()[:2000]}")

@@ -37,7 +37,7 @@ def _database() -> dict:
         try:
             db.session.rollback()
         # The connection is gone; the report below says so.
-        except Exception:  # noqa: S110  # nosec B110
+        except Exception:  # noqa: S110
             pass
         return {"ok": False, "backend": db.engine.url.get_backend_name(), "error": exc.__class__.__name__}
     return {"ok": True, "backend": db.engine.url.get_backend_name(),

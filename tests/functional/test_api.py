@@ -74,6 +74,8 @@ def test_list_shape_keys_and_types(client, catalog):
 def test_hidden_products_never_listed(client, catalog):
     body = get(client, "/api/v1/products", per_page=100).get_json()
     ids = {i["id"] for i in body["items"]}
+    # Exactly the five public listings: an empty answer (nothing listed at all) is not "hidden".
+    assert ids == {catalog[k] for k in ("hat_de", "mien", "tra", "ruou", "non")}
     assert catalog["draft"] not in ids and catalog["unverified"] not in ids
 
 

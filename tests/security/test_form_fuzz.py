@@ -320,6 +320,7 @@ def test_every_post_rule_is_fuzzed_and_most_with_their_real_form(app, world):
             "producer.edit_product", "producer.photos", "admin.product_edit", "admin.producer_new"} <= with_form
 
 
+@pytest.mark.slow
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
@@ -346,6 +347,7 @@ def test_generated_form_values_never_give_a_500(app, world, data):
 EVERY_FIELD = ["a\x00b", "1e309", "9" * 400, "-1", "", "Đặc sản " * 700, "NaN", "2026-02-30", "\u202e\u200b"]
 
 
+@pytest.mark.slow
 def test_each_hostile_value_in_every_field_of_every_form(app, world):
     failures = []
     for value in EVERY_FIELD:
