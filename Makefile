@@ -8,13 +8,27 @@ PORT ?= 5000
 PO := $(wildcard ocop_market/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test test-e2e e2e-deps serve bench lint typecheck translations extract setup db clean
+.PHONY: run test test-fast test-e2e e2e-deps serve bench lint typecheck dbcheck lock translations extract setup db clean
 
-$(BIN)/.installed: requirements.txt requirements-dev.txt
+# The .venv holds exactly requirements-dev.lock (the whole tree, pinned with hashes; pip itself included), so it
+# is re-made whenever the lock changes: pip installs what is new or moved, pip-sync removes what the lock
+# dropped. requirements.txt / requirements-dev.txt are what people edit; `make lock` turns them into the locks.
+$(BIN)/.installed: requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip-sync --quiet --python-executable $(BIN)/python requirements-dev.lock
 	touch $@
+
+# After changing a pin in requirements.txt or requirements-dev.txt: pin and hash the whole tree again (pip-compile
+# from pip-tools, through this machine's pip configuration). Existing pins stay unless asked:
+# LOCK_ARGS="--upgrade-package NAME" moves one transitive dependency, LOCK_ARGS=--upgrade all of them.
+# Index and find-links options are left out of the files: each machine's pip configuration supplies its own.
+LOCK_ARGS ?=
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe \
+	--strip-extras --no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+lock: $(BIN)/.installed
+	$(PIP_COMPILE) --output-file requirements.lock requirements.txt
+	$(PIP_COMPILE) --output-file requirements-dev.lock requirements-dev.txt
 
 %.mo: %.po $(BIN)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ >/dev/null
@@ -48,6 +62,11 @@ run: db
 test: setup
 	$(BIN)/python -m pytest -q tests --ignore=tests/e2e
 
+# While developing: everything but the tests marked `slow` (hypothesis fuzzing of every form, the allocation
+# and order properties). `make test`, which CI runs, includes them.
+test-fast: setup
+	$(BIN)/python -m pytest -q tests --ignore=tests/e2e -m "not slow"
+
 # Browser journeys (tests/e2e, issue 7): Playwright for Python drives Debian's Chromium, found on PATH (never
 # a browser download: do not run `playwright install`), headless, against gunicorn on a loopback port with a
 # fresh database. Screenshots of every step: test-artifacts/e2e/<journey>/NN-step.png. With TEST_DATABASE_URL
@@ -67,6 +86,22 @@ lint: setup
 # pyproject.toml [tool.mypy]). Run it before landing: CI fails on any error.
 typecheck: setup
 	$(BIN)/mypy
+
+# `flask db check` on freshly upgraded databases: a new SQLite file, then, with TEST_DATABASE_URL set, the
+# PostgreSQL database of that name plus "_dbcheck" (dropped and created anew: the test database itself is
+# never touched). The models must match what the migrations build; a model change needs its revision.
+# tests/functional/test_migrations.py (in make test) makes the same comparison and also checks CHECK constraints.
+DBCHECK_PG_URL ?= $(if $(TEST_DATABASE_URL),$(TEST_DATABASE_URL)_dbcheck,)
+dbcheck: setup
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	check() { echo "flask db check on a freshly upgraded $$2"; \
+	  DATABASE_URL="$$1" $(FLASK) db upgrade 2>"$$tmp/upgrade.log" || { cat "$$tmp/upgrade.log"; return 1; }; \
+	  DATABASE_URL="$$1" $(FLASK) db check; }; \
+	check "sqlite:///$$tmp/dbcheck.sqlite3" "SQLite database"; \
+	if [ -n "$(DBCHECK_PG_URL)" ]; then \
+	  $(BIN)/python migrations/recreate_database.py "$(DBCHECK_PG_URL)"; \
+	  check "$(DBCHECK_PG_URL)" "PostgreSQL database"; \
+	else echo "flask db check on PostgreSQL skipped: set TEST_DATABASE_URL (or DBCHECK_PG_URL)"; fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache

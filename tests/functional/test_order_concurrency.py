@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, update
@@ -99,6 +100,7 @@ ACTIONS = st.lists(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(actions=ACTIONS, stocks=st.tuples(st.integers(0, 8), st.integers(0, 8), st.integers(0, 8)),
        prices=st.tuples(st.integers(1_000, 900_000), st.integers(1_000, 900_000), st.integers(1_000, 900_000)))

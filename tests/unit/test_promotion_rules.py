@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -44,6 +45,7 @@ def scenario(draw):
     return draw(weeks()), candidates, slots, quotas
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(scenario())
 def test_never_more_than_capacity_and_positions_unique(s):
@@ -61,6 +63,7 @@ def test_never_more_than_capacity_and_positions_unique(s):
     assert all(code in rules.REASON_TEXT for code in out.refusals.values())
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(scenario())
 def test_quotas_and_eligibility_respected(s):
@@ -81,6 +84,7 @@ def test_quotas_and_eligibility_respected(s):
     assert len({a.product_id for a in out.assignments}) == len(out.assignments)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(scenario())
 def test_same_input_same_output_whatever_the_order(s):
