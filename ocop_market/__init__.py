@@ -60,19 +60,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        from .accounts.models import User
+    from .accounts.sessions import load_user
 
-        # The id carries a session version: changing the password or logging out everywhere
-        # bumps it, so every older cookie stops loading a user.
-        uid, _, version = user_id.partition(":")
-        if not uid.isdigit() or not version.isdigit():
-            return None
-        user = db.session.get(User, int(uid))
-        if user is None or user.session_version != int(version):
-            return None
-        return user
+    # Each cookie names a server-side login session (accounts/sessions.py): logout ends it for good.
+    login_manager.user_loader(load_user)
 
 
 def _select_locale() -> str:

@@ -51,8 +51,12 @@ class User(UserMixin, Model):
     def is_authenticated(self) -> bool:  # ...and a session opened before deactivation stops counting
         return bool(self.active)
 
+    #: the server-side login session this object was loaded for (not a column: set by
+    #: `services.open_session` and the user loader), carried in the cookies through `get_id()`
+    login_session_key = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        return f"{self.id}:{self.session_version}:{self.login_session_key or ''}"
 
     @property
     def is_staff(self) -> bool:
@@ -61,3 +65,19 @@ class User(UserMixin, Model):
     @property
     def login_name(self) -> str:
         return self.email or self.phone or ""
+
+
+class LoginSession(db.Model):
+    """One signed-in browser (phiên đăng nhập). The session and remember-me cookies carry its random key;
+    logging out deletes the row, so a copy of either cookie stops working for good."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the key in the cookie: a copy of the table alone signs nobody in
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: opened with "remember me" (it then lives as long as the remember cookie)
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

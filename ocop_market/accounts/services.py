@@ -1,4 +1,4 @@
-"""Account use cases: register, authenticate, log out everywhere."""
+"""Account use cases: register, authenticate, change the password, log out everywhere."""
 from __future__ import annotations
 
 import re
@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..errors import Conflict, InvalidInput
 from ..extensions import db
 from ..timeutil import utcnow
+from . import sessions
 from .models import Role, User
 
 # Vietnamese mobile numbers: 0912345678, +84912345678 or 84912345678; stored as +84912345678.
@@ -102,10 +103,10 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
 
 
 def set_password(user: User, password: str) -> None:
-    """New hash and a new session version: every cookie issued before stops working."""
+    """New hash, and every login session ends: no cookie issued before works any more."""
     user.password_hash = generate_password_hash(password)
-    user.session_version += 1
+    sessions.end_all_sessions(user)
 
 
 def log_out_everywhere(user: User) -> None:
-    user.session_version += 1
+    sessions.end_all_sessions(user)

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..errors import Conflict, InvalidInput
 from ..extensions import db, limiter
 from ..security import is_safe_next, safe_next
-from . import services
+from . import services, sessions
 from .forms import ChangePasswordForm, LoginForm, LogoutEverywhereForm, RegisterForm
 from .models import Role
 
@@ -48,8 +48,13 @@ def _clear_session() -> None:
 
 
 def _start_session(user, remember: bool = False) -> None:
-    # A fresh session at login: nothing planted before survives (session fixation), and the
-    # cookie after login differs from the one before. Only the cart and language are carried over.
+    """Open a server-side login session and commit it, then a fresh cookie session for it.
+
+    Nothing planted before survives (session fixation) and the cookie after login differs from the one
+    before. Only the cart and language are carried over.
+    """
+    sessions.open_session(user, remember=remember)
+    db.session.commit()
     keep = {k: session[k] for k in ("lang", "cart") if k in session}
     _clear_session()
     session.update(keep)
@@ -68,7 +73,6 @@ def login():
             # One message for an unknown account and a wrong password: no account enumeration.
             form.password.errors.append(_("Thông tin đăng nhập không đúng."))
         else:
-            db.session.commit()
             _start_session(user, remember=bool(form.remember.data))
             flash(_("Xin chào %(name)s!", name=user.display_name), "success")
             return redirect(safe_next(next_url, _landing_for(user)))
@@ -108,10 +112,10 @@ def register():
 
 @bp.post("/dang-xuat")
 def logout():
-    if current_user.is_authenticated and request.cookies.get(_remember_cookie_name()):
-        # A remember-me cookie lives on in any copy made of it: a new session version makes every
-        # copy worthless, not just the one this browser is about to delete.
-        services.log_out_everywhere(current_user)
+    if current_user.is_authenticated:
+        # The session's row goes: any copy of this browser's session or remember-me cookie is now
+        # worthless, while the account's other devices stay signed in.
+        sessions.end_session(current_user)
         db.session.commit()
     # Clear first: logout_user() then marks the remember cookie for deletion in the fresh session.
     _clear_session()
@@ -132,9 +136,8 @@ def change_password():
             db.session.rollback()
             form.current_password.errors.append(exc.message)
         else:
-            db.session.commit()
             user = current_user._get_current_object()
-            # Every other session and remembered device is now signed out; this one starts afresh.
+            # Every session of the account has ended; this browser alone gets a new one (one commit).
             _start_session(user, remember=bool(request.cookies.get(_remember_cookie_name())))
             flash(_("Đã đổi mật khẩu. Các thiết bị khác đã được đăng xuất."), "success")
             return redirect(url_for("accounts.change_password"))

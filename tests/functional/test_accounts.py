@@ -6,14 +6,16 @@ request into the next and hide exactly the session bugs tested here. Database wo
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ocop_market.accounts import services
-from ocop_market.accounts.models import User
+from ocop_market.accounts.models import LoginSession, User
 from ocop_market.extensions import db
+from ocop_market.timeutil import utcnow
 from tests.conftest import csrf_from, make_user
 
 LOGIN = "/tai-khoan/dang-nhap"
@@ -192,7 +194,7 @@ def test_login_starts_a_new_session(client, db_ctx):
     assert after and after != before
     with client.session_transaction() as sess:
         assert "planted" not in sess
-        assert sess["_user_id"] == f"{uid}:1"
+        assert sess["_user_id"].startswith(f"{uid}:1:")  # id, session version, login session key
 
 
 def test_landing_page_by_role(client, db_ctx):
@@ -228,6 +230,68 @@ def test_logout_signs_out(client, db_ctx):
     resp = client.post("/tai-khoan/dang-xuat", data={"csrf_token": token(client, "/")})
     assert resp.status_code == 302
     assert not is_signed_in(client)
+
+
+def test_logout_ends_the_session_and_a_copied_cookie_fails(app, client, db_ctx):
+    """Issue 10 §2: a copy of a plain session cookie taken before logout opens nothing afterwards."""
+    db_ctx.user("hoa@example.vn")
+    post_login(client, "hoa@example.vn")
+    copied = cookie(client, "session")
+    # The copy works while the session stands (so this test can fail)...
+    assert is_signed_in(replay(app, session=copied))
+    client.post("/tai-khoan/dang-xuat", data={"csrf_token": token(client, "/")})
+    # ...and after logout it ends at the login page, on the orders page too.
+    thief = replay(app, session=copied)
+    resp = thief.get("/don-hang")
+    assert resp.status_code == 302 and resp.headers["Location"].startswith(LOGIN)
+    assert not is_signed_in(thief)
+    assert db_ctx.scalar(select(func.count()).select_from(LoginSession)) == 0
+
+
+def test_logout_on_one_device_keeps_the_others_signed_in(app, client, db_ctx):
+    db_ctx.user("hoa@example.vn")
+    phone = app.test_client()
+    post_login(phone, "hoa@example.vn", remember=True)
+    post_login(client, "hoa@example.vn", remember=True)
+    remembered_here = cookie(client, "remember_token")
+    client.post("/tai-khoan/dang-xuat", data={"csrf_token": token(client, "/")})
+    assert not is_signed_in(replay(app, remember_token=remembered_here))
+    assert is_signed_in(phone)
+    assert is_signed_in(replay(app, remember_token=cookie(phone, "remember_token")))
+
+
+def test_a_session_restored_from_remember_me_ends_with_its_cookie_at_logout(app, db_ctx):
+    """The remember cookie restores the very session it was issued with, so logging out of the restored
+    session also makes the remember cookie (and any copy) worthless."""
+    db_ctx.user("hoa@example.vn")
+    first = app.test_client()
+    post_login(first, "hoa@example.vn", remember=True)
+    remembered = cookie(first, "remember_token")
+    restored = replay(app, remember_token=remembered)
+    assert is_signed_in(restored)
+    restored.post("/tai-khoan/dang-xuat", data={"csrf_token": token(restored, "/")})
+    assert not is_signed_in(replay(app, remember_token=remembered))
+    assert not is_signed_in(first)  # the same login session: it is over everywhere it was carried
+
+
+def test_an_expired_login_session_no_longer_signs_in(app, client, db_ctx):
+    db_ctx.user("hoa@example.vn")
+    post_login(client, "hoa@example.vn")
+    assert is_signed_in(client)
+    with db_ctx():
+        db.session.execute(update(LoginSession).values(expires_at=utcnow() - dt.timedelta(seconds=1)))
+        db.session.commit()
+    assert not is_signed_in(client)
+
+
+def test_a_forged_or_old_style_user_id_is_refused(app, db_ctx):
+    uid = db_ctx.user("hoa@example.vn")
+    for forged in (f"{uid}:1", f"{uid}:1:", f"{uid}:1:made-up-key", "x:1:k", f"{uid}:one:k"):
+        c = app.test_client()
+        with c.session_transaction() as sess:
+            sess["_user_id"] = forged
+            sess["_fresh"] = True
+        assert not is_signed_in(c), forged
 
 
 def test_logout_clears_remember_cookie_and_a_copy_of_it_fails(app, client, db_ctx):

@@ -11,6 +11,8 @@ import uuid
 import pytest
 from werkzeug.routing import Rule
 
+from ocop_market.accounts.sessions import open_session
+from ocop_market.extensions import db
 from tests.conftest import make_producer, make_user
 
 LOGIN_PATH = "/tai-khoan/dang-nhap"
@@ -29,6 +31,10 @@ def users(app):
         make_producer(owner=producer_user)
         staff = make_user("canbo@example.vn", role="staff")
         admin = make_user("quantri@example.vn", role="admin")
+        # Each gets a server-side login session, as signing in through the form would open.
+        for u in (buyer, producer_user, staff, admin):
+            open_session(u)
+        db.session.commit()
         return {u.role: u.get_id() for u in (buyer, producer_user, staff, admin)}
 
 

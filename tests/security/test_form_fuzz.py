@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from ocop_market.accounts.sessions import open_session
 from ocop_market.extensions import db
 from tests.conftest import make_producer, make_product, make_user, png_bytes
 
@@ -213,6 +214,8 @@ def _sign_in_role(app, client, role):
 
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == ROLE_EMAIL[role]))
+        open_session(user)
+        db.session.commit()
         user_id = user.get_id()
     sign_in(client, user_id)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from ocop_market.accounts.sessions import open_session
 from ocop_market.extensions import db
 from tests.conftest import make_producer, make_user
 
@@ -24,6 +25,8 @@ def producer_b(app, world):
     with app.app_context():
         owner = make_user(OTHER_PRODUCER, role="producer")
         make_producer(owner=owner, name="HTX Miến dong B")
+        open_session(owner)
+        db.session.commit()
         return owner.get_id()
 
 

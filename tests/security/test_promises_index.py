@@ -1,4 +1,5 @@
-"""Every promise of SECURITY.md (1-27) names at least one test in PROMISES.md, and every named test exists."""
+"""Every promise of SECURITY.md (1-27) and those added since (28 on) names at least one test in PROMISES.md,
+and every named test exists."""
 from __future__ import annotations
 
 import importlib
@@ -26,7 +27,8 @@ def _sections() -> dict[int, list[tuple[str, str]]]:
 
 def test_all_27_promises_are_listed_with_tests():
     sections = _sections()
-    assert sorted(sections) == list(range(1, 28))
+    # SECURITY.md's 27, then the promises added by later issues, numbered on without gaps.
+    assert len(sections) >= 27 and sorted(sections) == list(range(1, len(sections) + 1))
     assert not [n for n, refs in sections.items() if not refs], "promises without a test"
 
 
