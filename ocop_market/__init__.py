@@ -94,6 +94,7 @@ def register_models() -> None:
     from . import audit, places  # noqa: F401
     from .accounts import models as _a  # noqa: F401
     from .catalog import models as _c  # noqa: F401
+    from .messaging import delivery as _md  # noqa: F401  (the outbox table and its after-commit hook)
     from .orders import models as _o  # noqa: F401
     from .payments import models as _p  # noqa: F401
     from .programs import models as _prog  # noqa: F401

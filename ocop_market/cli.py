@@ -165,6 +165,9 @@ def register_cli(app: Flask) -> None:
     from .search.cli import search_cli
 
     app.cli.add_command(search_cli)
+    from .messaging.cli import notify_cli
+
+    app.cli.add_command(notify_cli)
     from .backup import register_backup_commands
 
     register_backup_commands(app)  # flask --app wsgi db backup PATH / db restore PATH --yes

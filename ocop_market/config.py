@@ -45,6 +45,18 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        # Outbound messages (ocop_market/messaging): e-mail over SMTP, else .eml files in MAIL_DIR;
+        # SMS through an HTTP gateway, else the log. See README "Messages".
+        "SMTP_URL": os.environ.get("SMTP_URL", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM") or "Chợ OCOP <no-reply@ocop.local>",
+        "MAIL_DIR": os.environ.get("MAIL_DIR") or str(instance / "mail"),
+        "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL", ""),
+        "SMS_GATEWAY_TOKEN": os.environ.get("SMS_GATEWAY_TOKEN", ""),
+        # "background" | "inline" | "off" (empty: inline when testing, else background)
+        "MESSAGE_DELIVERY": os.environ.get("MESSAGE_DELIVERY", ""),
+        "MESSAGE_MAX_ATTEMPTS": _env_int("MESSAGE_MAX_ATTEMPTS", 5),
+        # The site's public address for links in messages (never taken from the request's Host header).
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", ""),
         # Uploads: one photo at most 8 MB; a form may carry a few photos.
         "MAX_IMAGE_BYTES": _env_int("MAX_IMAGE_BYTES", 8 * 1024 * 1024),
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 20 * 1024 * 1024),
@@ -88,6 +100,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         logging.getLogger(__name__).warning(
             "REDIS_URL is not set: login limits are counted per worker process, not shared"
         )
+    if env_name == "production":
+        for name, missing in (("SMTP_URL", "e-mail is written to files in MAIL_DIR, not sent"),
+                              ("SMS_GATEWAY_URL", "SMS text is only logged, not sent"),
+                              ("PUBLIC_URL", "messages carry no links (codes only)")):
+            if not cfg.get(name):
+                logging.getLogger(__name__).warning("%s is not set: %s", name, missing)
     cfg["SECRET_KEY"] = _secret_key(env_name, instance, cfg.get("SECRET_KEY"))
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # The pool check is pointless for a file and costs a query per checkout.

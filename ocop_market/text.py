@@ -2,6 +2,7 @@
 
 Two forms are produced:
 - `fold(s)`: diacritics removed, `đ` mapped to `d`, lower case. "Hạt dẻ" -> "hat de".
+  `fold(s, keep_case=True)` keeps the case ("Đơn hàng" -> "Don hang"): SMS text for basic phones.
 - `canonical(s)`: diacritics kept, lower case, NFC, and the tone mark moved to one fixed
   vowel so old and new placement agree ("hoà" and "hòa", "thuỷ" and "thủy" give one form).
 """
@@ -17,14 +18,15 @@ QUALITY_VOWELS = set("ăâêôơư")
 _WORD = re.compile(r"\w+", re.UNICODE)
 # NFD does not decompose đ: it is a letter of its own and must be mapped by hand.
 _D_MAP = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d"})
+_D_MAP_CASED = str.maketrans({"đ": "d", "Đ": "D", "ð": "d", "Ð": "D"})
 
 
 def nfc(s: str) -> str:
     return unicodedata.normalize("NFC", s or "")
 
 
-def fold(s: str) -> str:
-    s = nfc(s).lower().translate(_D_MAP)
+def fold(s: str, keep_case: bool = False) -> str:
+    s = nfc(s).translate(_D_MAP_CASED) if keep_case else nfc(s).lower().translate(_D_MAP)
     decomposed = unicodedata.normalize("NFD", s)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return unicodedata.normalize("NFC", stripped)

@@ -198,3 +198,31 @@ def png_bytes(size=(64, 48), color=(200, 120, 40), fmt="PNG", **save) -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", size, color).save(buf, fmt, **save)
     return buf.getvalue()
+
+
+# ---------------------------------------------------------------- message channels on loopback
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on 127.0.0.1; `.mails` lists what arrived."""
+    from tests.loopback import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sms_gateway():
+    """A small real HTTP SMS gateway on 127.0.0.1; `.messages` lists what arrived."""
+    from tests.loopback import SmsGateway
+
+    gateway = SmsGateway().start()
+    yield gateway
+    gateway.stop()
+
+
+@pytest.fixture
+def channels_config(smtp_server, sms_gateway):
+    """create_app settings that send through both loopback servers: `app_config` can return this."""
+    return {"SMTP_URL": smtp_server.url(), "MAIL_FROM": "Chợ OCOP <no-reply@cho-ocop.test>",
+            "SMS_GATEWAY_URL": sms_gateway.url, "SMS_GATEWAY_TOKEN": sms_gateway.token}
