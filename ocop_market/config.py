@@ -69,6 +69,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "LANGUAGES": ["vi", "en"],
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "100 per hour;10 per minute"),
         "REGISTER_RATE_LIMIT": os.environ.get("REGISTER_RATE_LIMIT", "20 per hour"),
+        # Account recovery: code requests per address; codes sent to one e-mail/phone (whoever asks);
+        # codes typed per address (each code also dies after 5 wrong tries).
+        "RECOVERY_RATE_LIMIT": os.environ.get("RECOVERY_RATE_LIMIT", "10 per hour"),
+        "CODE_SEND_RATE_LIMIT": os.environ.get("CODE_SEND_RATE_LIMIT", "3 per 15 minutes;10 per day"),
+        "CODE_CHECK_RATE_LIMIT": os.environ.get("CODE_CHECK_RATE_LIMIT", "30 per hour"),
         # Flask-Limiter: counters in Redis when REDIS_URL is set (shared by every gunicorn worker),
         # else in this process's memory. Always set explicitly: the limiter object is shared by apps.
         "RATELIMIT_ENABLED": True,

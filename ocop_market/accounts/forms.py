@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
+from .recovery import clean_code
 from .services import normalise_login
 
 
@@ -51,3 +52,42 @@ class ChangePasswordForm(FlaskForm):
 
 class LogoutEverywhereForm(FlaskForm):
     """Only the CSRF token: the button that ends every session of the account."""
+
+
+def _new_password_fields():
+    return (
+        PasswordField(
+            _l("Mật khẩu mới"),
+            validators=[DataRequired(_l("Vui lòng nhập mật khẩu mới.")),
+                        Length(min=8, max=200, message=_l("Mật khẩu cần từ 8 ký tự."))],
+        ),
+        PasswordField(_l("Nhập lại mật khẩu mới"),
+                      validators=[EqualTo("new_password", message=_l("Hai mật khẩu không khớp."))]),
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    login = StringField(_l("Email hoặc số điện thoại"), validators=[
+        DataRequired(_l("Vui lòng nhập email hoặc số điện thoại.")), Length(max=254)])
+
+
+def _six_digits(form, field):
+    if not clean_code(field.data):
+        raise ValidationError(_l("Mã gồm 6 chữ số."))
+
+
+class ResetWithCodeForm(FlaskForm):
+    login = StringField(_l("Email hoặc số điện thoại"), validators=[
+        DataRequired(_l("Vui lòng nhập email hoặc số điện thoại.")), Length(max=254)])
+    code = StringField(_l("Mã xác nhận"), validators=[DataRequired(_l("Vui lòng nhập mã xác nhận.")), Length(max=20),
+                                                    _six_digits])
+    new_password, confirm = _new_password_fields()
+
+
+class ResetWithLinkForm(FlaskForm):
+    new_password, confirm = _new_password_fields()
+
+
+class VerifyPhoneForm(FlaskForm):
+    code = StringField(_l("Mã xác nhận"), validators=[DataRequired(_l("Vui lòng nhập mã xác nhận.")), Length(max=20),
+                                                    _six_digits])

@@ -4,7 +4,7 @@ import datetime as dt
 import enum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
@@ -42,6 +42,8 @@ class User(UserMixin, Model):
     province_id: Mapped[int | None] = mapped_column(ForeignKey("provinces.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: when the owner proved the number is theirs with an SMS code (sign-up by phone, or a reset by SMS)
+    phone_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts at login...
@@ -81,3 +83,41 @@ class LoginSession(db.Model):
     remember: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class CodePurpose(enum.StrEnum):
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose name, not a password
+    PHONE_REGISTRATION = "phone_registration"
+
+
+class AccountCode(db.Model):
+    """A one-time code sent to an e-mail address or phone (mã xác nhận): a password reset (or login unlock), or a
+    sign-up by phone waiting for its number to be confirmed.
+
+    Only keyed hashes are stored (HMAC with the app's secret key): a copy of the table reveals no code. Valid
+    30 minutes, used once (`used_at` set by a conditional UPDATE), void after a few wrong tries.
+    """
+
+    __tablename__ = "account_codes"
+    __table_args__ = (
+        CheckConstraint("purpose IN ('password_reset','phone_registration')", name="purpose_known"),
+        CheckConstraint("channel IN ('email','sms')", name="channel_known"),
+        Index("ix_account_codes_recipient_purpose", "recipient", "purpose"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(24))
+    #: the account it recovers; empty for a sign-up by phone (the account is created once the code is right)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(8))
+    #: where the code went: a lower-cased e-mail address or +84… number
+    recipient: Mapped[str] = mapped_column(String(254))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    #: the long token of an e-mailed link, when there is one
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: a sign-up by phone: name, password hash and role of the account to create
+    payload: Mapped[dict | None] = mapped_column(JSON)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

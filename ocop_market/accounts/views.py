@@ -1,7 +1,18 @@
 """Sign-up, sign-in, sign-out and password change. Thin views: form -> service -> flash -> redirect."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
@@ -9,8 +20,17 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..errors import Conflict, InvalidInput
 from ..extensions import db, limiter
 from ..security import is_safe_next, safe_next
-from . import services, sessions
-from .forms import ChangePasswordForm, LoginForm, LogoutEverywhereForm, RegisterForm
+from . import recovery, services, sessions
+from .forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    LogoutEverywhereForm,
+    RegisterForm,
+    ResetWithCodeForm,
+    ResetWithLinkForm,
+    VerifyPhoneForm,
+)
 from .models import Role
 
 bp = Blueprint("accounts", __name__, url_prefix="/tai-khoan")
@@ -81,12 +101,25 @@ def login():
     return render_template("accounts/login.html", form=form, next_url=next_url if is_safe_next(next_url) else "")
 
 
+def _code_send_key() -> str:
+    # Codes sent to one e-mail address or phone, whoever asks and from wherever: no SMS bombing of a number.
+    return "code-send:" + services.login_key(request.form.get("login", ""))
+
+
+def _config_limit(name: str):
+    return lambda: current_app.config[name]
+
+
 @bp.route("/dang-ky", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(_config_limit("CODE_SEND_RATE_LIMIT"), methods=["POST"], key_func=_code_send_key)
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
         role = Role.PRODUCER if form.is_producer.data else Role.BUYER
+        kind, value = services.normalise_login(form.login.data)
+        if kind == "phone":
+            return _register_by_phone(form, value, role)
         try:
             services.register(form.display_name.data, form.login.data, form.password.data, role)
         except InvalidInput as exc:
@@ -156,3 +189,104 @@ def logout_everywhere():
     logout_user()
     flash(_("Đã đăng xuất trên mọi thiết bị."), "info")
     return redirect(url_for("accounts.login"))
+
+
+def _register_by_phone(form, phone: str, role: str):
+    """Sign-up by phone waits for the SMS code; a number with an account gets the very same screen."""
+    try:
+        registration_id = recovery.start_phone_registration(form.display_name.data, phone, form.password.data, role)
+    except InvalidInput as exc:
+        db.session.rollback()
+        form.login.errors.append(exc.message)
+        return render_template("accounts/register.html", form=form)
+    db.session.commit()
+    session["phone_registration"] = {"id": registration_id, "phone": phone}
+    flash(_("Chúng tôi vừa gửi mã xác nhận qua SMS tới %(phone)s.", phone=phone), "info")
+    return redirect(url_for("accounts.verify_phone"))
+
+
+@bp.route("/xac-nhan-so-dien-thoai", methods=["GET", "POST"])
+@limiter.limit(_config_limit("CODE_CHECK_RATE_LIMIT"), methods=["POST"])
+def verify_phone():
+    pending = session.get("phone_registration")
+    if not isinstance(pending, dict) or not isinstance(pending.get("id"), int):
+        return redirect(url_for("accounts.register"))
+    form = VerifyPhoneForm()
+    if form.validate_on_submit():
+        try:
+            recovery.confirm_phone_registration(pending["id"], form.code.data)
+        except recovery.InvalidCode as exc:
+            db.session.commit()  # the wrong try is counted (and nothing else was changed)
+            form.code.errors.append(exc.message)
+        else:
+            db.session.commit()
+            session.pop("phone_registration", None)
+            flash(_("Đã xác nhận số điện thoại và tạo tài khoản. Hãy đăng nhập."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/verify_phone.html", form=form, phone=pending.get("phone", ""))
+
+
+# ---------------------------------------------------------------- password reset (and unlock)
+@bp.route("/quen-mat-khau", methods=["GET", "POST"])
+@limiter.limit(_config_limit("RECOVERY_RATE_LIMIT"), methods=["POST"])
+@limiter.limit(_config_limit("CODE_SEND_RATE_LIMIT"), methods=["POST"], key_func=_code_send_key)
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        recovery.request_password_reset(form.login.data)
+        db.session.commit()
+        session["recovery_login"] = form.login.data.strip()[:254]
+        # The same words whether or not the account exists: no enumeration.
+        flash(_("Nếu email hoặc số điện thoại này có tài khoản, chúng tôi vừa gửi tới đó một mã đặt lại mật khẩu "
+                "(hiệu lực 30 phút)."), "info")
+        return redirect(url_for("accounts.reset_with_code"))
+    return render_template("accounts/forgot.html", form=form)
+
+
+def _after_reset():
+    # Every session of the account ended in the service; this browser starts anonymous too.
+    _clear_session()
+    logout_user()
+    flash(_("Đã đặt lại mật khẩu. Mọi phiên đăng nhập cũ đã kết thúc; hãy đăng nhập bằng mật khẩu mới."), "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/dat-lai-mat-khau", methods=["GET", "POST"])
+@limiter.limit(_config_limit("CODE_CHECK_RATE_LIMIT"), methods=["POST"])
+def reset_with_code():
+    form = ResetWithCodeForm()
+    if request.method == "GET":
+        form.login.data = session.get("recovery_login", "")
+    if form.validate_on_submit():
+        try:
+            recovery.reset_with_code(form.login.data, form.code.data, form.new_password.data)
+        except recovery.InvalidCode as exc:
+            db.session.commit()  # the wrong try is counted (and nothing else was changed)
+            form.code.errors.append(exc.message)
+        else:
+            db.session.commit()
+            return _after_reset()
+    return render_template("accounts/reset_code.html", form=form)
+
+
+@bp.route("/dat-lai-mat-khau/<token>", methods=["GET", "POST"])
+@limiter.limit(_config_limit("CODE_CHECK_RATE_LIMIT"), methods=["POST"])
+def reset_with_link(token: str):
+    form = ResetWithLinkForm()
+    status = 200
+    if not recovery.reset_link_is_live(token):
+        form, status = None, 410
+    elif form.validate_on_submit():
+        try:
+            recovery.reset_with_link(token, form.new_password.data)
+        except recovery.InvalidCode:
+            db.session.rollback()
+            form, status = None, 410
+        else:
+            db.session.commit()
+            return _after_reset()
+    response = make_response(render_template("accounts/reset_link.html", form=form), status)
+    # The token is in this page's address: never hand it to another site in a Referer.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+

@@ -21,9 +21,3 @@ def normalise_msisdn(raw: str, region: str = "VN") -> str:
         raise InvalidPhoneNumber(f"not a valid phone number: {raw!r}")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
-
-def is_mobile(e164: str) -> bool:
-    number = phonenumbers.parse(e164, None)
-    return phonenumbers.number_type(number) in (
-        phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE
-    )

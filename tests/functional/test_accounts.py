@@ -100,19 +100,6 @@ def test_register_by_email_then_sign_in(client, db_ctx):
     assert is_signed_in(client)
 
 
-@pytest.mark.parametrize("typed", ["0912345678", "+84912345678", "84912345678", "091 234 5678"])
-def test_register_by_mobile_number_stores_plus84(client, db_ctx, typed):
-    assert post_register(client, typed, producer=True).status_code == 302
-    user = db_ctx.scalar(select(User))
-    assert user.phone == "+84912345678" and user.email is None and user.role == "producer"
-    # Either way of writing the number signs in; a producer lands in their shop area.
-    for login in ("0912345678", "+84912345678"):
-        resp = post_login(client, login, "mat-khau-123")
-        assert resp.status_code == 302 and resp.headers["Location"] == "/gian-hang/"
-        client.post("/tai-khoan/dang-xuat", data={"csrf_token": token(client, PASSWORD_PAGE)})
-        assert not is_signed_in(client)
-
-
 @pytest.mark.parametrize("typed", ["0123456789", "091234567", "+1 555 123 4567", "abc", "a@b", "٠٩١٢٣٤٥٦٧٨"])
 def test_register_refuses_invalid_login_with_a_message(client, db_ctx, typed):
     resp = post_register(client, typed)
