@@ -86,6 +86,8 @@ def register_error_handlers(app: Flask) -> None:
         }
         if err.code is None or err.code < 400:  # a RequestRedirect routed here by mistake
             return err
+        if getattr(err, "response", None) is not None:  # the raiser built its own page (e.g. the login 429)
+            return err.response
         body, status = _page(err.code, messages.get(err.code))
         response = current_app.make_response((body, status))
         allowed = getattr(err, "valid_methods", None)  # only MethodNotAllowed has them

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms import BooleanField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from .recovery import clean_code
 from .services import normalise_login
@@ -77,11 +77,24 @@ def _six_digits(form, field):
 
 
 class ResetWithCodeForm(FlaskForm):
+    """The code sets a new password, or (the "unlock" button) only lets this browser sign in again."""
+
     login = StringField(_l("Email hoặc số điện thoại"), validators=[
         DataRequired(_l("Vui lòng nhập email hoặc số điện thoại.")), Length(max=254)])
     code = StringField(_l("Mã xác nhận"), validators=[DataRequired(_l("Vui lòng nhập mã xác nhận.")), Length(max=20),
                                                     _six_digits])
     new_password, confirm = _new_password_fields()
+    unlock = SubmitField(_l("Chỉ mở khoá đăng nhập, giữ mật khẩu cũ"))
+
+    @property
+    def unlock_only(self) -> bool:
+        return bool(self.unlock.data)
+
+    def validate(self, extra_validators=None):
+        if self.unlock_only:  # no new password asked for
+            self.new_password.validators = [Optional(), Length(max=200)]
+            self.confirm.validators = [Optional()]
+        return super().validate(extra_validators)
 
 
 class ResetWithLinkForm(FlaskForm):

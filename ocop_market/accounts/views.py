@@ -20,7 +20,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..errors import Conflict, InvalidInput
 from ..extensions import db, limiter
 from ..security import is_safe_next, safe_next
-from . import recovery, services, sessions
+from . import limits, recovery, services, sessions
 from .forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -36,13 +36,8 @@ from .models import Role
 bp = Blueprint("accounts", __name__, url_prefix="/tai-khoan")
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _login_key() -> str:
-    # Counted per account aimed at, whatever address it comes from (guessing spread over many machines).
-    return "login:" + services.login_key(request.form.get("login", ""))
+def _config_limit(name: str):
+    return lambda: current_app.config[name]
 
 
 def _user_key() -> str:
@@ -82,8 +77,13 @@ def _start_session(user, remember: bool = False) -> None:
 
 
 @bp.route("/dang-nhap", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])  # per address (get_remote_address)
-@limiter.limit(_login_limit, methods=["POST"], key_func=_login_key)  # per account
+# Failed sign-ins only (limits.py): per account + address, per account (slower), per address (generous).
+@limiter.limit(_config_limit("LOGIN_RATE_LIMIT"), methods=["POST"], key_func=limits.account_address_key,
+               deduct_when=limits.failed, on_breach=limits.locked_out)
+@limiter.limit(_config_limit("LOGIN_ACCOUNT_RATE_LIMIT"), methods=["POST"], key_func=limits.account_key,
+               deduct_when=limits.failed, on_breach=limits.locked_out)
+@limiter.limit(_config_limit("LOGIN_ADDRESS_RATE_LIMIT"), methods=["POST"], key_func=limits.address_key,
+               deduct_when=limits.failed, on_breach=limits.locked_out, exempt_when=limits.address_exempt)
 def login():
     form = LoginForm()
     next_url = request.args.get("next") or request.form.get("next")
@@ -95,7 +95,8 @@ def login():
         else:
             _start_session(user, remember=bool(form.remember.data))
             flash(_("Xin chào %(name)s!", name=user.display_name), "success")
-            return redirect(safe_next(next_url, _landing_for(user)))
+            # This browser is now trusted for the account: its owner is not locked out by others' guesses.
+            return limits.remember_device(redirect(safe_next(next_url, _landing_for(user))), user)
     elif request.method == "GET" and current_user.is_authenticated:
         return redirect(safe_next(next_url, _landing_for(current_user)))
     return render_template("accounts/login.html", form=form, next_url=next_url if is_safe_next(next_url) else "")
@@ -104,10 +105,6 @@ def login():
 def _code_send_key() -> str:
     # Codes sent to one e-mail address or phone, whoever asks and from wherever: no SMS bombing of a number.
     return "code-send:" + services.login_key(request.form.get("login", ""))
-
-
-def _config_limit(name: str):
-    return lambda: current_app.config[name]
 
 
 @bp.route("/dang-ky", methods=["GET", "POST"])
@@ -258,14 +255,24 @@ def reset_with_code():
     if request.method == "GET":
         form.login.data = session.get("recovery_login", "")
     if form.validate_on_submit():
+        unlock_only = form.unlock_only
         try:
-            recovery.reset_with_code(form.login.data, form.code.data, form.new_password.data)
+            if unlock_only:
+                user = recovery.use_reset_code(form.login.data, form.code.data)
+            else:
+                user = recovery.reset_with_code(form.login.data, form.code.data, form.new_password.data)
         except recovery.InvalidCode as exc:
             db.session.commit()  # the wrong try is counted (and nothing else was changed)
             form.code.errors.append(exc.message)
         else:
             db.session.commit()
-            return _after_reset()
+            if unlock_only:
+                flash(_("Đã mở khoá đăng nhập trên trình duyệt này. Hãy đăng nhập bằng mật khẩu của bạn."), "success")
+                response = redirect(url_for("accounts.login"))
+            else:
+                response = _after_reset()
+            # The code reached the owner here: trust this browser, past any lockout others caused.
+            return limits.remember_device(response, user)
     return render_template("accounts/reset_code.html", form=form)
 
 
@@ -278,13 +285,13 @@ def reset_with_link(token: str):
         form, status = None, 410
     elif form.validate_on_submit():
         try:
-            recovery.reset_with_link(token, form.new_password.data)
+            user = recovery.reset_with_link(token, form.new_password.data)
         except recovery.InvalidCode:
             db.session.rollback()
             form, status = None, 410
         else:
             db.session.commit()
-            return _after_reset()
+            return limits.remember_device(_after_reset(), user)
     response = make_response(render_template("accounts/reset_link.html", form=form), status)
     # The token is in this page's address: never hand it to another site in a Referer.
     response.headers["Referrer-Policy"] = "no-referrer"
