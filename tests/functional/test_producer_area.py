@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from sqlalchemy import select
@@ -26,13 +27,18 @@ def post_form(client, page_url: str, data: dict, url: str | None = None, **kw):
     return client.post(url or page_url, data={**data, "csrf_token": csrf_from(page.get_data(as_text=True))}, **kw)
 
 
-def register_producer(client, login="hoa.luc@example.vn", name="Lục Thị Hoa"):
-    """Sign up through the real form with "I am a producer" ticked, then sign in."""
+def register_producer(client, login="hoa.luc@example.vn", name="Lục Thị Hoa", sms_gateway=None):
+    """Sign up through the real form with "I am a producer" ticked (a phone number confirmed with the SMS code
+    that reached `sms_gateway`), then sign in."""
     resp = post_form(client, "/tai-khoan/dang-ky", {
         "display_name": name, "login": login, "password": "secret-pass-1", "confirm": "secret-pass-1",
         "is_producer": "y",
     })
     assert resp.status_code == 302, resp.get_data(as_text=True)
+    if "@" not in login:
+        code = re.search(r"\b(\d{6})\b", sms_gateway.messages[-1].text).group(1)
+        resp = post_form(client, "/tai-khoan/xac-nhan-so-dien-thoai", {"code": code})
+        assert resp.status_code == 302, resp.get_data(as_text=True)
     resp = post_form(client, "/tai-khoan/dang-nhap", {"login": login, "password": "secret-pass-1"})
     assert resp.status_code == 302, resp.get_data(as_text=True)
     return resp
@@ -98,8 +104,14 @@ def action(client, url):
 
 
 # ---------------------------------------------------------------- the journey
-def test_full_producer_journey(app, client):
-    register_producer(client, login="0912345678")
+@pytest.fixture
+def app_config(request, channels_config):
+    """The SMS gateway on loopback, where the sign-up code of a producer who registers by phone arrives."""
+    return {**channels_config, **getattr(request, "param", {})}
+
+
+def test_full_producer_journey(app, client, sms_gateway):
+    register_producer(client, login="0912345678", sms_gateway=sms_gateway)
     # The dashboard sends a producer without a record to onboarding.
     assert client.get("/gian-hang/").headers["Location"].endswith("/gian-hang/dang-ky-co-so")
 
