@@ -53,9 +53,15 @@ class User(UserMixin, Model):
     def is_authenticated(self) -> bool:  # ...and a session opened before deactivation stops counting
         return bool(self.active)
 
-    #: the server-side login session this object was loaded for (not a column: set by
-    #: `services.open_session` and the user loader), carried in the cookies through `get_id()`
-    login_session_key = None
+    @property
+    def login_session_key(self) -> str | None:
+        """The server-side login session this object was loaded for (not a column: set by
+        `sessions.open_session` and the user loader), carried in the cookies through `get_id()`."""
+        return self.__dict__.get("_login_session_key")
+
+    @login_session_key.setter
+    def login_session_key(self, key: str | None) -> None:
+        self.__dict__["_login_session_key"] = key
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}:{self.login_session_key or ''}"
@@ -69,7 +75,7 @@ class User(UserMixin, Model):
         return self.email or self.phone or ""
 
 
-class LoginSession(db.Model):
+class LoginSession(Model):
     """One signed-in browser (phiên đăng nhập). The session and remember-me cookies carry its random key;
     logging out deletes the row, so a copy of either cookie stops working for good."""
 
@@ -90,7 +96,7 @@ class CodePurpose(enum.StrEnum):
     PHONE_REGISTRATION = "phone_registration"
 
 
-class AccountCode(db.Model):
+class AccountCode(Model):
     """A one-time code sent to an e-mail address or phone (mã xác nhận): a password reset (or login unlock), or a
     sign-up by phone waiting for its number to be confirmed.
 

@@ -82,7 +82,7 @@ def _consume(row: AccountCode) -> None:
     done = db.session.execute(
         update(AccountCode).where(AccountCode.id == row.id, AccountCode.used_at.is_(None))
         .values(used_at=utcnow()).execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; 2.0's Session.execute says Result
     if done != 1:
         raise InvalidCode()
     db.session.expire(row)
@@ -138,6 +138,8 @@ def use_reset_code(login: str, code: str) -> User:
             AccountCode.recipient == normalise_login(login)[1],
         )).order_by(AccountCode.id.desc()).limit(1))
     row = _check_code(row, code)
+    if user is None:  # cannot happen: no user, no row, and _check_code refused it
+        raise InvalidCode()
     if row.channel == Channel.SMS:
         user.phone_verified_at = utcnow()  # the code reached this phone: the number is the owner's
     return user

@@ -279,11 +279,11 @@ def reset_with_code():
 @bp.route("/dat-lai-mat-khau/<token>", methods=["GET", "POST"])
 @limiter.limit(_config_limit("CODE_CHECK_RATE_LIMIT"), methods=["POST"])
 def reset_with_link(token: str):
-    form = ResetWithLinkForm()
+    form: ResetWithLinkForm | None = ResetWithLinkForm()
     status = 200
     if not recovery.reset_link_is_live(token):
         form, status = None, 410
-    elif form.validate_on_submit():
+    elif form is not None and form.validate_on_submit():
         try:
             user = recovery.reset_with_link(token, form.new_password.data)
         except recovery.InvalidCode:

@@ -28,11 +28,13 @@ def notify_test(channel, recipient, locale):
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     message_id = message.id
+    recipient = message.recipient
     state = deliver(message_id)
-    message = db.session.get(OutboundMessage, message_id)
+    row = db.session.get(OutboundMessage, message_id)
     if state != MessageState.SENT:
-        raise click.ClickException(f"message {message_id} to {message.recipient} not sent: {message.last_error}")
-    click.echo(f"sent {channel} message {message_id} to {message.recipient}")
+        error = row.last_error if row is not None else "message vanished"
+        raise click.ClickException(f"message {message_id} to {recipient} not sent: {error}")
+    click.echo(f"sent {channel} message {message_id} to {recipient}")
 
 
 @notify_cli.command("deliver")

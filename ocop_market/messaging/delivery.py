@@ -60,18 +60,18 @@ def deliver(message_id: int) -> str | None:
                OutboundMessage.attempts < _max_attempts())
         .values(state=MessageState.SENDING, attempts=OutboundMessage.attempts + 1, claimed_at=now)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; 2.0's Session.execute says Result
     db.session.commit()
-    if not claimed:
+    message = db.session.get(OutboundMessage, message_id) if claimed else None
+    if message is None:
         return None
-    message = db.session.get(OutboundMessage, message_id)
     if message.expires_at is not None and message.expires_at <= now:
         _finish(message, MessageState.EXPIRED)
         db.session.commit()
         return message.state
     params = {**(message.params or {}), **(message.secret_params or {})}
     channel, recipient = message.channel, message.recipient
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's own method
     try:
         rendered = render(message.template, channel, message.locale, params)
         db.session.rollback()  # hold no transaction (nor a SQLite read lock) while talking to the outside
@@ -80,9 +80,13 @@ def deliver(message_id: int) -> str | None:
         log.warning("message %s (%s to %s) failed: %s", message_id, channel, recipient, exc)
         db.session.rollback()
         message = db.session.get(OutboundMessage, message_id)
+        if message is None:  # deleted while it was being sent
+            return None
         _finish(message, MessageState.FAILED, f"{type(exc).__name__}: {exc}"[:1000])
     else:
         message = db.session.get(OutboundMessage, message_id)
+        if message is None:
+            return None
         _finish(message, MessageState.SENT)
     db.session.commit()
     return message.state
@@ -172,7 +176,7 @@ def _after_commit(session) -> None:
     ids = session.info.pop(PENDING, None)
     if not ids or not has_app_context():
         return
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's own method
     try:
         DISPATCHERS[delivery_mode(app)](app, list(ids))
     except Exception:  # the rows are committed: they wait for `notify deliver` or the next dispatch

@@ -6,7 +6,7 @@ import enum
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import UTCDateTime, utcnow
 
 
@@ -26,7 +26,7 @@ class MessageState(enum.StrEnum):
 DUE_STATES = (MessageState.PENDING, MessageState.FAILED)
 
 
-class OutboundMessage(db.Model):
+class OutboundMessage(Model):
     """One message to one recipient over one channel (tin nhắn gửi đi), written in the same transaction as the
     event it tells of. (event_key, channel) is unique: each event is sent at most once per channel."""
 
