@@ -138,9 +138,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from . import slots
     from .templating import init_templating
 
     init_templating(app)
+    slots.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

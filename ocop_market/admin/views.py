@@ -13,7 +13,7 @@ from ..catalog.models import ProducerStatus, ProductStatus
 from ..catalog.photo_upload import save_photos
 from ..errors import DomainError, InvalidInput
 from ..extensions import db
-from ..programs import services as programs
+from ..programs import listings as programs
 from . import queries
 from .forms import ConfirmForm, ReasonForm
 

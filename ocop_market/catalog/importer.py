@@ -22,11 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import audit
+from .. import audit, signals
 from ..accounts.models import Role
 from ..errors import DomainError
 from ..extensions import db
@@ -81,14 +80,15 @@ CATEGORY_ALIASES = {
 GROUP_ALIASES = {"duoc lieu": "herbal", "du lich": "tourism", "du lich cong dong": "tourism",
                  "thu cong": "handicraft"}
 
-#: A function from a support-project code to the project, or None when unknown. The programs domain
-#: registers one as `app.extensions[PROJECT_LOOKUP_KEY]`; until then every code is unknown.
+#: A function from a support-project code to the project, or None when unknown.
 ProjectLookup = Callable[[str], Any]
-PROJECT_LOOKUP_KEY = "ocop_market.project_lookup"
 
 
-def no_projects(code: str) -> None:
-    return None
+def project_by_signal(code: str) -> Any:
+    """The project a higher domain (programs) names for this code, asked through `signals.import_support_project`;
+    None when nobody knows it (then the code is a row error)."""
+    found = signals.answers(signals.import_support_project, code)
+    return found[0] if found else None
 
 
 class SystemActor:
@@ -398,7 +398,7 @@ def _producer_key(data: services.ProducerData) -> tuple[str, str, int]:
 def parse(data: bytes | str, project_lookup: ProjectLookup | None = None) -> list[ImportRow]:
     """Check every row; return them all or raise ImportFailed listing every error. Writes nothing."""
     if project_lookup is None:
-        project_lookup = current_app.extensions.get(PROJECT_LOOKUP_KEY, no_projects)
+        project_lookup = project_by_signal
     records = read_records(decode(data))
     if not records:
         raise ImportFailed([RowError(None, None, "Tệp không có dòng dữ liệu nào.")])
@@ -513,9 +513,7 @@ def _apply_row(row: ImportRow, actor, producers: dict[tuple, Producer], touched:
             services.set_certificate(actor, product, row.certificate)
             result.certificates_set += 1
         if row.support_project is not None:
-            from ..programs import services as programs
-
-            programs.set_product_project(actor, product, row.support_project)
+            signals.listing_project_imported.send(actor, product=product, project=row.support_project)
         services.submit_for_review(actor, product)
         services.approve_product(actor, product)
         result.products_created += 1
@@ -532,9 +530,8 @@ def _apply_row(row: ImportRow, actor, producers: dict[tuple, Producer], touched:
     linked = False
     if row.support_project is not None and product.support_project_id != row.support_project.id:
         # The programs domain names the project (and audits it); counted as an update of the listing.
-        from ..programs import services as programs
-
-        linked = programs.set_product_project(actor, product, row.support_project)
+        linked = any(signals.answers(signals.listing_project_imported, actor, product=product,
+                                     project=row.support_project))
     new = services.ProductData(name=product.name, group_id=row.product.group_id, unit=row.product.unit.strip(),
                                price_vnd=row.product.price_vnd, stock=row.product.stock,
                                description=row.product.description.strip())

@@ -54,10 +54,7 @@ def _page_arg() -> int:
 @bp.get("/")
 def home():
     newest = db.session.scalars(services.public_products().order_by(Product.created_at.desc()).limit(8)).all()
-    from ..promotions_hook import featured_for_home
-
-    featured = featured_for_home()
-    return render_template("catalog/home.html", newest=newest, featured=featured, groups=services.groups())
+    return render_template("catalog/home.html", newest=newest, groups=services.groups())
 
 
 @bp.get("/san-pham")
@@ -80,12 +77,8 @@ def product_list():
     pages = max(1, -(-total // per_page))
     if page > pages:
         abort(404)
-    from ..promotions_hook import featured_for_group
-
-    promoted = featured_for_group(group.code) if group is not None and page == 1 else []
     return render_template(
         "catalog/list.html", items=items, total=total, page=page, pages=pages, group=group, sort=sort,
-        promoted=promoted,
         args={k: v for k, v in {"group": group_code, "sort": sort if sort != "newest" else None}.items() if v},
     )
 

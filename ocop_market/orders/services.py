@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import selectinload
 
+from .. import signals
 from ..accounts.models import User
 from ..accounts.services import normalise_phone
 from ..catalog.models import Producer, ProducerStatus, Product, ProductStatus
@@ -185,6 +186,7 @@ def place_order(buyer: User, items: dict[int, int], data: CheckoutData, cfg=None
     for po in order.producer_orders:
         _event(order, po, buyer.id, None, initial, "")
     db.session.flush()
+    signals.order_placed.send(order)
     return order
 
 

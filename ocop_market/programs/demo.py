@@ -18,7 +18,7 @@ from ..extensions import db
 from ..orders.models import Order, OrderEvent, OrderLine, OrderStatus, ProducerOrder
 from ..places import Province
 from ..timeutil import LOCAL_TZ, add_months, local_today
-from . import services
+from . import listings, services
 from .models import LivelihoodRecord, Participation, SupportProject
 
 D = dt.date
@@ -133,7 +133,7 @@ def _ensure_links(project: SupportProject, spec: dict, actor) -> list[Product]:
         if product is None:
             continue
         if product.support_project_id is None:
-            services.set_product_project(actor, product, project)
+            listings.set_product_project(actor, product, project)
         if product.support_project_id == project.id:
             products.append(product)
     return products

@@ -373,50 +373,6 @@ def latest_record(records: list[LivelihoodRecord], joined_on: dt.date, until: dt
     return found[-1] if found else None
 
 
-# ---------------------------------------------------------------- listings
-def set_product_project(actor, product: Product, project: SupportProject | None) -> bool:
-    """Name (or clear) the project a listing was produced under. Returns whether anything changed."""
-    new_id = project.id if project is not None else None
-    if product.support_project_id == new_id:
-        return False
-    if project is not None:
-        require_scope(actor, project.province_id)
-    old = product.support_project_id
-    if old is not None:  # taking a listing out of a project changes that project's figures
-        require_scope(actor, db.session.get_one(SupportProject, old).province_id)
-    product.support_project_id = new_id
-    db.session.flush()
-    audit.record(actor.id, "product.set_project", "product", product.id, old=old, new=new_id)
-    return True
-
-
-def project_choices(user, current_id: int | None = None) -> list[tuple[int, str]]:
-    q = scoped(select(SupportProject).order_by(SupportProject.code), user)
-    rows = [(p.id, f"{p.code} — {p.name}") for p in db.session.scalars(q)]
-    if current_id and current_id not in {i for i, _ in rows}:
-        p = db.session.get(SupportProject, current_id)
-        if p is not None:
-            rows.append((p.id, f"{p.code} — {p.name}"))
-    return rows
-
-
-def link_product_from_form(actor, product: Product, form) -> None:
-    """The staff product form's project select (`support_project`): empty clears, an id links.
-    A form without the field leaves the link as it is."""
-    if "support_project" not in form:
-        return
-    raw = (form.get("support_project") or "").strip()
-    if not raw:
-        set_product_project(actor, product, None)
-        return
-    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
-        raise InvalidInput(_("Dự án không hợp lệ."))
-    project = db.session.get(SupportProject, int(raw))
-    if project is None:
-        raise InvalidInput(_("Dự án không hợp lệ."))
-    set_product_project(actor, product, project)
-
-
 # ---------------------------------------------------------------- outcomes
 def _delivered_dates(po_ids: list[int]) -> dict[int, dt.date]:
     """The local day each producer order was delivered (its first move to `delivered`)."""
@@ -469,7 +425,7 @@ def _active_listings(project_ids: list[int]) -> dict[int, int]:
                Producer.status == ProducerStatus.VERIFIED)
         .group_by(Product.support_project_id)
     )
-    return {project_id: n for project_id, n in rows if project_id is not None}  # the WHERE keeps only projects
+    return dict(rows.all())
 
 
 def _listing_ids(project_ids: list[int]) -> dict[int, list[int]]:

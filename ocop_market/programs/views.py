@@ -16,7 +16,7 @@ from ..catalog.models import Producer
 from ..errors import DomainError
 from ..extensions import db
 from ..timeutil import local_today
-from . import charts, rules, services
+from . import charts, listings, rules, services
 from .forms import DisbursementForm, JoinForm, LivelihoodForm, ProjectEditForm
 from .models import BudgetSource
 
@@ -333,7 +333,7 @@ def public_project(code: str):
 # ---------------------------------------------------------------- plugging into the app
 def _template_helpers() -> dict:
     def project_choices_for(product=None):
-        return services.project_choices(current_user, product.support_project_id if product else None)
+        return listings.project_choices(current_user, product.support_project_id if product else None)
 
     return {
         "program_source_label": services.source_label,
@@ -347,9 +347,7 @@ def _template_helpers() -> dict:
 
 @bp.record_once
 def _plug_in(state) -> None:
-    # The catalog importer resolves `support_project_code` through this lookup (an unknown code is a row error),
-    # and the staff product form shows the project select through the template helpers.
-    from ..catalog import importer
-
-    state.app.extensions[importer.PROJECT_LOOKUP_KEY] = services.project_by_code
+    # The catalog's importer and product page reach the projects through signals and a slot (listings.init_app);
+    # the staff product form shows the project select through the template helpers.
+    listings.init_app(state.app)
     state.app.jinja_env.globals.update(_template_helpers())

@@ -7,10 +7,11 @@
   statistics, not money.
 - Clicks go through /qc/<allocation id>, which counts the click and redirects to the listing.
 - Attribution: the click is remembered in a signed cookie (not the session, which login clears) holding
-  (allocation, listing, time) for the last few clicks. When an order is placed, a `before_flush` hook looks at
-  the new order lines: a line for a listing the buyer clicked within the attribution window (settings,
-  default 7 days) gets a Conversion row linking it to the allocation. So attribution happens at order
-  placement, with no change to the orders code and no personal data stored beyond the order itself.
+  (allocation, listing, time) for the last few clicks. When an order is placed (`signals.order_placed`, sent
+  by the orders domain inside the checkout transaction), a line for a listing the buyer clicked within the
+  attribution window (settings, default 7 days) gets a Conversion row linking it to the allocation. So
+  attribution happens at order placement, the orders code knows nothing of promotions, and no personal data
+  is stored beyond the order itself.
 - Obvious robots (rules.is_bot: empty User-Agent, crawlers, fetchers, monitors) are counted nowhere.
 """
 from __future__ import annotations
@@ -25,13 +26,15 @@ from typing import cast
 
 from flask import Flask, current_app, has_request_context, request
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Table, event
-from sqlalchemy.orm import Session
+from sqlalchemy import Table
 
+from .. import signals
 from ..extensions import db
+from ..orders.models import Order
 from ..timeutil import local_today, utcnow
 from . import rules
-from .models import DailyCounter
+from .models import Conversion, DailyCounter
+from .services import get_settings
 
 CLICK_COOKIE = "ocop_qc"
 MAX_REMEMBERED_CLICKS = 20
@@ -163,24 +166,15 @@ def remember_click(response, allocation, window_days: int) -> None:
                         httponly=True, samesite="Lax", secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
 
 
-def _attribute_new_lines(session: Session, flush_context, instances) -> None:
+def attribute_order(order: Order) -> None:
+    """Receiver of `signals.order_placed`: lines for listings the buyer reached through a promotion click."""
     if not has_request_context() or CLICK_COOKIE not in request.cookies:
         return
-    from ..orders.models import OrderLine
-    from .models import Conversion
-    from .services import get_settings
-
-    lines = [o for o in session.new if isinstance(o, OrderLine)]
-    if not lines:
+    lines = [line for po in order.producer_orders for line in po.lines]
+    clicks = remembered_clicks()
+    if not lines or not clicks:
         return
-    # Read once per request (an order flushes several times), kept on the request itself.
-    clicks = request.environ.get("ocop.promotion_clicks")
-    if clicks is None:
-        clicks = request.environ["ocop.promotion_clicks"] = remembered_clicks()
-    if not clicks:
-        return
-    with session.no_autoflush:
-        window = get_settings().attribution_days * 86400
+    window = get_settings().attribution_days * 86400
     now = int(time.time())
     latest: dict[int, tuple[int, int]] = {}
     for allocation_id, product_id, at in clicks:
@@ -191,16 +185,13 @@ def _attribute_new_lines(session: Session, flush_context, instances) -> None:
         if hit is None:
             continue
         allocation_id, at = hit
-        session.add(Conversion(order_line=line, allocation_id=allocation_id, product_id=line.product_id,
-                               revenue_vnd=line.line_total_vnd,
-                               clicked_at=dt.datetime.fromtimestamp(at, dt.UTC), created_at=utcnow()))
-
-
-_listening = False
+        db.session.add(Conversion(order_line=line, allocation_id=allocation_id, product_id=line.product_id,
+                                  revenue_vnd=line.line_total_vnd,
+                                  clicked_at=dt.datetime.fromtimestamp(at, dt.UTC), created_at=utcnow()))
+    db.session.flush()
 
 
 def init_app(app: Flask) -> None:
-    global _listening
     flush_events = int(app.config.get("PROMOTION_COUNTER_FLUSH_EVENTS") or (1 if app.testing else 200))
     flush_seconds = float(app.config.get("PROMOTION_COUNTER_FLUSH_SECONDS") or (0 if app.testing else 30))
     buffer = CounterBuffer(flush_events, flush_seconds)
@@ -226,6 +217,4 @@ def init_app(app: Flask) -> None:
                 pass
 
     atexit.register(_flush_at_exit)
-    if not _listening:
-        event.listen(Session, "before_flush", _attribute_new_lines)
-        _listening = True
+    signals.order_placed.connect(attribute_order, weak=False)

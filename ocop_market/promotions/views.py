@@ -12,6 +12,7 @@ from ..catalog import services as catalog
 from ..errors import DomainError, InvalidInput
 from ..extensions import csrf, db
 from . import report, rules, services, tracking
+from . import slots as promotion_slots
 from .forms import AllocateForm, PinForm, RemoveForm, RequestForm, SettingsForm
 from .models import WeekState
 
@@ -247,6 +248,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(staff_bp)
     app.register_blueprint(api_bp)
     tracking.init_app(app)
+    promotion_slots.init_app(app)
     from .cli import promotions_cli
 
     app.cli.add_command(promotions_cli)

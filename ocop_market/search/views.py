@@ -95,12 +95,8 @@ def search():
         popular = [(groups[c], n) for c, n in browse.facets["group"].items() if c in groups][:6]
     if result.suggestion:
         suggestion_url = _url(args, q=result.suggestion, page=None)
-    from ..promotions_hook import featured_for_search
-
-    promoted = featured_for_search(query.q) if query.page == 1 else []
     return render_template(
         "search/results.html", query=query, result=result, items=items, facets=facets, active=active,
-        promoted=promoted,
         args=args, popular=popular, suggestion_url=suggestion_url,
         sorts=[(k, _(v)) for k, v in SORT_LABELS.items()],
         clear_url=_url({"q": query.q or None}),

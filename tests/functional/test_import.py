@@ -220,7 +220,13 @@ def test_a_service_refusing_a_row_rolls_back_the_whole_file(app, runner, monkeyp
 
 
 def test_support_project_lookup_can_be_plugged_in(app, runner, tmp_path):
-    app.extensions[importer.PROJECT_LOOKUP_KEY] = lambda code: {"DA2-CB-01": object()}.get(code)
+    """A domain above the catalog answers `import_support_project`; a code nobody knows is a row error."""
+    from ocop_market import signals
+
+    def known(code):
+        return {"DA2-CB-01": object()}.get(code)
+
+    signals.import_support_project.connect(known)  # weak: gone with this test
     path = write_csv(tmp_path, "Hộ A,household,Cao Bằng,Xã Hòa An,poor,Bánh khảo,,food,,,,45000,hộp,5,DA2-CB-01\n"
                                "Hộ A,household,Cao Bằng,Xã Hòa An,poor,Bánh gio,,food,,,,45000,hộp,5,DA9\n")
     result = run_import(runner, path)

@@ -16,7 +16,7 @@ from ocop_market.catalog import importer
 from ocop_market.extensions import db
 from ocop_market.orders.models import Order, OrderEvent, OrderLine, ProducerOrder
 from ocop_market.places import Province
-from ocop_market.programs import rules, services
+from ocop_market.programs import listings, rules, services
 from ocop_market.programs.models import Disbursement, LivelihoodRecord, SupportProject
 from ocop_market.timeutil import add_months, local_today
 from tests.conftest import csrf_from, make_producer, make_product, make_user
@@ -85,8 +85,8 @@ def world(ctx):
     services.add_livelihood_record(admin, h1, D(2025, 12, 1), 1_600_000, "near_poor")
     services.add_livelihood_record(admin, h2, D(2025, 11, 15), 2_000_000, "escaped")
     services.add_livelihood_record(admin, h2, D(2026, 3, 1), 2_500_000, "none")  # after the period
-    services.set_product_project(admin, a, p1)
-    services.set_product_project(admin, b, p1)
+    listings.set_product_project(admin, a, p1)
+    listings.set_product_project(admin, b, p1)
     db.session.commit()
     at = lambda *args: dt.datetime(*args, tzinfo=UTC)  # noqa: E731
     sell(buyer, a, 2, at(2025, 10, 5, 3))  # 200.000
@@ -355,7 +355,7 @@ def test_staff_link_a_listing_to_a_project_in_the_product_form(world, client):
     for key in list(data_b):
         if key.startswith("certificate-"):
             del data_b[key]
-    services.set_product_project(world["admin"], b, None)
+    listings.set_product_project(world["admin"], b, None)
     db.session.commit()
     assert _post(client, f"/quan-tri/san-pham/{b.id}/sua", data_b).status_code == 403
     db.session.expire_all()

@@ -1,0 +1,83 @@
+"""Listings produced under a support project: naming the project of a listing (from the staff form, from the
+catalog importer, from demo data) and showing it on the product page.
+
+The catalog sits below the programmes and knows nothing of them: its importer asks `signals.import_support_project`
+and sends `signals.listing_project_imported`, and its product page has the slot `catalog.product.producer`; this
+module answers them (connected in `init_app`).
+"""
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from .. import audit, signals, slots
+from ..catalog.models import Product
+from ..errors import InvalidInput
+from ..extensions import db
+from .models import SupportProject
+from .services import MAX_ID, project_by_code, require_scope, scoped
+
+
+def set_product_project(actor, product: Product, project: SupportProject | None) -> bool:
+    """Name (or clear) the project a listing was produced under. Returns whether anything changed."""
+    new_id = project.id if project is not None else None
+    if product.support_project_id == new_id:
+        return False
+    if project is not None:
+        require_scope(actor, project.province_id)
+    old = product.support_project_id
+    if old is not None:  # taking a listing out of a project changes that project's figures
+        require_scope(actor, db.session.get(SupportProject, old).province_id)
+    product.support_project_id = new_id
+    db.session.flush()
+    audit.record(actor.id, "product.set_project", "product", product.id, old=old, new=new_id)
+    return True
+
+
+def project_choices(user, current_id: int | None = None) -> list[tuple[int, str]]:
+    q = scoped(select(SupportProject).order_by(SupportProject.code), user)
+    rows = [(p.id, f"{p.code} — {p.name}") for p in db.session.scalars(q)]
+    if current_id and current_id not in {i for i, _ in rows}:
+        p = db.session.get(SupportProject, current_id)
+        if p is not None:
+            rows.append((p.id, f"{p.code} — {p.name}"))
+    return rows
+
+
+def link_product_from_form(actor, product: Product, form) -> None:
+    """The staff product form's project select (`support_project`): empty clears, an id links.
+    A form without the field leaves the link as it is."""
+    if "support_project" not in form:
+        return
+    raw = (form.get("support_project") or "").strip()
+    if not raw:
+        set_product_project(actor, product, None)
+        return
+    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+        raise InvalidInput(_("Dự án không hợp lệ."))
+    project = db.session.get(SupportProject, int(raw))
+    if project is None:
+        raise InvalidInput(_("Dự án không hợp lệ."))
+    set_product_project(actor, product, project)
+
+
+# ---------------------------------------------------------------- what the catalog asks
+def _imported_code(code: str) -> SupportProject | None:
+    return project_by_code(code)
+
+
+def _imported_listing(actor, product: Product, project: SupportProject) -> bool:
+    return set_product_project(actor, product, project)
+
+
+def _product_page_link(_slot: str, product: Product) -> str | None:
+    if product.support_project_id is None:
+        return None
+    return render_template("programs/_product_project_link.html", p=product)
+
+
+def init_app(app: Flask) -> None:
+    signals.import_support_project.connect(_imported_code, weak=False)
+    signals.listing_project_imported.connect(_imported_listing, weak=False)
+    slots.register("catalog.product.producer", _product_page_link)
