@@ -108,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .admin.views import bp as admin_bp
     from .api import bp as api_bp
+    from .api.promotions import bp as promotions_api_bp
     from .catalog.producer_views import bp as producer_bp
     from .catalog.views import bp as catalog_bp
     from .health import bp as health_bp
@@ -129,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_orders_bp)
     app.register_blueprint(payments_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(promotions_api_bp)
     app.register_blueprint(staff_programs_bp)
     app.register_blueprint(programs_bp)
     app.register_blueprint(search_bp)

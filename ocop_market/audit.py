@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from sqlalchemy import ForeignKey, String, Text, event
+from sqlalchemy import ForeignKey, String, Text, event, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import Model, db
@@ -53,3 +53,13 @@ def record(actor_id: int | None, action: str, entity_type: str, entity_id: int |
     )
     db.session.add(entry)
     return entry
+
+
+def entries_for(entity_type: str, entity_id: int, limit: int = 50) -> list[AuditEntry]:
+    """The latest entries about one record, newest first (a record's history on its staff page)."""
+    return list(db.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == entity_id)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(limit)
+    ))

@@ -29,16 +29,6 @@ def init_templating(app: Flask) -> None:
     def date_filter(value):
         return value.strftime("%d/%m/%Y") if value else ""
 
-    from .catalog import labels
-
-    app.jinja_env.globals.update(
-        producer_kind_label=lambda c: labels.label(labels.PRODUCER_KIND, c),
-        household_category_label=lambda c: labels.label(labels.HOUSEHOLD_CATEGORY, c),
-        producer_status_label=lambda c: labels.label(labels.PRODUCER_STATUS, c),
-        product_status_label=lambda c: labels.label(labels.PRODUCT_STATUS, c),
-        cert_level_label=lambda c: labels.label(labels.CERT_LEVEL, c),
-    )
-
     @app.context_processor
     def globals_():
         return {

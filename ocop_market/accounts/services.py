@@ -110,3 +110,9 @@ def set_password(user: User, password: str) -> None:
 
 def log_out_everywhere(user: User) -> None:
     sessions.end_all_sessions(user)
+
+
+def users_by_id(ids: set[int]) -> dict[int, User]:
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}

@@ -6,7 +6,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from .. import audit
 from ..accounts.permissions import STAFF_ROLES, guard_blueprint
+from ..accounts.services import users_by_id
+from ..catalog import certificates as ocop_certificates
 from ..catalog import services
 from ..catalog.forms import PhotoForm, ProducerForm, ProductForm
 from ..catalog.models import ProducerStatus, ProductStatus
@@ -43,15 +46,15 @@ def index():
         "admin/index.html",
         pending_producers=queries.count_producers(ProducerStatus.PENDING),
         pending_products=queries.count_products(ProductStatus.PENDING),
-        expiring=len(queries.certificates_expiring()),
-        days=queries.EXPIRY_WARNING_DAYS,
+        expiring=len(ocop_certificates.certificates_expiring()),
+        days=ocop_certificates.EXPIRY_WARNING_DAYS,
     )
 
 
 # ---------------------------------------------------------------- producers
 @bp.get("/co-so/cho-xac-minh")
 def producer_queue():
-    result = queries.paginate(queries.producers(ProducerStatus.PENDING), _page_arg(), PER_PAGE)
+    result = db.paginate(queries.producers(ProducerStatus.PENDING), page=_page_arg(), per_page=PER_PAGE, error_out=False)
     return render_template("admin/producers.html", result=result, status=ProducerStatus.PENDING, queue=True,
                            endpoint="admin.producer_queue", args={})
 
@@ -59,7 +62,7 @@ def producer_queue():
 @bp.get("/co-so")
 def producer_list():
     status = _status_arg(ProducerStatus)
-    result = queries.paginate(queries.producers(status), _page_arg(), PER_PAGE)
+    result = db.paginate(queries.producers(status), page=_page_arg(), per_page=PER_PAGE, error_out=False)
     return render_template("admin/producers.html", result=result, status=status, queue=False,
                            statuses=list(ProducerStatus), endpoint="admin.producer_list",
                            args={"status": status} if status else {})
@@ -73,8 +76,8 @@ def _producer_page(producer, reject_form=None, status=200):
 
 
 def _history(entity_type: str, entity_id: int):
-    entries = queries.audit_for(entity_type, entity_id)
-    return entries, queries.users_by_id({e.actor_id for e in entries if e.actor_id})
+    entries = audit.entries_for(entity_type, entity_id)
+    return entries, users_by_id({e.actor_id for e in entries if e.actor_id})
 
 
 @bp.get("/co-so/<int:producer_id>")
@@ -116,7 +119,7 @@ def producer_reject(producer_id: int):
 # ---------------------------------------------------------------- listings
 @bp.get("/san-pham/cho-duyet")
 def product_queue():
-    result = queries.paginate(queries.products(ProductStatus.PENDING), _page_arg(), PER_PAGE)
+    result = db.paginate(queries.products(ProductStatus.PENDING), page=_page_arg(), per_page=PER_PAGE, error_out=False)
     return render_template("admin/products.html", result=result, status=ProductStatus.PENDING, queue=True,
                            endpoint="admin.product_queue", args={})
 
@@ -124,7 +127,7 @@ def product_queue():
 @bp.get("/san-pham")
 def product_list():
     status = _status_arg(ProductStatus)
-    result = queries.paginate(queries.products(status), _page_arg(), PER_PAGE)
+    result = db.paginate(queries.products(status), page=_page_arg(), per_page=PER_PAGE, error_out=False)
     return render_template("admin/products.html", result=result, status=status, queue=False,
                            statuses=list(ProductStatus), endpoint="admin.product_list",
                            args={"status": status} if status else {})
@@ -176,9 +179,9 @@ def product_reject(product_id: int):
 def certificates():
     return render_template(
         "admin/certificates.html",
-        expiring=queries.certificates_expiring(),
-        expired=queries.certificates_expired_on_public_listings(),
-        days=queries.EXPIRY_WARNING_DAYS,
+        expiring=ocop_certificates.certificates_expiring(),
+        expired=ocop_certificates.certificates_expired_on_public_listings(),
+        days=ocop_certificates.EXPIRY_WARNING_DAYS,
     )
 
 
@@ -192,8 +195,8 @@ def audit_log():
     if raw_actor is not None and (not raw_actor.isdigit() or len(raw_actor) > 10 or int(raw_actor) > queries.MAX_ID):
         abort(400)
     actor_id = int(raw_actor) if raw_actor else None
-    result = queries.paginate(queries.audit_entries(action, actor_id), _page_arg(), PER_PAGE)
-    users = queries.users_by_id({e.actor_id for e in result.items if e.actor_id})
+    result = db.paginate(queries.audit_entries(action, actor_id), page=_page_arg(), per_page=PER_PAGE, error_out=False)
+    users = users_by_id({e.actor_id for e in result.items if e.actor_id})
     return render_template(
         "admin/audit.html", result=result, users=users, action=action, actor_id=actor_id,
         actions=queries.audit_actions(), actors=queries.audit_actors(),

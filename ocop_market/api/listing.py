@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from ..catalog import services
 from ..catalog.models import Product
 from ..extensions import db
+from ..promotions.services import promoted_product_ids
 from ..search import SearchQuery, Suggestion, get_search
 from .params import ProductQuery
 
@@ -66,6 +67,4 @@ def promoted_among(product_ids: list[int]) -> set[int]:
 
     Live means: this week's active allocation, listing still public and in stock (promotions.services).
     """
-    from ..promotions.services import promoted_product_ids
-
     return promoted_product_ids(product_ids)

@@ -22,7 +22,7 @@ from sqlalchemy.sql.elements import UnaryExpression
 
 from ..extensions import db
 from ..security import safe_next
-from . import images, services
+from . import images, labels, services
 from .models import Product, ProductImage
 
 bp = Blueprint("catalog", __name__)
@@ -32,6 +32,17 @@ SORTS: dict[str, UnaryExpression] = {
     "price_asc": Product.price_vnd.asc(),
     "price_desc": Product.price_vnd.desc(),
 }
+
+
+@bp.record_once
+def _label_helpers(state) -> None:
+    state.app.jinja_env.globals.update(
+        producer_kind_label=lambda c: labels.label(labels.PRODUCER_KIND, c),
+        household_category_label=lambda c: labels.label(labels.HOUSEHOLD_CATEGORY, c),
+        producer_status_label=lambda c: labels.label(labels.PRODUCER_STATUS, c),
+        product_status_label=lambda c: labels.label(labels.PRODUCT_STATUS, c),
+        cert_level_label=lambda c: labels.label(labels.CERT_LEVEL, c),
+    )
 
 
 @bp.app_context_processor

@@ -16,8 +16,9 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import selectinload
 
-from .. import audit
+from .. import audit, signals
 from ..accounts.models import Role
+from ..catalog.certificates import EXPIRY_WARNING_DAYS, certificates_expiring
 from ..catalog.models import HouseholdCategory, Producer, ProducerStatus, Product, ProductStatus
 from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ..extensions import db
@@ -438,8 +439,6 @@ def _listing_ids(project_ids: list[int]) -> dict[int, list[int]]:
 
 
 def _expiring(project_ids: list[int]) -> dict[int, int]:
-    from ..admin.queries import EXPIRY_WARNING_DAYS, certificates_expiring
-
     out: dict[int, int] = defaultdict(int)
     wanted = set(project_ids)
     for cert in certificates_expiring(days=EXPIRY_WARNING_DAYS):
@@ -449,25 +448,12 @@ def _expiring(project_ids: list[int]) -> dict[int, int]:
 
 
 def promotion_impressions(product_ids: list[int], period: rules.Period) -> int:
-    """Impressions the promotions domain counted for these listings within the period; 0 while that domain
-    (or its counter table) is not there."""
+    """How often these listings were shown in the period, as the domains that show them answer
+    `signals.listing_impressions` (promotions: its placements); 0 when nobody answers."""
     if not product_ids:
         return 0
-    try:
-        from ..promotions import models as promo
-    except ImportError:
-        return 0
-    counter = getattr(promo, "DailyCounter", None)
-    if counter is None or getattr(counter, "__tablename__", None) not in db.metadata.tables:
-        return 0
-    total = 0
-    for start in range(0, len(product_ids), 500):
-        total += db.session.scalar(
-            select(func.coalesce(func.sum(counter.impressions), 0))
-            .where(counter.product_id.in_(product_ids[start:start + 500]),
-                   counter.day >= period.start, counter.day < period.end)
-        ) or 0
-    return int(total)
+    return sum(signals.answers(signals.listing_impressions, product_ids=product_ids, start=period.start,
+                               end=period.end))
 
 
 @dataclass

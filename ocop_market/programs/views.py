@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from .. import audit
 from ..accounts.permissions import STAFF_ROLES, guard_blueprint
+from ..accounts.services import users_by_id
 from ..catalog.models import Producer
 from ..errors import DomainError
 from ..extensions import db
@@ -158,10 +159,8 @@ def _detail_page(project, period=None, status=200, **forms):
 
 
 def _history(project):
-    from ..admin import queries
-
-    entries = queries.audit_for("support_project", project.id)
-    return entries, queries.users_by_id({e.actor_id for e in entries if e.actor_id})
+    entries = audit.entries_for("support_project", project.id)
+    return entries, users_by_id({e.actor_id for e in entries if e.actor_id})
 
 
 @bp.get("/quan-tri/du-an/<int:project_id>")

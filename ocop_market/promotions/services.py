@@ -21,6 +21,7 @@ from ..catalog import services as catalog
 from ..catalog.models import Producer, ProducerStatus, Product, ProductGroup, ProductStatus
 from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ..extensions import db
+from ..programs.models import Participation, SupportProject
 from ..timeutil import local_today, utcnow
 from . import rules
 from .models import (
@@ -119,16 +120,8 @@ def update_settings(actor: User, values: dict[str, int], capacities: dict[int, i
 
 # ---------------------------------------------------------------- eligibility
 def producers_in_active_projects(producer_ids: list[int], day: dt.date | None = None) -> set[int]:
-    """Producers taking part in a support project that is active on `day` (the programmes domain).
-
-    Asked lazily: while that domain (or its tables) is absent, nobody is in a project."""
+    """Producers taking part in a support project that is active on `day` (the programmes domain)."""
     if not producer_ids:
-        return set()
-    try:
-        from ..programs.models import Participation, SupportProject
-    except ImportError:
-        return set()
-    if "project_participants" not in db.metadata.tables or "support_projects" not in db.metadata.tables:
         return set()
     day = day or local_today()
     stmt = (

@@ -26,7 +26,7 @@ from typing import cast
 
 from flask import Flask, current_app, has_request_context, request
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Table
+from sqlalchemy import Table, func, select
 
 from .. import signals
 from ..extensions import db
@@ -130,6 +130,18 @@ def count_impressions(items) -> None:
         buffer.add(item.allocation.placement_id, item.product.id, day, impressions=1)
 
 
+def impressions_of(_sender, product_ids: list[int], start: dt.date, end: dt.date) -> int:
+    """Receiver of `signals.listing_impressions`: impressions written for these listings on days in [start, end)."""
+    total = 0
+    for i in range(0, len(product_ids), 500):  # bounded IN lists
+        total += db.session.scalar(
+            select(func.coalesce(func.sum(DailyCounter.impressions), 0))
+            .where(DailyCounter.product_id.in_(product_ids[i:i + 500]),
+                   DailyCounter.day >= start, DailyCounter.day < end)
+        ) or 0
+    return int(total)
+
+
 def count_click(allocation) -> bool:
     if not _human():
         return False
@@ -218,3 +230,4 @@ def init_app(app: Flask) -> None:
 
     atexit.register(_flush_at_exit)
     signals.order_placed.connect(attribute_order, weak=False)
+    signals.listing_impressions.connect(impressions_of, weak=False)

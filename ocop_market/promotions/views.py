@@ -1,7 +1,7 @@
 """Promotion pages: public (rules, transparency, tagged click), producer requests, staff desk, JSON API."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -10,7 +10,7 @@ from ..accounts.models import Role
 from ..accounts.permissions import STAFF_ROLES, guard_blueprint
 from ..catalog import services as catalog
 from ..errors import DomainError, InvalidInput
-from ..extensions import csrf, db
+from ..extensions import db
 from . import report, rules, services, tracking
 from . import slots as promotion_slots
 from .forms import AllocateForm, PinForm, RemoveForm, RequestForm, SettingsForm
@@ -19,11 +19,8 @@ from .models import WeekState
 bp = Blueprint("promotions", __name__)
 producer_bp = Blueprint("producer_promotions", __name__, url_prefix="/gian-hang/quang-ba")
 staff_bp = Blueprint("staff_promotions", __name__, url_prefix="/quan-tri/quang-ba")
-api_bp = Blueprint("promotions_api", __name__, url_prefix="/api/v1/promotions")
 guard_blueprint(producer_bp, Role.PRODUCER)
 guard_blueprint(staff_bp, *STAFF_ROLES)
-# GET only: nothing here changes state, and API clients hold no session token.
-csrf.exempt(api_bp)
 
 WEEK_STATE_LABELS = {
     WeekState.WAITING: "Đang chờ phân bổ",
@@ -224,29 +221,10 @@ def effect_report():
     return render_template("promotions/staff_report.html", r=data, weeks=int(raw))
 
 
-# ---------------------------------------------------------------- JSON
-@api_bp.get("/live")
-def api_live():
-    from ..api.serialize import product_summary
-
-    code = request.args.get("placement", "home")
-    if code not in {p.code for p in services.placements()}:
-        return jsonify(error={"status": 400, "message": _("Vị trí quảng bá không hợp lệ."), "parameter": "placement"}), 400
-    items = services.live_items(code)
-    return jsonify(
-        placement=code, week=services.current_week(),
-        label=_("Sản phẩm được hỗ trợ quảng bá miễn phí"),
-        items=[dict(product_summary(i.product, promoted=True), position=i.allocation.position,
-                    click_url=url_for("promotions.click", allocation_id=i.allocation.id, _external=True))
-               for i in items],
-    )
-
-
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(producer_bp)
     app.register_blueprint(staff_bp)
-    app.register_blueprint(api_bp)
     tracking.init_app(app)
     promotion_slots.init_app(app)
     from .cli import promotions_cli
