@@ -11,14 +11,14 @@ from ..accounts.permissions import STAFF_ROLES, guard_blueprint
 from ..accounts.services import users_by_id
 from ..catalog import certificates as ocop_certificates
 from ..catalog import services
-from ..catalog.forms import PhotoForm, ProducerForm, ProductForm
+from ..catalog.forms import PhotoForm, ProducerForm
 from ..catalog.models import ProducerStatus, ProductStatus
-from ..catalog.photo_upload import save_photos
+from ..catalog.photo_upload import remove_photo, save_photos
 from ..errors import DomainError, InvalidInput
 from ..extensions import db
 from ..programs import listings as programs
 from . import queries
-from .forms import ConfirmForm, ReasonForm
+from .forms import ConfirmForm, ReasonForm, StaffProductForm
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
 guard_blueprint(bp, *STAFF_ROLES)
@@ -222,7 +222,7 @@ def _duplicate_producer(form, exclude_id: int | None = None) -> str | None:
 
 @bp.route("/co-so/moi", methods=["GET", "POST"])
 def producer_new():
-    form = ProducerForm()
+    form = ProducerForm(provinces=services.provinces())
     status = 200
     if form.validate_on_submit():
         duplicate = _duplicate_producer(form)
@@ -251,7 +251,7 @@ def producer_new():
 @bp.route("/co-so/<int:producer_id>/sua", methods=["GET", "POST"])
 def producer_edit(producer_id: int):
     producer = queries.producer_or_404(producer_id)
-    form = ProducerForm(obj=producer)
+    form = ProducerForm(obj=producer, provinces=services.provinces())
     status = 200
     if form.validate_on_submit():
         duplicate = _duplicate_producer(form, exclude_id=producer.id)
@@ -275,15 +275,12 @@ def producer_edit(producer_id: int):
 @bp.route("/co-so/<int:producer_id>/san-pham/moi", methods=["GET", "POST"])
 def product_new(producer_id: int):
     producer = queries.producer_or_404(producer_id)
-    form = ProductForm()
+    form = StaffProductForm(groups=services.groups(), projects=programs.project_choices(current_user))
     status = 200
     if form.validate_on_submit():
         try:
-            product = services.create_product(current_user, producer, form.to_data())
-            cert = form.certificate_data()
-            if cert is not None:
-                services.set_certificate(current_user, product, cert)
-            programs.link_product_from_form(current_user, product, request.form)
+            product = programs.save_listing(current_user, producer, form.to_data(), form.certificate_data(),
+                                            form.project_choice())
             db.session.commit()
         except DomainError as err:
             status = _form_error(form, err)
@@ -299,15 +296,14 @@ def product_new(producer_id: int):
 @bp.route("/san-pham/<int:product_id>/sua", methods=["GET", "POST"])
 def product_edit(product_id: int):
     product = queries.product_or_404(product_id)
-    form = ProductForm.for_product(product)
+    form = StaffProductForm.for_product(
+        product, groups=services.groups(), projects=programs.project_choices(current_user, product.support_project_id),
+        support_project=product.support_project_id or "")
     status = 200
     if form.validate_on_submit():
         try:
-            services.update_product(current_user, product, form.to_data())
-            cert = form.certificate_data()
-            if cert is not None:
-                services.set_certificate(current_user, product, cert)
-            programs.link_product_from_form(current_user, product, request.form)
+            programs.save_listing(current_user, product.producer, form.to_data(), form.certificate_data(),
+                                  form.project_choice(), product)
             db.session.commit()
         except DomainError as err:
             status = _form_error(form, err)
@@ -333,7 +329,5 @@ def product_photos(product_id: int):
 @bp.post("/san-pham/<int:product_id>/anh/<int:image_id>/xoa")
 def product_photo_delete(product_id: int, image_id: int):
     product = queries.product_or_404(product_id)
-    services.remove_photo(current_user, product, image_id, current_app.config["UPLOAD_DIR"])
-    db.session.commit()
-    flash(_("Đã xoá ảnh."), "success")
+    remove_photo(product, image_id)
     return redirect(url_for(".product_photos", product_id=product.id))

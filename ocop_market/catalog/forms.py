@@ -3,12 +3,13 @@
 Each form lists its fields (no mass assignment) and `to_data()` returns the service dataclass, so the
 producer's own area and the staff area (entering records on a household's behalf) share one form.
 Price, owner, status and role never come from a form. Choices that live in the database (provinces,
-groups) are loaded when the form is built, so build forms inside a request or app context.
+groups) are passed in by the view (`ProducerForm(provinces=services.provinces())`): a form never queries.
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import get_locale
@@ -21,9 +22,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import TextInput
 
 from ..accounts.services import normalise_phone
+from ..places import Province
 from ..timeutil import local_today
 from . import labels
-from .models import CertificateLevel, HouseholdCategory, ProducerKind
+from .models import CertificateLevel, HouseholdCategory, ProducerKind, ProductGroup
 from .services import CertificateData, ProducerData, ProductData
 
 MAX_PRICE_VND = 1_000_000_000  # one billion đồng per unit is already far above any OCOP good
@@ -160,12 +162,10 @@ class ProducerForm(FlaskForm):
     story = TextAreaField(_l("Câu chuyện sản phẩm, gia đình, vùng đất"), validators=[
         Optional(), Length(max=5000, message=_l("Tối đa 5000 ký tự."))], render_kw={"rows": 6})
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, provinces: Iterable[Province], **kwargs):
         super().__init__(*args, **kwargs)
-        from . import services
-
         self.province_id.choices = [SelectChoice(0, _l("— Chọn tỉnh/thành phố —"))] + [
-            SelectChoice(p.id, p.name) for p in services.provinces()
+            SelectChoice(p.id, p.name) for p in provinces
         ]
 
     def validate_phone(self, field):
@@ -301,13 +301,11 @@ class ProductForm(FlaskForm):
         InputRequired(_l("Vui lòng nhập số lượng còn (0 nếu hết hàng)."))], minimum=0, maximum=MAX_STOCK)
     certificate = FormField(CertificateForm, label=_l("Chứng nhận OCOP (nếu có)"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, groups: Iterable[ProductGroup], **kwargs):
         super().__init__(*args, **kwargs)
-        from . import services
-
         locale = str(get_locale() or "vi")
         self.group_id.choices = [SelectChoice(0, _l("— Chọn nhóm —"))] + [
-            SelectChoice(g.id, g.name(locale)) for g in services.groups()
+            SelectChoice(g.id, g.name(locale)) for g in groups
         ]
 
     @classmethod

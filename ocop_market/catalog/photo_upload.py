@@ -1,4 +1,4 @@
-"""The photo upload step shared by the producer's own area and staff entering photos for a household."""
+"""The photo steps shared by the producer's own area and staff entering photos for a household."""
 from __future__ import annotations
 
 from flask import current_app, flash
@@ -42,3 +42,11 @@ def save_photos(form: PhotoForm, product: Product) -> int:
         raise
     flash(_("Đã thêm %(n)s ảnh.", n=len(added)), "success")
     return 200
+
+
+def remove_photo(product: Product, image_id: int) -> None:
+    """Take one photo off the listing, commit, then delete its files: a failed commit keeps row and files."""
+    stored_name, fmt = services.remove_photo(current_user, product, image_id)
+    db.session.commit()
+    images.delete_files(current_app.config["UPLOAD_DIR"], stored_name, fmt)
+    flash(_("Đã xoá ảnh."), "success")

@@ -16,7 +16,7 @@ from ..extensions import db
 from . import services
 from .forms import PhotoForm, ProducerForm, ProductForm
 from .models import ProductStatus
-from .photo_upload import save_photos
+from .photo_upload import remove_photo, save_photos
 
 bp = Blueprint("producer", __name__, url_prefix="/gian-hang")
 guard_blueprint(bp, Role.PRODUCER)
@@ -45,7 +45,7 @@ def onboarding():
     if _own_producer_or_none() is not None:
         flash(_("Bạn đã có hồ sơ cơ sở sản xuất."), "info")
         return redirect(url_for(".dashboard"))
-    form = ProducerForm()
+    form = ProducerForm(provinces=services.provinces())
     if not form.is_submitted():
         form.representative.data = current_user.display_name
         form.phone.data = getattr(current_user, "phone", None) or ""
@@ -71,7 +71,7 @@ def edit_profile():
     producer = _own_producer_or_none()
     if producer is None:
         return redirect(url_for(".onboarding"))
-    form = ProducerForm(obj=producer)
+    form = ProducerForm(obj=producer, provinces=services.provinces())
     status = 200
     if form.validate_on_submit():
         try:
@@ -96,14 +96,11 @@ def new_product():
     if producer is None:
         flash(_("Hãy đăng ký cơ sở sản xuất trước khi đăng sản phẩm."), "info")
         return redirect(url_for(".onboarding"))
-    form = ProductForm()
+    form = ProductForm(groups=services.groups())
     status = 200
     if form.validate_on_submit():
         try:
-            product = services.create_product(current_user, producer, form.to_data())
-            cert = form.certificate_data()
-            if cert is not None:
-                services.set_certificate(current_user, product, cert)
+            product = services.save_listing(current_user, producer, form.to_data(), form.certificate_data())
         except DomainError as err:
             db.session.rollback()
             _add_form_error(form, err)
@@ -120,14 +117,11 @@ def new_product():
 @bp.route("/san-pham/<int:product_id>/sua", methods=["GET", "POST"])
 def edit_product(product_id: int):
     product = services.owned_product(current_user, product_id)
-    form = ProductForm.for_product(product)
+    form = ProductForm.for_product(product, groups=services.groups())
     status = 200
     if product.status != ProductStatus.ARCHIVED and form.validate_on_submit():
         try:
-            services.update_product(current_user, product, form.to_data())
-            cert = form.certificate_data()
-            if cert is not None:
-                services.set_certificate(current_user, product, cert)
+            services.save_listing(current_user, product.producer, form.to_data(), form.certificate_data(), product)
         except DomainError as err:
             db.session.rollback()
             _add_form_error(form, err)
@@ -187,7 +181,5 @@ def photos(product_id: int):
 @bp.post("/san-pham/<int:product_id>/anh/<int:image_id>/xoa")
 def delete_photo(product_id: int, image_id: int):
     product = services.owned_product(current_user, product_id)
-    services.remove_photo(current_user, product, image_id, current_app.config["UPLOAD_DIR"])
-    db.session.commit()
-    flash(_("Đã xoá ảnh."), "success")
+    remove_photo(product, image_id)
     return redirect(url_for(".photos", product_id=product.id))

@@ -397,6 +397,18 @@ def set_certificate(actor: User | None, product: Product, data: CertificateData)
     return cert
 
 
+def save_listing(actor: User | None, producer: Producer, data: ProductData, certificate: CertificateData | None,
+                 product: Product | None = None) -> Product:
+    """A listing form's use case: create the listing (or update `product`) and name its latest certificate."""
+    if product is None:
+        product = create_product(actor, producer, data)
+    else:
+        update_product(actor, product, data)
+    if certificate is not None:
+        set_certificate(actor, product, certificate)
+    return product
+
+
 # ---------------------------------------------------------------- photos
 def uploaded_bytes_by(user: User) -> int:
     return db.session.scalar(
@@ -457,15 +469,16 @@ def _attach(actor: User | None, product: Product, stored: images.StoredImage, al
     return image
 
 
-def remove_photo(actor: User, product: Product, image_id: int, upload_dir: str) -> None:
+def remove_photo(actor: User, product: Product, image_id: int) -> tuple[str, str]:
+    """Take the photo off the listing; returns (stored name, format) of the files, which the caller deletes
+    only after its commit: an orphan file is harmless, a row without its file is not."""
     image = next((i for i in product.images if i.id == image_id), None)
     if image is None:
         raise NotFound(_("Không tìm thấy ảnh."))
     product.images.remove(image)
     db.session.flush()
     audit.record(actor.id, "product.photo_remove", "product", product.id, image=image.stored_name)
-    # Files go after the row; an orphan file is harmless, a row without its file is not.
-    images.delete_files(upload_dir, image.stored_name, image.original_format)
+    return image.stored_name, image.original_format
 
 
 def add_generated_photo(actor: User | None, product: Product, img, upload_dir: str, alt_text: str = "") -> ProductImage:

@@ -12,7 +12,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import audit, signals, slots
-from ..catalog.models import Product
+from ..catalog import services as catalog
+from ..catalog.models import Producer, Product
 from ..errors import InvalidInput
 from ..extensions import db
 from .models import SupportProject
@@ -45,21 +46,23 @@ def project_choices(user, current_id: int | None = None) -> list[tuple[int, str]
     return rows
 
 
-def link_product_from_form(actor, product: Product, form) -> None:
-    """The staff product form's project select (`support_project`): empty clears, an id links.
-    A form without the field leaves the link as it is."""
-    if "support_project" not in form:
-        return
-    raw = (form.get("support_project") or "").strip()
-    if not raw:
-        set_product_project(actor, product, None)
-        return
-    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
-        raise InvalidInput(_("Dự án không hợp lệ."))
-    project = db.session.get(SupportProject, int(raw))
-    if project is None:
-        raise InvalidInput(_("Dự án không hợp lệ."))
+#: "leave the listing's project as it is" (a staff form post without the project field)
+KEEP_PROJECT = object()
+
+
+def save_listing(actor, producer: Producer, data: catalog.ProductData, certificate: catalog.CertificateData | None,
+                 project_id, product: Product | None = None) -> Product:
+    """The staff product form: the listing and its certificate (catalog), then the project it belongs to."""
+    product = catalog.save_listing(actor, producer, data, certificate, product)
+    if project_id is KEEP_PROJECT:
+        return product
+    project = None
+    if project_id is not None:
+        project = db.session.get(SupportProject, project_id) if 0 < project_id <= MAX_ID else None
+        if project is None:
+            raise InvalidInput(_("Dự án không hợp lệ."))
     set_product_project(actor, product, project)
+    return product
 
 
 # ---------------------------------------------------------------- what the catalog asks

@@ -331,16 +331,12 @@ def public_project(code: str):
 
 # ---------------------------------------------------------------- plugging into the app
 def _template_helpers() -> dict:
-    def project_choices_for(product=None):
-        return listings.project_choices(current_user, product.support_project_id if product else None)
-
     return {
         "program_source_label": services.source_label,
         "program_category_label": lambda c: _(services.CATEGORY_LABELS.get(c, c)),
         "program_form_label": lambda f: _(services.FORM_LABELS.get(f, f)),
         "program_status_label": lambda s: _(services.STATUS_LABELS.get(s, s)),
         "program_rate": rules.format_rate,
-        "program_project_choices": project_choices_for,
     }
 
 

@@ -429,3 +429,41 @@ def test_owner_can_delete_own_photo(app, client, auth):
     assert count(app, ProductImage.id) == 0
     import os
     assert not os.path.exists(images.original_path(app.config["UPLOAD_DIR"], name, "png"))
+
+
+def test_a_photo_removal_whose_commit_fails_keeps_row_and_files(app, client, auth):
+    """Files are deleted only after the commit: when the commit fails, the photo is still whole."""
+    import os
+
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from ocop_market.catalog import images, services
+
+    with app.app_context():
+        owner = make_user("a@example.vn", role="producer")
+        product = make_product(make_producer(owner=owner, name="HTX A"), status="draft")
+        image = services.add_photo(owner, product, png_bytes(), app.config)
+        db.session.commit()
+        pid, iid, name = product.id, image.id, image.stored_name
+    original = images.original_path(app.config["UPLOAD_DIR"], name, "png")
+    auth.login("a@example.vn")
+    page = client.get(f"/gian-hang/san-pham/{pid}/anh")
+    token = csrf_from(page.get_data(as_text=True))
+
+    def refuse_commit(session):  # the removal is flushed by then; only its commit fails
+        raise RuntimeError("the database refused the commit")
+
+    event.listen(Session, "before_commit", refuse_commit)
+    try:
+        app.config["PROPAGATE_EXCEPTIONS"] = False
+        resp = client.post(f"/gian-hang/san-pham/{pid}/anh/{iid}/xoa", data={"csrf_token": token})
+    finally:
+        event.remove(Session, "before_commit", refuse_commit)
+    assert resp.status_code == 500
+    assert count(app, ProductImage.id) == 1
+    assert os.path.exists(original)
+    resp = client.post(f"/gian-hang/san-pham/{pid}/anh/{iid}/xoa", data={"csrf_token": token})
+    assert resp.status_code == 302
+    assert count(app, ProductImage.id) == 0
+    assert not os.path.exists(original)
