@@ -13,6 +13,12 @@ def format_vnd(amount: int | None, locale: str = "vi_VN") -> str:
     return format_currency(amount, "VND", locale=locale)
 
 
+def format_number(n: int) -> str:
+    """1234567 -> '1.234.567': whole numbers with dots between thousands, as Vietnamese write them (messages,
+    charts, CSV notes); amounts on pages go through `format_vnd`."""
+    return f"{int(n):,}".replace(",", ".")
+
+
 def parse_vnd(raw: str) -> int:
     """Accept '125000', '125.000', '125,000', '125 000 ₫'; refuse fractions and negatives."""
     cleaned = (raw or "").replace("₫", "").replace("đ", "").replace("VND", "").strip()

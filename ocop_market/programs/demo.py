@@ -18,7 +18,7 @@ from ..extensions import db
 from ..orders.models import Order, OrderEvent, OrderLine, OrderStatus, ProducerOrder
 from ..places import Province
 from ..timeutil import LOCAL_TZ, add_months, local_today
-from . import listings, services
+from . import disbursements, listings, participation, projects
 from .models import LivelihoodRecord, Participation, SupportProject
 
 D = dt.date
@@ -101,7 +101,7 @@ def _ensure_project(spec: dict, actor) -> SupportProject:
         return project
     province = db.session.scalars(select(Province).where(Province.code == spec["province"])).one()
     fields = {k: v for k, v in spec.items() if k not in ("province", "disbursements", "households", "listings")}
-    return services.create_project(actor, services.ProjectData(province_id=province.id, **fields))
+    return projects.create_project(actor, projects.ProjectData(province_id=province.id, **fields))
 
 
 def _ensure_money(project: SupportProject, spec: dict, actor) -> int:
@@ -109,7 +109,7 @@ def _ensure_money(project: SupportProject, spec: dict, actor) -> int:
     for source, day, amount in spec["disbursements"]:
         if any((d.source, d.disbursed_on, d.amount_vnd) == (source, day, amount) for d in project.disbursements):
             continue
-        services.add_disbursement(actor, project, source, day, amount, note="Giải ngân theo kế hoạch")
+        disbursements.add_disbursement(actor, project, source, day, amount, note="Giải ngân theo kế hoạch")
         added += 1
     return added
 
@@ -121,7 +121,7 @@ def _ensure_households(project: SupportProject, spec: dict, actor) -> int:
         if producer is None or db.session.scalar(select(Participation.id).where(
                 Participation.project_id == project.id, Participation.producer_id == producer.id)):
             continue
-        services.join_project(actor, project, producer, joined_on, category, baseline)
+        participation.join_project(actor, project, producer, joined_on, category, baseline)
         added += 1
     return added
 
@@ -146,7 +146,7 @@ def _ensure_records(actor_for) -> int:
         if producer is None or day > local_today() or db.session.scalar(select(LivelihoodRecord.id).where(
                 LivelihoodRecord.producer_id == producer.id, LivelihoodRecord.assessed_on == day)):
             continue
-        services.add_livelihood_record(actor_for(producer), producer, day, income, category,
+        participation.add_livelihood_record(actor_for(producer), producer, day, income, category,
                                        note="Rà soát hộ nghèo, cận nghèo cuối năm")
         added += 1
     return added
@@ -209,14 +209,14 @@ def seed_demo_programs() -> int:
 
     def actor_for(record) -> object:
         # Cao Bằng staff act in their province; the admin elsewhere.
-        return staff if staff is not None and services.can_manage(staff, record.province_id) else admin
+        return staff if staff is not None and projects.can_manage(staff, record.province_id) else admin
 
     added = 0
     for spec in PROJECTS:
         province = db.session.scalar(select(Province).where(Province.code == spec["province"]))
         if province is None:
             continue
-        actor = staff if staff is not None and services.can_manage(staff, province.id) else admin
+        actor = staff if staff is not None and projects.can_manage(staff, province.id) else admin
         existed = db.session.scalar(select(SupportProject.id).where(SupportProject.code == spec["code"]))
         project = _ensure_project(spec, actor)
         added += 0 if existed else 1

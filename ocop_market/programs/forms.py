@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from ..catalog.forms import ChoiceField, DayField, WholeNumberField
 from . import rules
 from .models import BudgetSource, ProjectForm, ProjectStatus
-from .services import CATEGORY_LABELS, FORM_LABELS, SOURCE_LABELS, STATUS_LABELS, ProjectData, provinces_for
+from .projects import CATEGORY_LABELS, FORM_LABELS, SOURCE_LABELS, STATUS_LABELS, ProjectData, provinces_for
 
 MAX_VND = rules.MAX_AMOUNT_VND
 

@@ -17,7 +17,7 @@ from ..catalog.models import Producer, Product
 from ..errors import InvalidInput
 from ..extensions import db
 from .models import SupportProject
-from .services import MAX_ID, project_by_code, require_scope, scoped
+from .projects import MAX_ID, project_by_code, require_scope, scoped
 
 
 def set_product_project(actor, product: Product, project: SupportProject | None) -> bool:

@@ -17,7 +17,7 @@ from ..catalog.models import Producer
 from ..errors import DomainError
 from ..extensions import db
 from ..timeutil import local_today
-from . import charts, listings, rules, services
+from . import charts, disbursements, listings, outcomes, participation, projects, rules
 from .forms import DisbursementForm, JoinForm, LivelihoodForm, ProjectEditForm
 from .models import BudgetSource
 
@@ -66,7 +66,7 @@ def _period() -> rules.Period:
 
 def _group_by() -> str:
     value = request.args.get("group_by") or "project"
-    if value not in services.GROUP_BY:
+    if value not in outcomes.GROUP_BY:
         abort(400)
     return value
 
@@ -74,20 +74,20 @@ def _group_by() -> str:
 def _disbursement_chart(lines) -> charts.Chart:
     return charts.paired_chart(
         _("Giải ngân so với kế hoạch vốn"),
-        [(services.source_label(line.source).split(" (")[0], line.budget_vnd, line.disbursed_vnd) for line in lines],
+        [(projects.source_label(line.source).split(" (")[0], line.budget_vnd, line.disbursed_vnd) for line in lines],
         (_("Kế hoạch"), _("Đã giải ngân")))
 
 
 def _category_chart(outcome: rules.Outcome) -> charts.Chart:
     return charts.paired_chart(
         _("Số hộ theo phân loại: khi tham gia và hiện tại"),
-        [(_(services.CATEGORY_LABELS[c]), outcome.category_counts_joining.get(c, 0),
-          outcome.category_counts_latest.get(c, 0)) for c in services.CATEGORIES],
+        [(_(projects.CATEGORY_LABELS[c]), outcome.category_counts_joining.get(c, 0),
+          outcome.category_counts_latest.get(c, 0)) for c in projects.CATEGORIES],
         (_("Khi tham gia"), _("Bản ghi mới nhất")), money=False)
 
 
 def _revenue_chart(project_ids, period) -> charts.Chart:
-    months = services.monthly_revenue(project_ids, period)
+    months = outcomes.monthly_revenue(project_ids, period)
     return charts.bar_chart(_("Doanh thu theo tháng (12 tháng đến cuối kỳ)"),
                             [(f"{m.month:02d}/{m.year % 100:02d}", v) for m, v in months])
 
@@ -96,9 +96,9 @@ def _revenue_chart(project_ids, period) -> charts.Chart:
 @bp.get("/quan-tri/du-an")
 def project_list():
     period = _period()
-    projects = services.projects_for(current_user)
-    figures = {o.key: o for o in services.outcomes(projects, period, "project")}
-    return render_template("programs/list.html", projects=projects, figures=figures, period=period,
+    visible = projects.projects_for(current_user)
+    figures = {o.key: o for o in outcomes.outcomes(visible, period, "project")}
+    return render_template("programs/list.html", projects=visible, figures=figures, period=period,
                            no_province=current_user.role == "staff" and current_user.province_id is None)
 
 
@@ -113,7 +113,7 @@ def project_new():
         form.province_id.data = current_user.province_id
     if form.validate_on_submit():
         try:
-            project = services.create_project(current_user, form.to_data())
+            project = projects.create_project(current_user, form.to_data())
             db.session.commit()
         except DomainError as err:
             db.session.rollback()
@@ -126,13 +126,13 @@ def project_new():
 
 @bp.route("/quan-tri/du-an/<int:project_id>/sua", methods=["GET", "POST"])
 def project_edit(project_id: int):
-    project = services.project_or_404(project_id, current_user)
+    project = projects.project_or_404(project_id, current_user)
     form = ProjectEditForm(current_user, obj=project)
     if not form.is_submitted():
         form.load(project)
     if form.validate_on_submit():
         try:
-            services.update_project(current_user, project, form.to_data())
+            projects.update_project(current_user, project, form.to_data())
             db.session.commit()
         except DomainError as err:
             db.session.rollback()
@@ -145,13 +145,13 @@ def project_edit(project_id: int):
 
 def _detail_page(project, period=None, status=200, **forms):
     period = period or _period()
-    lines, total = services.disbursement_lines(project)
-    outcome = services.outcomes([project], period, "project")[0]
+    lines, total = disbursements.disbursement_lines(project)
+    outcome = outcomes.outcomes([project], period, "project")[0]
     forms.setdefault("disburse_form", DisbursementForm(formdata=None))
-    forms.setdefault("join_form", JoinForm(services.candidate_producers(project), formdata=None))
+    forms.setdefault("join_form", JoinForm(participation.candidate_producers(project), formdata=None))
     return render_template(
         "programs/detail.html", project=project, period=period, lines=lines, total=total, outcome=outcome,
-        households=services.household_rows(project, period),
+        households=outcomes.household_rows(project, period),
         history=_history(project),
         revenue_chart=_revenue_chart([project.id], period), category_chart=_category_chart(outcome),
         disbursement_chart=_disbursement_chart(lines), **forms,
@@ -165,7 +165,7 @@ def _history(project):
 
 @bp.get("/quan-tri/du-an/<int:project_id>")
 def project_detail(project_id: int):
-    return _detail_page(services.project_or_404(project_id, current_user))
+    return _detail_page(projects.project_or_404(project_id, current_user))
 
 
 def _refused(form, err: DomainError) -> int:
@@ -176,12 +176,12 @@ def _refused(form, err: DomainError) -> int:
 
 @bp.post("/quan-tri/du-an/<int:project_id>/giai-ngan")
 def project_disburse(project_id: int):
-    project = services.project_or_404(project_id, current_user)
+    project = projects.project_or_404(project_id, current_user)
     form = DisbursementForm()
     if not form.validate_on_submit():
         return _detail_page(project, status=400, disburse_form=form)
     try:
-        services.add_disbursement(current_user, project, form.source.data, form.disbursed_on.data,
+        disbursements.add_disbursement(current_user, project, form.source.data, form.disbursed_on.data,
                                   form.amount_vnd.data, form.note.data or "")
         db.session.commit()
     except DomainError as err:
@@ -193,13 +193,13 @@ def project_disburse(project_id: int):
 
 @bp.post("/quan-tri/du-an/<int:project_id>/ho-tham-gia")
 def project_join(project_id: int):
-    project = services.project_or_404(project_id, current_user)
-    form = JoinForm(services.candidate_producers(project))
+    project = projects.project_or_404(project_id, current_user)
+    form = JoinForm(participation.candidate_producers(project))
     if not form.validate_on_submit():
         return _detail_page(project, status=400, join_form=form)
     try:
         producer = db.session.get(Producer, form.producer_id.data)
-        services.join_project(current_user, project, producer, form.joined_on.data, form.category.data,
+        participation.join_project(current_user, project, producer, form.joined_on.data, form.category.data,
                               form.baseline_income_vnd.data)
         db.session.commit()
     except DomainError as err:
@@ -210,20 +210,20 @@ def project_join(project_id: int):
 
 
 def _household_page(project, part, form=None, status=200):
-    records = services.records_of([part.producer_id]).get(part.producer_id, [])
+    records = participation.records_of([part.producer_id]).get(part.producer_id, [])
     return render_template("programs/household.html", project=project, part=part, records=records,
                            form=form or LivelihoodForm(formdata=None)), status
 
 
 @bp.post("/quan-tri/du-an/<int:project_id>/ho/<int:producer_id>/sinh-ke")
 def household_record(project_id: int, producer_id: int):
-    project = services.project_or_404(project_id, current_user)
-    part = services.participation_or_404(project, producer_id)
+    project = projects.project_or_404(project_id, current_user)
+    part = participation.participation_or_404(project, producer_id)
     form = LivelihoodForm()
     if not form.validate_on_submit():
         return _household_page(project, part, form, 400)
     try:
-        services.add_livelihood_record(current_user, part.producer, form.assessed_on.data, form.income_vnd.data,
+        participation.add_livelihood_record(current_user, part.producer, form.assessed_on.data, form.income_vnd.data,
                                        form.category.data, form.note.data or "")
         db.session.commit()
     except DomainError as err:
@@ -235,21 +235,21 @@ def household_record(project_id: int, producer_id: int):
 
 @bp.get("/quan-tri/du-an/<int:project_id>/ho/<int:producer_id>")
 def household_detail(project_id: int, producer_id: int):
-    project = services.project_or_404(project_id, current_user)
-    return _household_page(project, services.participation_or_404(project, producer_id))
+    project = projects.project_or_404(project_id, current_user)
+    return _household_page(project, participation.participation_or_404(project, producer_id))
 
 
 @bp.get("/quan-tri/du-an/<int:project_id>/bao-cao")
 def project_report(project_id: int):
-    project = services.project_or_404(project_id, current_user)
+    project = projects.project_or_404(project_id, current_user)
     period = _period()
-    lines, total = services.disbursement_lines(project, until=period.last_day)
-    outcome = services.outcomes([project], period, "project")[0]
+    lines, total = disbursements.disbursement_lines(project, until=period.last_day)
+    outcome = outcomes.outcomes([project], period, "project")[0]
     audit.record(current_user.id, "report.print", "support_project", project.id, period=period.key)
     db.session.commit()
     return render_template(
         "programs/report.html", project=project, period=period, lines=lines, total=total, outcome=outcome,
-        households=services.household_rows(project, period), today=local_today(),
+        households=outcomes.household_rows(project, period), today=local_today(),
         revenue_chart=_revenue_chart([project.id], period), category_chart=_category_chart(outcome),
         disbursement_chart=_disbursement_chart(lines),
     )
@@ -260,10 +260,10 @@ def project_report(project_id: int):
 def dashboard():
     period = _period()
     group_by = _group_by()
-    projects = services.projects_for(current_user)
-    rows = services.outcomes(projects, period, group_by)
-    overall = services.outcomes(projects, period, "province") if projects else []
-    lines_all = [services.disbursement_lines(p, until=period.last_day) for p in projects]
+    visible = projects.projects_for(current_user)
+    rows = outcomes.outcomes(visible, period, group_by)
+    overall = outcomes.outcomes(visible, period, "province") if visible else []
+    lines_all = [disbursements.disbursement_lines(p, until=period.last_day) for p in visible]
     plan = {s.value: sum(ls[0][i].budget_vnd for ls in lines_all) for i, s in enumerate(BudgetSource)}
     done = {s.value: sum(ls[0][i].disbursed_vnd for ls in lines_all) for i, s in enumerate(BudgetSource)}
     source_lines = [rules.SourceLine(s.value, plan[s.value], done[s.value]) for s in BudgetSource]
@@ -275,8 +275,8 @@ def dashboard():
             total.category_counts_latest[k] = total.category_counts_latest.get(k, 0) + v
     return render_template(
         "programs/dashboard.html", rows=rows, period=period, group_by=group_by, overall=overall,
-        projects=projects, columns=CSV_COLUMNS,
-        revenue_chart=_revenue_chart([p.id for p in projects], period),
+        projects=visible, columns=CSV_COLUMNS,
+        revenue_chart=_revenue_chart([p.id for p in visible], period),
         category_chart=_category_chart(total), disbursement_chart=_disbursement_chart(source_lines),
     )
 
@@ -303,7 +303,7 @@ def csv_rows(rows: list[rules.Outcome], period: rules.Period, group_by: str) -> 
 def outcomes_csv():
     period = _period()
     group_by = _group_by()
-    rows = services.outcomes(services.projects_for(current_user), period, group_by)
+    rows = outcomes.outcomes(projects.projects_for(current_user), period, group_by)
     buf = io.StringIO()
     buf.write("\ufeff")  # spreadsheet programs read the file as UTF-8 only with a BOM
     writer = csv.writer(buf, lineterminator="\r\n")
@@ -325,17 +325,17 @@ def outcomes_csv():
 def public_project(code: str):
     if len(code) > 32:
         abort(404)
-    project = services.public_project(code)
-    return render_template("programs/public.html", project=project, figures=services.public_figures(project))
+    project = projects.public_project(code)
+    return render_template("programs/public.html", project=project, figures=outcomes.public_figures(project))
 
 
 # ---------------------------------------------------------------- plugging into the app
 def _template_helpers() -> dict:
     return {
-        "program_source_label": services.source_label,
-        "program_category_label": lambda c: _(services.CATEGORY_LABELS.get(c, c)),
-        "program_form_label": lambda f: _(services.FORM_LABELS.get(f, f)),
-        "program_status_label": lambda s: _(services.STATUS_LABELS.get(s, s)),
+        "program_source_label": projects.source_label,
+        "program_category_label": lambda c: _(projects.CATEGORY_LABELS.get(c, c)),
+        "program_form_label": lambda f: _(projects.FORM_LABELS.get(f, f)),
+        "program_status_label": lambda s: _(projects.STATUS_LABELS.get(s, s)),
         "program_rate": rules.format_rate,
     }
 

@@ -16,7 +16,7 @@ from ocop_market.catalog import importer
 from ocop_market.extensions import db
 from ocop_market.orders.models import Order, OrderEvent, OrderLine, ProducerOrder
 from ocop_market.places import Province
-from ocop_market.programs import listings, rules, services
+from ocop_market.programs import disbursements, listings, outcomes, participation, projects, rules
 from ocop_market.programs.models import Disbursement, LivelihoodRecord, SupportProject
 from ocop_market.timeutil import add_months, local_today
 from tests.conftest import csrf_from, make_producer, make_product, make_user
@@ -68,23 +68,23 @@ def world(ctx):
     a = make_product(h1, name="Hạt dẻ Trùng Khánh", price=100_000, decision_date=soon)
     b = make_product(h2, name="Dao Phúc Sen", price=50_000, stars=None)
     c = make_product(h3, name="Rượu ngô", price=80_000)
-    p1 = services.create_project(admin, services.ProjectData(
+    p1 = projects.create_project(admin, projects.ProjectData(
         code="cb-da2-01", name="Liên kết chuỗi hạt dẻ Trùng Khánh", form="value_chain", component="DA2",
         programme="CTMTQG giảm nghèo bền vững", period="2021–2025", province_id=cb.id, commune="Xã Trùng Khánh",
         lead="HTX Nông nghiệp Trà Lĩnh", decision_no="123/QĐ-UBND", decision_date=D(2025, 6, 1),
         decision_authority="UBND xã Trùng Khánh", start_on=D(2025, 7, 1), end_on=D(2027, 6, 30),
         target_households=30,
         budgets={"central": 100_000_000, "local": 20_000_000, "people": 10_000_000}))
-    services.add_disbursement(admin, p1, "central", D(2025, 8, 1), 69_060_000)
-    services.add_disbursement(admin, p1, "local", D(2025, 10, 1), 5_000_000)
-    services.add_disbursement(admin, p1, "people", D(2026, 1, 15), 1_000_000)  # after 2025-Q4
-    services.join_project(admin, p1, h1, D(2025, 7, 10), "poor", 1_000_000)
-    services.join_project(admin, p1, h2, D(2025, 7, 10), "near_poor", 1_200_000)
-    services.join_project(admin, p1, h3, D(2025, 7, 12), "poor", 800_000)
-    services.add_livelihood_record(admin, h1, D(2025, 6, 30), 900_000, "poor")  # before joining: ignored
-    services.add_livelihood_record(admin, h1, D(2025, 12, 1), 1_600_000, "near_poor")
-    services.add_livelihood_record(admin, h2, D(2025, 11, 15), 2_000_000, "escaped")
-    services.add_livelihood_record(admin, h2, D(2026, 3, 1), 2_500_000, "none")  # after the period
+    disbursements.add_disbursement(admin, p1, "central", D(2025, 8, 1), 69_060_000)
+    disbursements.add_disbursement(admin, p1, "local", D(2025, 10, 1), 5_000_000)
+    disbursements.add_disbursement(admin, p1, "people", D(2026, 1, 15), 1_000_000)  # after 2025-Q4
+    participation.join_project(admin, p1, h1, D(2025, 7, 10), "poor", 1_000_000)
+    participation.join_project(admin, p1, h2, D(2025, 7, 10), "near_poor", 1_200_000)
+    participation.join_project(admin, p1, h3, D(2025, 7, 12), "poor", 800_000)
+    participation.add_livelihood_record(admin, h1, D(2025, 6, 30), 900_000, "poor")  # before joining: ignored
+    participation.add_livelihood_record(admin, h1, D(2025, 12, 1), 1_600_000, "near_poor")
+    participation.add_livelihood_record(admin, h2, D(2025, 11, 15), 2_000_000, "escaped")
+    participation.add_livelihood_record(admin, h2, D(2026, 3, 1), 2_500_000, "none")  # after the period
     listings.set_product_project(admin, a, p1)
     listings.set_product_project(admin, b, p1)
     db.session.commit()
@@ -140,7 +140,7 @@ def login(client, user):
 
 
 def test_dashboard_figures_of_a_hand_made_data_set(world, client):
-    outcome, = services.outcomes([world["p1"]], rules.parse_period("2025-Q4"), "project")
+    outcome, = outcomes.outcomes([world["p1"]], rules.parse_period("2025-Q4"), "project")
     for name, value in EXPECTED_Q4.items():
         got = getattr(outcome, name)
         got = got.isoformat() if isinstance(got, dt.date) else got
@@ -163,12 +163,12 @@ def test_dashboard_figures_of_a_hand_made_data_set(world, client):
 
 def test_a_year_and_a_month_and_grouping_by_commune_and_province(world):
     p1 = world["p1"]
-    year, = services.outcomes([p1], rules.parse_period("2025"), "province")
+    year, = outcomes.outcomes([p1], rules.parse_period("2025"), "province")
     assert (year.key, year.revenue_vnd, year.orders) == ("CB", 500_000, 4)
-    month, = services.outcomes([p1], rules.parse_period("2025-10"), "commune")
+    month, = outcomes.outcomes([p1], rules.parse_period("2025-10"), "commune")
     assert month.key == "CB/Xã Trùng Khánh" and (month.revenue_vnd, month.households_with_sales) == (200_000, 1)
     # In January 2026 the record of March 2026 is still in the future.
-    jan, = services.outcomes([p1], rules.parse_period("2026-01"), "project")
+    jan, = outcomes.outcomes([p1], rules.parse_period("2026-01"), "project")
     assert (jan.revenue_vnd, jan.escaped, jan.latest_income_avg_vnd) == (100_000, 1, 1_800_000)
 
 
@@ -187,7 +187,7 @@ def test_the_export_has_the_dashboards_figures(world, client, app):
     rows = _csv(resp)
     assert [r["group_key"] for r in rows] == ["CB-DA2-01"]
     row = rows[0]
-    outcome, = services.outcomes([world["p1"]], rules.parse_period("2025-Q4"), "project")
+    outcome, = outcomes.outcomes([world["p1"]], rules.parse_period("2025-Q4"), "project")
     for name, value in EXPECTED_Q4.items():
         column = "certificates_expiring_90d" if name == "certificates_expiring" else name
         assert row[column] == str(value), name
@@ -273,7 +273,7 @@ def test_staff_create_a_project_and_every_change_is_audited(world, client):
     db.session.expire_all()
     project = db.session.get(SupportProject, pid)
     assert [d.amount_vnd for d in project.disbursements] == [200_000_000, 30_000_000]
-    lines, total = services.disbursement_lines(project)
+    lines, total = disbursements.disbursement_lines(project)
     assert {line.source: line.rate_bp for line in lines}["central"] == 10000 and total.rate_bp == 5882
 
     # Lowering a budget below what was paid out is refused; nothing is half-saved.

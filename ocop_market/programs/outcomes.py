@@ -1,0 +1,217 @@
+"""Outcome figures of projects for a period: sales of their listings, households' livelihoods, disbursement,
+what other domains report (impressions) — the staff dashboard, the CSV export and the public project page.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from .. import signals
+from ..catalog.certificates import EXPIRY_WARNING_DAYS, certificates_expiring
+from ..catalog.models import Producer, ProducerStatus, Product, ProductStatus
+from ..errors import InvalidInput
+from ..extensions import db
+from ..orders.models import OrderEvent, OrderLine, OrderStatus, ProducerOrder
+from ..timeutil import LOCAL_TZ, to_local
+from . import rules
+from .models import (
+    BudgetSource,
+    LivelihoodRecord,
+    Participation,
+    SupportProject,
+)
+from .participation import latest_record, records_of
+
+SOLD_STATES = (OrderStatus.DELIVERED, OrderStatus.COMPLETED)
+
+GROUP_BY = ("project", "commune", "province")
+
+
+# ---------------------------------------------------------------- outcomes
+def _delivered_dates(po_ids: list[int]) -> dict[int, dt.date]:
+    """The local day each producer order was delivered (its first move to `delivered`)."""
+    out: dict[int, dt.date] = {}
+    if not po_ids:
+        return out
+    for chunk_start in range(0, len(po_ids), 500):
+        chunk = po_ids[chunk_start:chunk_start + 500]
+        rows = db.session.execute(
+            select(OrderEvent.producer_order_id, func.min(OrderEvent.at))
+            .where(OrderEvent.producer_order_id.in_(chunk), OrderEvent.to_status == OrderStatus.DELIVERED)
+            .group_by(OrderEvent.producer_order_id)
+        )
+        for po_id, at in rows:
+            if at is not None:
+                if at.tzinfo is None:
+                    at = at.replace(tzinfo=dt.UTC)
+                out[po_id] = at.astimezone(LOCAL_TZ).date()
+    return out
+
+
+def sales_of(project_ids: Iterable[int], until: dt.date | None = None) -> list[rules.Sale]:
+    """Delivered (or completed) order lines of the projects' listings, dated by delivery."""
+    ids = list(set(project_ids))
+    if not ids:
+        return []
+    rows = db.session.execute(
+        select(OrderLine.producer_order_id, ProducerOrder.producer_id, Product.support_project_id,
+               OrderLine.line_total_vnd, ProducerOrder.updated_at)
+        .join(ProducerOrder, OrderLine.producer_order_id == ProducerOrder.id)
+        .join(Product, OrderLine.product_id == Product.id)
+        .where(Product.support_project_id.in_(ids), ProducerOrder.status.in_(SOLD_STATES))
+    ).all()
+    delivered = _delivered_dates(sorted({r[0] for r in rows}))
+    sales = []
+    for po_id, producer_id, project_id, amount, updated_at in rows:
+        day = delivered.get(po_id) or to_local(updated_at).date()
+        if until is None or day <= until:
+            sales.append(rules.Sale(po_id, producer_id, project_id, day, amount))
+    return sales
+
+
+def _active_listings(project_ids: list[int]) -> dict[int, int]:
+    if not project_ids:
+        return {}
+    rows = db.session.execute(
+        select(Product.support_project_id, func.count(Product.id))
+        .join(Product.producer)
+        .where(Product.support_project_id.in_(project_ids), Product.status == ProductStatus.APPROVED,
+               Producer.status == ProducerStatus.VERIFIED)
+        .group_by(Product.support_project_id)
+    )
+    return dict(rows.all())
+
+
+def _listing_ids(project_ids: list[int]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = defaultdict(list)
+    if project_ids:
+        for pid, project_id in db.session.execute(
+                select(Product.id, Product.support_project_id).where(Product.support_project_id.in_(project_ids))):
+            out[project_id].append(pid)
+    return out
+
+
+def _expiring(project_ids: list[int]) -> dict[int, int]:
+    out: dict[int, int] = defaultdict(int)
+    wanted = set(project_ids)
+    for cert in certificates_expiring(days=EXPIRY_WARNING_DAYS):
+        if cert.product.support_project_id in wanted:
+            out[cert.product.support_project_id] += 1
+    return out
+
+
+def promotion_impressions(product_ids: list[int], period: rules.Period) -> int:
+    """How often these listings were shown in the period, as the domains that show them answer
+    `signals.listing_impressions` (promotions: its placements); 0 when nobody answers."""
+    if not product_ids:
+        return 0
+    return sum(signals.answers(signals.listing_impressions, product_ids=product_ids, start=period.start,
+                               end=period.end))
+
+
+@dataclass
+class HouseholdRow:
+    participation: Participation
+    latest: LivelihoodRecord | None
+    first_sale_on: dt.date | None
+    revenue_vnd: int
+
+    @property
+    def move(self) -> str | None:
+        return rules.category_move(self.participation.category_at_joining,
+                                   self.latest.category if self.latest else None)
+
+
+def _group_key(project: SupportProject, group_by: str) -> tuple[str, str]:
+    if group_by == "project":
+        return project.code, project.name
+    if group_by == "commune":
+        return f"{project.province.code}/{project.commune}", f"{project.commune}, {project.province.name}"
+    return project.province.code, project.province.name
+
+
+def outcomes(projects: list[SupportProject], period: rules.Period, group_by: str = "project") -> list[rules.Outcome]:
+    """The dashboard's and the export's figures: one row per project, commune or province, same numbers."""
+    if group_by not in GROUP_BY:
+        raise InvalidInput(_("Cách nhóm không hợp lệ."))
+    ids = [p.id for p in projects]
+    sales = sales_of(ids, until=period.last_day)
+    records = records_of(part.producer_id for p in projects for part in p.participants)
+    listings = _active_listings(ids)
+    listing_ids = _listing_ids(ids)
+    expiring = _expiring(ids)
+    groups: dict[str, list[SupportProject]] = {}
+    labels: dict[str, str] = {}
+    for p in projects:
+        key, label = _group_key(p, group_by)
+        groups.setdefault(key, []).append(p)
+        labels[key] = label
+    result = []
+    for key, members in groups.items():
+        member_ids = {p.id for p in members}
+        households = []
+        for p in members:
+            for part in p.participants:
+                latest = latest_record(records.get(part.producer_id, []), part.joined_on, period.last_day)
+                if part.joined_on > period.last_day:
+                    continue  # joined after the period: not yet part of it
+                households.append(rules.Household(
+                    part.producer_id, p.id, part.category_at_joining, part.baseline_income_vnd,
+                    (latest.income_vnd, latest.category) if latest else None))
+        budget = sum(p.budget_of(s) for p in members for s in BudgetSource)
+        disbursed = sum(d.amount_vnd for p in members for d in p.disbursements if d.disbursed_on <= period.last_day)
+        product_ids = sorted(i for p in members for i in listing_ids.get(p.id, []))
+        result.append(rules.outcome(
+            key, labels[key], period, households, [s for s in sales if s.project_id in member_ids],
+            active_listings=sum(listings.get(i, 0) for i in member_ids),
+            promotion_impressions=promotion_impressions(product_ids, period),
+            certificates_expiring=sum(expiring.get(i, 0) for i in member_ids),
+            budget_vnd=budget, disbursed_vnd=disbursed,
+        ))
+    return sorted(result, key=lambda o: o.key)
+
+
+def household_rows(project: SupportProject, period: rules.Period) -> list[HouseholdRow]:
+    sales = sales_of([project.id], until=period.last_day)
+    records = records_of(part.producer_id for part in project.participants)
+    rows = []
+    for part in project.participants:
+        own = [s for s in sales if s.producer_id == part.producer_id]
+        rows.append(HouseholdRow(
+            participation=part,
+            latest=latest_record(records.get(part.producer_id, []), part.joined_on, period.last_day),
+            first_sale_on=min((s.delivered_on for s in own), default=None),
+            revenue_vnd=sum(s.amount_vnd for s in own if period.contains(s.delivered_on)),
+        ))
+    return rows
+
+
+def monthly_revenue(project_ids: list[int], period: rules.Period) -> list[tuple[dt.date, int]]:
+    return rules.monthly_revenue(sales_of(project_ids, until=period.last_day), rules.months_ending(period))
+
+
+def public_figures(project: SupportProject) -> dict:
+    """Aggregates only, for the public page: no names, no incomes."""
+    sales = sales_of([project.id])
+    listings = db.session.scalars(
+        select(Product).join(Product.producer)
+        .where(Product.support_project_id == project.id, Product.status == ProductStatus.APPROVED,
+               Producer.status == ProducerStatus.VERIFIED)
+        .options(selectinload(Product.images), selectinload(Product.certificates),
+                 selectinload(Product.producer).selectinload(Producer.province))
+        .order_by(Product.name)
+    ).all()
+    return {
+        "households": len(project.participants),
+        "products": listings,
+        "revenue_vnd": sum(s.amount_vnd for s in sales),
+        "orders": len({s.producer_order_id for s in sales}),
+        "households_with_sales": len({s.producer_id for s in sales}
+                                     & {p.producer_id for p in project.participants}),
+    }

@@ -1,0 +1,115 @@
+"""Households taking part in a project and their livelihood records (income, poverty category) over time.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from .. import audit
+from ..catalog.models import Producer
+from ..errors import Conflict, InvalidInput, NotFound
+from ..extensions import db
+from ..timeutil import local_today
+from . import rules
+from .models import (
+    LivelihoodRecord,
+    Participation,
+    SupportProject,
+)
+from .projects import CATEGORIES, MAX_ID, check_amount, require_scope
+
+
+# ---------------------------------------------------------------- households
+def _check_income(value) -> int:
+    return check_amount(value, _("Thu nhập bình quân đầu người/tháng"), 0, rules.MAX_INCOME_VND)
+
+
+def candidate_producers(project: SupportProject) -> list[Producer]:
+    """Households of the project's province not yet taking part."""
+    joined = select(Participation.producer_id).where(Participation.project_id == project.id)
+    return list(db.session.scalars(
+        select(Producer).where(Producer.province_id == project.province_id, Producer.id.not_in(joined))
+        .order_by(Producer.name)
+    ))
+
+
+def join_project(actor, project: SupportProject, producer: Producer | None, joined_on: dt.date,
+                 category: str, baseline_income_vnd: int) -> Participation:
+    require_scope(actor, project.province_id)
+    if producer is None:
+        raise InvalidInput(_("Vui lòng chọn hộ tham gia."))
+    if producer.province_id != project.province_id:
+        raise InvalidInput(_("Hộ này không ở tỉnh của dự án."))
+    if category not in CATEGORIES:
+        raise InvalidInput(_("Phân loại hộ không hợp lệ."))
+    _check_income(baseline_income_vnd)
+    if joined_on is None:
+        raise InvalidInput(_("Vui lòng nhập ngày tham gia."))
+    if joined_on > local_today():
+        raise InvalidInput(_("Ngày tham gia không thể ở tương lai."))
+    if joined_on > project.end_on:
+        raise InvalidInput(_("Ngày tham gia phải trước ngày kết thúc dự án."))
+    if db.session.scalar(select(Participation.id).where(Participation.project_id == project.id,
+                                                        Participation.producer_id == producer.id)):
+        raise Conflict(_("Hộ “%(name)s” đã tham gia dự án này.", name=producer.name))
+    part = Participation(project=project, producer=producer, joined_on=joined_on, category_at_joining=category,
+                         baseline_income_vnd=baseline_income_vnd, created_by_id=actor.id)
+    db.session.add(part)
+    db.session.flush()
+    audit.record(actor.id, "project.join", "support_project", project.id, producer_id=producer.id,
+                 category=category, baseline_income_vnd=baseline_income_vnd, joined_on=joined_on.isoformat())
+    return part
+
+
+def participation_or_404(project: SupportProject, producer_id: int) -> Participation:
+    part = db.session.scalar(select(Participation).where(
+        Participation.project_id == project.id, Participation.producer_id == producer_id)) \
+        if 0 < producer_id <= MAX_ID else None
+    if part is None:
+        raise NotFound(_("Hộ này không tham gia dự án."))
+    return part
+
+
+def add_livelihood_record(actor, producer: Producer, assessed_on: dt.date, income_vnd: int, category: str,
+                          note: str = "") -> LivelihoodRecord:
+    """A new dated assessment; an earlier one is never changed. One per household and day."""
+    require_scope(actor, producer.province_id)
+    if category not in CATEGORIES:
+        raise InvalidInput(_("Phân loại hộ không hợp lệ."))
+    _check_income(income_vnd)
+    if assessed_on is None:
+        raise InvalidInput(_("Vui lòng nhập ngày đánh giá."))
+    if assessed_on > local_today():
+        raise InvalidInput(_("Ngày đánh giá không thể ở tương lai."))
+    if db.session.scalar(select(LivelihoodRecord.id).where(LivelihoodRecord.producer_id == producer.id,
+                                                           LivelihoodRecord.assessed_on == assessed_on)):
+        raise Conflict(_("Đã có bản ghi sinh kế ngày %(d)s cho hộ này; bản ghi cũ được giữ nguyên, hãy chọn ngày khác.",
+                         d=assessed_on.strftime("%d/%m/%Y")))
+    record = LivelihoodRecord(producer_id=producer.id, assessed_on=assessed_on, income_vnd=income_vnd,
+                              category=category, note=(note or "").strip()[:200], created_by_id=actor.id)
+    db.session.add(record)
+    db.session.flush()
+    audit.record(actor.id, "livelihood.record", "producer", producer.id, assessed_on=assessed_on.isoformat(),
+                 income_vnd=income_vnd, category=category, record_id=record.id)
+    return record
+
+
+def records_of(producer_ids: Iterable[int]) -> dict[int, list[LivelihoodRecord]]:
+    ids = list(set(producer_ids))
+    out: dict[int, list[LivelihoodRecord]] = defaultdict(list)
+    if not ids:
+        return out
+    for r in db.session.scalars(select(LivelihoodRecord).where(LivelihoodRecord.producer_id.in_(ids))
+                                .order_by(LivelihoodRecord.assessed_on, LivelihoodRecord.id)):
+        out[r.producer_id].append(r)
+    return out
+
+
+def latest_record(records: list[LivelihoodRecord], joined_on: dt.date, until: dt.date) -> LivelihoodRecord | None:
+    """The last assessment from joining to `until`: what the household's situation was at the period's end."""
+    found = [r for r in records if joined_on <= r.assessed_on <= until]
+    return found[-1] if found else None
