@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from ..catalog import services
 from ..catalog.models import Product
 from ..extensions import db
-from ..promotions.services import promoted_product_ids
+from ..promotions.live import promoted_product_ids
 from ..search import SearchQuery, Suggestion, get_search
 from .params import ProductQuery
 
@@ -65,6 +65,6 @@ def suggest(prefix: str, limit: int) -> list[Suggestion]:
 def promoted_among(product_ids: list[int]) -> set[int]:
     """Which of these products sit in a live free-promotion placement.
 
-    Live means: this week's active allocation, listing still public and in stock (promotions.services).
+    Live means: this week's active allocation, listing still public and in stock (promotions.live).
     """
     return promoted_product_ids(product_ids)

@@ -5,7 +5,7 @@ from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from ..extensions import csrf
-from ..promotions import services
+from ..promotions import live, placements
 from .serialize import product_summary
 
 bp = Blueprint("promotions_api", __name__, url_prefix="/api/v1/promotions")
@@ -16,11 +16,11 @@ csrf.exempt(bp)
 @bp.get("/live")
 def api_live():
     code = request.args.get("placement", "home")
-    if code not in {p.code for p in services.placements()}:
+    if code not in {p.code for p in placements.placements()}:
         return jsonify(error={"status": 400, "message": _("Vị trí quảng bá không hợp lệ."), "parameter": "placement"}), 400
-    items = services.live_items(code)
+    items = live.live_items(code)
     return jsonify(
-        placement=code, week=services.current_week(),
+        placement=code, week=placements.current_week(),
         label=_("Sản phẩm được hỗ trợ quảng bá miễn phí"),
         items=[dict(product_summary(i.product, promoted=True), position=i.allocation.position,
                     click_url=url_for("promotions.click", allocation_id=i.allocation.id, _external=True))

@@ -14,11 +14,11 @@ promotions_cli = AppGroup("promotions", help="Free promotion slots.")
 def allocate(week):
     """Run the week's allocation. Running it again for the same week changes nothing."""
     from ..errors import DomainError
-    from . import services
+    from . import allocation, placements
 
-    week = week or services.current_week()
+    week = week or placements.current_week()
     try:
-        result = services.allocate_week(week)
+        result = allocation.allocate_week(week)
     except DomainError as exc:
         db.session.rollback()
         raise click.ClickException(exc.message) from None

@@ -13,7 +13,7 @@ from ..catalog import services as catalog
 from ..catalog.models import Producer, Product
 from ..extensions import db
 from ..timeutil import utcnow
-from . import rules, services
+from . import allocation, eligibility, placements, rules
 from .models import Allocation, AllocationState, Conversion, DailyCounter, PromotionRequest, RequestedWeek
 
 PAST_WEEKS = 6
@@ -23,10 +23,10 @@ OWN_PRODUCER = "Hộ bà Lục Thị Hoa"
 
 def _eligible_listings() -> list[Product]:
     products = db.session.scalars(catalog.public_products().order_by(Product.id)).all()
-    in_project = services.producers_in_active_projects(sorted({p.producer_id for p in products}))
-    elig = services.eligibility_rules()
+    in_project = eligibility.producers_in_active_projects(sorted({p.producer_id for p in products}))
+    elig = eligibility.eligibility_rules()
     return [p for p in products
-            if not rules.eligibility_problems(services.listing_facts(p, p.producer_id in in_project), elig)]
+            if not rules.eligibility_problems(eligibility.listing_facts(p, p.producer_id in in_project), elig)]
 
 
 def _ensure_request(product: Product, weeks: list[str], created_at: dt.datetime) -> int:
@@ -121,7 +121,7 @@ def _ensure_orders(allocations: list[Allocation]) -> int:
 
 
 def seed_demo_promotions() -> dict[str, int]:
-    services.ensure_defaults()
+    placements.ensure_defaults()
     now = utcnow()
     current = rules.week_of(now)
     past = [rules.add_weeks(current, -i) for i in range(PAST_WEEKS, 0, -1)]
@@ -141,7 +141,7 @@ def seed_demo_promotions() -> dict[str, int]:
         report["requests"] += _ensure_request(product, wished, created_at)
     db.session.flush()
     for week in past + [current]:
-        if services.allocate_week(week).ran_now:
+        if allocation.allocate_week(week).ran_now:
             report["weeks_allocated"] += 1
     allocations = db.session.scalars(
         select(Allocation).where(Allocation.week.in_(past + [current]), Allocation.state == AllocationState.ACTIVE)

@@ -16,7 +16,7 @@ from ..catalog.models import Producer, Product
 from ..extensions import db
 from ..money import format_vnd
 from ..timeutil import utcnow
-from . import rules, services
+from . import eligibility, placements, rules
 from .charts import hbar_chart
 from .models import (
     Allocation,
@@ -176,7 +176,7 @@ def effect_report(n_weeks: int = 8, now: dt.datetime | None = None) -> EffectRep
         rows.append(Row(a, f))
         by_placement[a.placement_id].add(f)
         totals.add(f)
-    placement_rows = [(p, by_placement[p.id]) for p in services.placements() if p.id in by_placement]
+    placement_rows = [(p, by_placement[p.id]) for p in placements.placements() if p.id in by_placement]
     first_day = _local_day(rules.week_bounds(weeks[0])[0])
     fairness_figures = fairness(first_day, _local_day(now))
     return EffectReport(weeks, rows, placement_rows, totals, fairness_figures,
@@ -186,10 +186,10 @@ def effect_report(n_weeks: int = 8, now: dt.datetime | None = None) -> EffectRep
 def fairness(first: dt.date, last: dt.date) -> Fairness:
     """How impressions were shared among the producers eligible now (or promoted in the period)."""
     products = db.session.scalars(catalog.public_products()).all()
-    in_project = services.producers_in_active_projects(sorted({p.producer_id for p in products}))
-    elig = services.eligibility_rules()
+    in_project = eligibility.producers_in_active_projects(sorted({p.producer_id for p in products}))
+    elig = eligibility.eligibility_rules()
     eligible = {p.producer_id for p in products
-                if not rules.eligibility_problems(services.listing_facts(p, p.producer_id in in_project), elig)}
+                if not rules.eligibility_problems(eligibility.listing_facts(p, p.producer_id in in_project), elig)}
     shown: dict[int, int | None] = dict(db.session.execute(
         select(Product.producer_id, func.sum(DailyCounter.impressions))
         .join(Product, Product.id == DailyCounter.product_id)
@@ -208,7 +208,7 @@ def fairness(first: dt.date, last: dt.date) -> Fairness:
                     min_share=rules.min_share(values), poor_share=poor / total if total else 0.0, per_producer=per)
 
 
-def _charts(rows: list[Row], placements, fair: Fairness) -> dict[str, Markup]:
+def _charts(rows: list[Row], by_placement, fair: Fairness) -> dict[str, Markup]:
     listing: dict[str, Figures] = defaultdict(Figures)
     for row in rows:
         listing[row.allocation.product.name].add(row.figures)
@@ -221,7 +221,7 @@ def _charts(rows: list[Row], placements, fair: Fairness) -> dict[str, Markup]:
                              [(name, [f.orders_before, f.orders_during]) for name, f in top],
                              [_("Trước"), _("Trong khi quảng bá")]),
         "placements": hbar_chart(_("Lượt hiển thị và lượt bấm theo vị trí"),
-                                 [(services.placement_label(p), [f.impressions, f.clicks]) for p, f in placements],
+                                 [(placements.placement_label(p), [f.impressions, f.clicks]) for p, f in by_placement],
                                  [_("Lượt hiển thị"), _("Lượt bấm")]),
     }
     shown = fair.per_producer[:20]

@@ -1,18 +1,18 @@
 """The promotion boxes that catalog and search pages show, filled through their page slots (`ocop_market.slots`).
 
 Each box counts the impressions of what it shows. Eligibility, rotation and the tagged click links are
-`services.live_items`; this module only decides which placement a page's slot shows.
+`live.live_items`; this module only decides which placement a page's slot shows.
 """
 from __future__ import annotations
 
 from flask import Flask, render_template
 
 from .. import slots
-from . import services, tracking
+from . import live, tracking
 
 
-def _items(placement_code: str, query: str | None = None) -> list[services.LiveItem]:
-    items = services.live_items(placement_code, query)
+def _items(placement_code: str, query: str | None = None) -> list[live.LiveItem]:
+    items = live.live_items(placement_code, query)
     tracking.count_impressions(items)
     return items
 

@@ -34,7 +34,7 @@ from ..orders.models import Order
 from ..timeutil import local_today, utcnow
 from . import rules
 from .models import Conversion, DailyCounter
-from .services import get_settings
+from .placements import get_settings
 
 CLICK_COOKIE = "ocop_qc"
 MAX_REMEMBERED_CLICKS = 20
@@ -121,7 +121,7 @@ def _human() -> bool:
 
 
 def count_impressions(items) -> None:
-    """`items` are services.LiveItem shown on the page being rendered."""
+    """`items` are live.LiveItem shown on the page being rendered."""
     if not items or not _human():
         return
     day = local_today()

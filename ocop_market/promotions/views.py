@@ -11,7 +11,7 @@ from ..accounts.permissions import STAFF_ROLES, guard_blueprint
 from ..catalog import services as catalog
 from ..errors import DomainError, InvalidInput
 from ..extensions import db
-from . import report, rules, services, tracking
+from . import allocation, eligibility, live, placements, report, requests, rules, tracking
 from . import slots as promotion_slots
 from .forms import AllocateForm, PinForm, RemoveForm, RequestForm, SettingsForm
 from .models import WeekState
@@ -33,8 +33,8 @@ WEEK_STATE_LABELS = {
 def _labels():
     return {
         "week_state_label": lambda s: _(WEEK_STATE_LABELS.get(s, s)),
-        "promotion_reason": services.reason_text,
-        "placement_label": services.placement_label,
+        "promotion_reason": placements.reason_text,
+        "placement_label": placements.placement_label,
         "week_dates": _week_dates,
     }
 
@@ -48,7 +48,7 @@ def _week_dates(code: str) -> str:
 
 
 def _week_arg(default: str | None = None) -> str:
-    week = request.args.get("week") or default or services.current_week()
+    week = request.args.get("week") or default or placements.current_week()
     try:
         rules.parse_week(week)
     except rules.BadWeek:
@@ -59,28 +59,28 @@ def _week_arg(default: str | None = None) -> str:
 # ---------------------------------------------------------------- public
 @bp.get("/quang-ba/quy-dinh")
 def rules_page():
-    return render_template("promotions/rules.html", settings=services.get_settings(),
-                           placements=services.placements(), defaults=services.DEFAULT_CAPACITY)
+    return render_template("promotions/rules.html", settings=placements.get_settings(),
+                           placements=placements.placements(), defaults=placements.DEFAULT_CAPACITY)
 
 
 @bp.get("/quang-ba/minh-bach")
 def transparency():
     week = _week_arg()
     runs = report.recent_runs()
-    return render_template("promotions/transparency.html", week=week, run=services.week_run(week),
-                           allocations=services.week_allocations(week), runs=runs,
+    return render_template("promotions/transparency.html", week=week, run=allocation.week_run(week),
+                           allocations=allocation.week_allocations(week), runs=runs,
                            prev_week=rules.add_weeks(week, -1), next_week=rules.add_weeks(week, 1))
 
 
 @bp.get("/qc/<int:allocation_id>")
 def click(allocation_id: int):
     """A tagged link: count the click of a live promotion, remember it for attribution, go to the listing."""
-    allocation = services.live_allocation(allocation_id)
+    allocation = live.live_allocation(allocation_id)
     if allocation is None:
         abort(404)
     response = redirect(url_for("catalog.product_detail", slug=allocation.product.slug))
     if tracking.count_click(allocation):
-        tracking.remember_click(response, allocation, services.get_settings().attribution_days)
+        tracking.remember_click(response, allocation, placements.get_settings().attribution_days)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -99,12 +99,12 @@ def requests_page():
     form = RequestForm()
     form.product_id.choices = [SelectChoice(0, _("— Chọn sản phẩm —"))] + [
         SelectChoice(p.id, p.name) for p in products if p.status == "approved"]
-    week_choices = services.request_week_choices()
+    week_choices = requests.request_week_choices()
     form.weeks.choices = [SelectChoice(w, f"{w} ({_week_dates(w)})") for w in week_choices]
     status = 200
     if form.validate_on_submit():
         try:
-            services.request_promotion(current_user, form.product_id.data, list(form.weeks.data))
+            requests.request_promotion(current_user, form.product_id.data, list(form.weeks.data))
         except DomainError as err:
             db.session.rollback()
             form.form_errors.append(err.message)
@@ -115,9 +115,9 @@ def requests_page():
             return redirect(url_for(".requests_page"))
     elif form.is_submitted():
         status = 400
-    problems = {p.id: services.problems_of(p) for p in products if p.status == "approved"}
+    problems = {p.id: eligibility.problems_of(p) for p in products if p.status == "approved"}
     return render_template("promotions/producer_requests.html", form=form, producer=producer,
-                           requests=services.requests_of(current_user), problems=problems,
+                           requests=requests.requests_of(current_user), problems=problems,
                            products={p.id: p for p in products}), status
 
 
@@ -126,8 +126,8 @@ def requests_page():
 def desk():
     week = _week_arg()
     return render_template(
-        "promotions/staff_week.html", week=week, run=services.week_run(week),
-        allocations=services.week_allocations(week), waiting=report.waiting_requests(week),
+        "promotions/staff_week.html", week=week, run=allocation.week_run(week),
+        allocations=allocation.week_allocations(week), waiting=report.waiting_requests(week),
         allocate_form=AllocateForm(), pin_form=_pin_form(), remove_form=RemoveForm(),
         prev_week=rules.add_weeks(week, -1), next_week=rules.add_weeks(week, 1),
     )
@@ -135,7 +135,7 @@ def desk():
 
 def _pin_form() -> PinForm:
     form = PinForm()
-    form.placement_id.choices = [SelectChoice(p.id, f"{services.placement_label(p)} ({p.capacity})") for p in services.placements()]
+    form.placement_id.choices = [SelectChoice(p.id, f"{placements.placement_label(p)} ({p.capacity})") for p in placements.placements()]
     return form
 
 
@@ -144,8 +144,8 @@ def allocate(week: str):
     form = AllocateForm()
     if not form.validate_on_submit():
         abort(400)
-    services.check_week(week)
-    result = services.allocate_week(week, current_user)
+    placements.check_week(week)
+    result = allocation.allocate_week(week, current_user)
     db.session.commit()
     if result.ran_now:
         flash(_("Đã phân bổ tuần %(w)s: %(a)s vị trí, %(r)s yêu cầu không được phân bổ.", w=week,
@@ -157,11 +157,11 @@ def allocate(week: str):
 
 @staff_bp.post("/<week>/ghim")
 def pin(week: str):
-    services.check_week(week)
+    placements.check_week(week)
     form = _pin_form()
     if not form.validate_on_submit():
         raise InvalidInput("; ".join(str(e) for errs in form.errors.values() for e in errs))
-    services.pin(current_user, week, form.placement_id.data, form.product_id.data, form.reason.data)
+    allocation.pin(current_user, week, form.placement_id.data, form.product_id.data, form.reason.data)
     db.session.commit()
     flash(_("Đã ghim sản phẩm vào vị trí."), "success")
     return redirect(url_for(".desk", week=week))
@@ -172,10 +172,10 @@ def remove(allocation_id: int):
     form = RemoveForm()
     if not form.validate_on_submit():
         raise InvalidInput("; ".join(str(e) for errs in form.errors.values() for e in errs))
-    allocation = services.remove(current_user, allocation_id, form.reason.data)
+    removed = allocation.remove(current_user, allocation_id, form.reason.data)
     db.session.commit()
     flash(_("Đã gỡ sản phẩm khỏi vị trí."), "success")
-    return redirect(url_for(".desk", week=allocation.week))
+    return redirect(url_for(".desk", week=removed.week))
 
 
 def _capacities(placements) -> dict[int, int]:
@@ -190,14 +190,14 @@ def _capacities(placements) -> dict[int, int]:
 
 @staff_bp.route("/cai-dat", methods=["GET", "POST"])
 def settings_page():
-    settings = services.get_settings()
+    settings = placements.get_settings()
     form = SettingsForm(obj=settings)
-    placements = services.placements()
+    rows = placements.placements()
     status = 200
     if form.validate_on_submit():
         try:
-            capacities = _capacities(placements)
-            services.update_settings(current_user, {f: getattr(form, f).data for f in services.SETTING_FIELDS},
+            capacities = _capacities(rows)
+            placements.update_settings(current_user, {f: getattr(form, f).data for f in placements.SETTING_FIELDS},
                                      capacities)
         except DomainError as err:
             db.session.rollback()
@@ -209,7 +209,7 @@ def settings_page():
             return redirect(url_for(".settings_page"))
     elif form.is_submitted():
         status = 400
-    return render_template("promotions/staff_settings.html", form=form, placements=services.placements()), status
+    return render_template("promotions/staff_settings.html", form=form, placements=placements.placements()), status
 
 
 @staff_bp.get("/bao-cao")

@@ -136,10 +136,10 @@ def test_label_tables_are_translated(app, client):
 
 
 def test_promotion_rules_page_in_english(app, client):
-    from ocop_market.promotions import services as promotions
+    from ocop_market.promotions import placements
 
     with app.app_context():
-        promotions.ensure_defaults()
+        placements.ensure_defaults()
         db.session.commit()
     html = page(client, "/quang-ba/quy-dinh")
     assert "Trang chủ: sản phẩm được hỗ trợ quảng bá" in html and "Đầu trang nhóm: Thực phẩm" in html

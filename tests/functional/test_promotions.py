@@ -13,7 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from ocop_market.audit import AuditEntry
 from ocop_market.catalog.models import ProductImage
 from ocop_market.extensions import db
-from ocop_market.promotions import rules, services, tracking
+from ocop_market.promotions import allocation as weekly
+from ocop_market.promotions import placements, rules, tracking
 from ocop_market.promotions.models import (
     Allocation,
     Conversion,
@@ -61,7 +62,7 @@ def test_poor_household_requests_staff_allocates_home_shows_counts_and_transpare
     owner = make_user("hoa@example.vn", role="producer")
     _, product = _listing(owner=owner)
     make_user("canbo@example.vn", role="staff")
-    week = services.current_week()
+    week = placements.current_week()
 
     auth.login("hoa@example.vn")
     page = client.get("/gian-hang/quang-ba/")
@@ -125,12 +126,12 @@ def test_rerun_changes_nothing_and_cli_allocates(ctx, runner):
 
 
 def test_capacity_quota_and_refusal_reasons(ctx):
-    services.ensure_defaults()
+    placements.ensure_defaults()
     db.session.commit()
-    settings = services.get_settings()
+    settings = placements.get_settings()
     settings.quota_per_quarter = 1
-    home = next(p for p in services.placements() if p.code == "home")
-    for p in services.placements():
+    home = next(p for p in placements.placements() if p.code == "home")
+    for p in placements.placements():
         p.capacity = 0
     home.capacity = 2
     db.session.commit()
@@ -141,8 +142,8 @@ def test_capacity_quota_and_refusal_reasons(ctx):
         _request(product, ["2026-W10", "2026-W11"])
     _, rich = _listing(name="Công ty lớn", product="Hàng công ty", category="none")
     _request(rich, ["2026-W10"])
-    services.allocate_week("2026-W10")
-    services.allocate_week("2026-W11")
+    weekly.allocate_week("2026-W10")
+    weekly.allocate_week("2026-W11")
     db.session.commit()
     per_week = dict(db.session.execute(select(Allocation.week, func.count()).group_by(Allocation.week)).all())
     assert per_week == {"2026-W10": 2, "2026-W11": 2}
@@ -155,10 +156,10 @@ def test_capacity_quota_and_refusal_reasons(ctx):
 
 
 def test_unique_slot_refuses_a_second_listing_in_the_same_position(ctx):
-    services.ensure_defaults()
+    placements.ensure_defaults()
     _, a = _listing(name="Hộ A", product="A")
     _, b = _listing(name="Hộ B", product="B")
-    home = next(p for p in services.placements() if p.code == "home")
+    home = next(p for p in placements.placements() if p.code == "home")
     start, end = rules.week_bounds("2026-W49")
     for product in (a, b):
         db.session.add(Allocation(placement_id=home.id, week="2026-W49", position=1, product_id=product.id,
@@ -170,8 +171,8 @@ def test_unique_slot_refuses_a_second_listing_in_the_same_position(ctx):
 
 def test_sold_out_drops_out_at_once_and_api_lists_live_items(ctx, client):
     _, product = _listing()
-    _request(product, [services.current_week()])
-    services.allocate_week(services.current_week())
+    _request(product, [placements.current_week()])
+    weekly.allocate_week(placements.current_week())
     db.session.commit()
     data = client.get("/api/v1/promotions/live?placement=home", headers=BROWSER).get_json()
     assert [i["id"] for i in data["items"]] == [product.id] and data["items"][0]["promoted"] is True
@@ -184,21 +185,21 @@ def test_sold_out_drops_out_at_once_and_api_lists_live_items(ctx, client):
 
 
 def test_group_page_and_matching_search_show_their_placements(ctx, client):
-    services.ensure_defaults()
-    for p in services.placements():
+    placements.ensure_defaults()
+    for p in placements.placements():
         p.capacity = 1 if p.code in ("group_drinks", "search") else 0
     db.session.commit()
     _, tea = _listing(name="Hộ chè", product="Chè Shan tuyết", group="drinks")
     _, wine = _listing(name="Hộ rượu", product="Rượu ngô", group="drinks")
-    _request(tea, [services.current_week()])
-    _request(wine, [services.current_week()])
-    services.allocate_week(services.current_week())
+    _request(tea, [placements.current_week()])
+    _request(wine, [placements.current_week()])
+    weekly.allocate_week(placements.current_week())
     db.session.commit()
     placed = dict(db.session.execute(select(Allocation.product_id, Allocation.placement_id)).all())
     assert len(placed) == 2
     group_page = client.get("/san-pham?group=drinks", headers=BROWSER).get_data(as_text=True)
     assert LABEL in group_page
-    search_item = next(pid for pid, plc in placed.items() if plc == next(p.id for p in services.placements() if p.code == "search"))
+    search_item = next(pid for pid, plc in placed.items() if plc == next(p.id for p in placements.placements() if p.code == "search"))
     name = db.session.get(type(tea), search_item).name
     words = name.split()[0].lower()
     assert LABEL in client.get(f"/tim-kiem?q={words}", headers=BROWSER).get_data(as_text=True)
@@ -209,7 +210,7 @@ def test_staff_pin_and_remove_need_a_reason_and_write_audit(ctx, client, auth):
     make_user("canbo@example.vn", role="staff")
     _, product = _listing()
     _request(product, ["2026-W49"])
-    services.allocate_week("2026-W49")
+    weekly.allocate_week("2026-W49")
     db.session.commit()
     allocation = db.session.scalar(select(Allocation))
     auth.login("canbo@example.vn")
@@ -223,7 +224,7 @@ def test_staff_pin_and_remove_need_a_reason_and_write_audit(ctx, client, auth):
     assert allocation.requested_week.state == "not_allocated" and allocation.requested_week.reason == "removed"
     assert client.post(f"/quan-tri/quang-ba/vi-tri/{allocation.id}/go",
                        data={"csrf_token": token, "reason": "lần thứ hai"}).status_code == 409
-    home_id = next(p.id for p in services.placements() if p.code == "home")
+    home_id = next(p.id for p in placements.placements() if p.code == "home")
     resp = client.post("/quan-tri/quang-ba/2026-W49/ghim", data={
         "csrf_token": token, "placement_id": home_id, "product_id": product.id, "reason": "Đã xử lý phản ánh"})
     assert resp.status_code == 302
@@ -242,8 +243,8 @@ def test_producer_requests_are_their_own_and_checked(ctx, client, auth):
     _, theirs = _listing(owner=other_owner, name="Hộ khác", product="Miến dong")
     no_cert = make_product(mine.producer, name="Chưa chứng nhận", stars=None)
     _photo(no_cert)
-    _request(theirs, [services.current_week()])
-    week = services.current_week()
+    _request(theirs, [placements.current_week()])
+    week = placements.current_week()
     auth.login("a@example.vn")
     page = client.get("/gian-hang/quang-ba/").get_data(as_text=True)
     assert "Miến dong" not in page
@@ -263,8 +264,8 @@ def test_an_order_after_a_click_counts_toward_the_promotion(app, ctx, client):
     buyer = make_user("mua@example.vn")
     _, product = _listing()
     _, other = _listing(name="Hộ khác", product="Khác")
-    _request(product, [services.current_week()])
-    services.allocate_week(services.current_week())
+    _request(product, [placements.current_week()])
+    weekly.allocate_week(placements.current_week())
     db.session.commit()
     allocation = db.session.scalar(select(Allocation))
     click = client.get(f"/qc/{allocation.id}", headers=BROWSER)
@@ -287,8 +288,8 @@ def test_an_order_after_a_click_counts_toward_the_promotion(app, ctx, client):
                          indirect=True)
 def test_counts_are_batched_and_upserted(app, ctx, client):
     _, product = _listing()
-    _request(product, [services.current_week()])
-    services.allocate_week(services.current_week())
+    _request(product, [placements.current_week()])
+    weekly.allocate_week(placements.current_week())
     db.session.commit()
     client.get("/", headers=BROWSER)
     client.get("/", headers=BROWSER)
@@ -307,8 +308,8 @@ def test_effect_report_shows_figures_and_svg_charts(ctx, client, auth):
     make_user("canbo@example.vn", role="staff")
     _, product = _listing()
     _listing(name="Hộ chưa được", product="Chưa quảng bá")
-    _request(product, [services.current_week()])
-    services.allocate_week(services.current_week())
+    _request(product, [placements.current_week()])
+    weekly.allocate_week(placements.current_week())
     db.session.commit()
     client.get("/", headers=BROWSER)
     auth.login("canbo@example.vn")
@@ -322,12 +323,12 @@ def test_effect_report_shows_figures_and_svg_charts(ctx, client, auth):
     settings = client.get("/quan-tri/quang-ba/cai-dat")
     form = {"csrf_token": csrf_from(settings.get_data(as_text=True)), "quota_per_quarter": "2", "max_per_week": "1",
             "min_stars": "4", "min_stock": "1", "lookback_weeks": "12", "attribution_days": "7"}
-    form.update({f"capacity-{p.id}": str(p.capacity) for p in services.placements()})
+    form.update({f"capacity-{p.id}": str(p.capacity) for p in placements.placements()})
     assert client.post("/quan-tri/quang-ba/cai-dat", data=form).status_code == 302
     db.session.expire_all()
-    assert services.get_settings().quota_per_quarter == 2 and services.get_settings().min_stars == 4
+    assert placements.get_settings().quota_per_quarter == 2 and placements.get_settings().min_stars == 4
     assert client.post("/quan-tri/quang-ba/cai-dat", data=dict(form, min_stars="9")).status_code == 400
-    assert client.post("/quan-tri/quang-ba/cai-dat", data=dict(form, **{f"capacity-{services.placements()[0].id}": "-1"})).status_code == 400
+    assert client.post("/quan-tri/quang-ba/cai-dat", data=dict(form, **{f"capacity-{placements.placements()[0].id}": "-1"})).status_code == 400
 
 
 @pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"),
@@ -335,8 +336,8 @@ def test_effect_report_shows_figures_and_svg_charts(ctx, client, auth):
 def test_two_staff_allocating_the_same_week_at_once_cannot_exceed_capacity(app):
     week = "2026-W49"
     with app.app_context():
-        services.ensure_defaults()
-        for p in services.placements():
+        placements.ensure_defaults()
+        for p in placements.placements():
             p.capacity = 2 if p.code == "home" else 0
         db.session.commit()
         for i in range(6):
@@ -349,7 +350,7 @@ def test_two_staff_allocating_the_same_week_at_once_cannot_exceed_capacity(app):
         try:
             with app.app_context():
                 barrier.wait()
-                results.append(services.allocate_week(week))
+                results.append(weekly.allocate_week(week))
                 db.session.commit()
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)

@@ -252,9 +252,9 @@ def url_args(rule, ids) -> str:
         if name in ids:
             values[name] = ids[name]
         elif name == "week":
-            from ocop_market.promotions import services
+            from ocop_market.promotions import placements
 
-            values[name] = services.current_week()
+            values[name] = placements.current_week()
         else:
             values[name] = 1 if type(rule._converters[name]).__name__ == "IntegerConverter" else "x"
     return rule.build(values, append_unknown=False)[1]
