@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from .accounts import services as accounts
 from .accounts.models import Role, User
-from .catalog import images, importer, services
+from .catalog import images, importer, listings, photos, producers, services
 from .catalog.models import Producer, Product
 from .extensions import db
 from .places import Province
@@ -51,7 +51,7 @@ PRODUCER_EMAIL = "nhasanxuat@ocop.local"
 
 # The household that manages its own record through the producer account; the CSV lists it too, so the
 # import matches it rather than creating a second one.
-OWNED_PRODUCER = services.ProducerData(
+OWNED_PRODUCER = producers.ProducerData(
     kind="household", name="Hộ bà Lục Thị Hoa", province_id=0, commune="Xã Trùng Khánh",
     household_category="poor",
 )
@@ -240,8 +240,8 @@ def _ensure_owned_producer(report: DemoReport, staff: User) -> None:
         return
     data = dataclasses.replace(OWNED_PRODUCER, province_id=_province("CB").id)
     # The household typed its own record in (entered by itself), then staff verified it.
-    producer = services.create_producer(owner, data, owner=owner)
-    services.verify_producer(staff, producer)
+    producer = producers.create_producer(owner, data, owner=owner)
+    producers.verify_producer(staff, producer)
     report.producers_created += 1
 
 
@@ -252,7 +252,7 @@ def _complete_details(report: DemoReport, staff: User) -> None:
             continue
         if all(getattr(producer, k) == v for k, v in details.items()):
             continue
-        services.update_producer(staff, producer, importer.producer_data_of(producer, **details))
+        producers.update_producer(staff, producer, importer.producer_data_of(producer, **details))
         report.producers_completed += 1
 
 
@@ -260,7 +260,7 @@ def _ensure_pending(report: DemoReport, staff: User) -> None:
     spec = dict(PENDING_PRODUCER)
     if _find_producer(spec["name"]) is None:
         province = _province(spec.pop("province_code"))
-        services.create_producer(staff, services.ProducerData(province_id=province.id, **spec))
+        producers.create_producer(staff, producers.ProducerData(province_id=province.id, **spec))
         report.producers_created += 1
     owner = _demo_user(PRODUCER_EMAIL)
     for producer_name, name, group, unit, price, stock, description in PENDING_LISTINGS:
@@ -271,10 +271,10 @@ def _ensure_pending(report: DemoReport, staff: User) -> None:
         actor = owner if producer.owner_id == owner.id else staff
         product_group = services.group_by_code(group)
         assert product_group is not None, group  # the reference data has every group
-        product = services.create_product(actor, producer, services.ProductData(
+        product = listings.create_product(actor, producer, listings.ProductData(
             name=name, group_id=product_group.id, unit=unit, price_vnd=price, stock=stock,
             description=description))
-        services.submit_for_review(actor, product)
+        listings.submit_for_review(actor, product)
         report.listings_created += 1
 
 
@@ -302,7 +302,7 @@ def _ensure_photos(report: DemoReport, staff: User, upload_dir: str, size: int) 
         # Every third listing gets a second picture so the gallery can be seen.
         count = 2 if zlib.crc32(product.name.encode()) % 3 == 0 else 1
         for variant in range(count):
-            services.add_generated_photo(staff, product, placeholder_for(product, variant, size), upload_dir,
+            photos.add_generated_photo(staff, product, placeholder_for(product, variant, size), upload_dir,
                                          alt_text=f"{product.name} (ảnh minh họa)")
             report.photos_added += 1
 

@@ -160,13 +160,13 @@ def make_producer(owner=None, name="Hộ bà Lục Thị Hoa", verified=True, ca
                   commune="Xã Trùng Khánh", actor=None):
     from sqlalchemy import select
 
-    from ocop_market.catalog import services
+    from ocop_market.catalog import producers
     from ocop_market.places import Province
 
     province = db.session.scalar(select(Province).where(Province.code == province_code))
-    producer = services.create_producer(
+    producer = producers.create_producer(
         actor or owner,
-        services.ProducerData(kind="household", name=name, province_id=province.id, commune=commune,
+        producers.ProducerData(kind="household", name=name, province_id=province.id, commune=commune,
                               household_category=category, story="Gia đình trồng hạt dẻ ba đời."),
         owner=owner,
     )
@@ -178,15 +178,15 @@ def make_producer(owner=None, name="Hộ bà Lục Thị Hoa", verified=True, ca
 
 def make_product(producer, name="Hạt dẻ Trùng Khánh", price=150_000, stock=10, group="food", status="approved",
                  stars=4, decision_date=None, actor=None):
-    from ocop_market.catalog import services
+    from ocop_market.catalog import certificates, listings, services
 
     g = services.group_by_code(group)
-    product = services.create_product(
-        actor, producer, services.ProductData(name=name, group_id=g.id, unit="túi 500g", price_vnd=price, stock=stock,
+    product = listings.create_product(
+        actor, producer, listings.ProductData(name=name, group_id=g.id, unit="túi 500g", price_vnd=price, stock=stock,
                                               description="Hạt dẻ rang, thơm bùi.")
     )
     if stars:
-        services.set_certificate(actor, product, services.CertificateData(
+        certificates.set_certificate(actor, product, certificates.CertificateData(
             decision_no="123/QĐ-UBND", decision_date=decision_date or dt.date.today() - dt.timedelta(days=100),
             stars=stars, issuing_authority="UBND tỉnh Cao Bằng"))
     product.status = status

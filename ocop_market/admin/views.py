@@ -10,7 +10,7 @@ from .. import audit
 from ..accounts.permissions import STAFF_ROLES, guard_blueprint
 from ..accounts.services import users_by_id
 from ..catalog import certificates as ocop_certificates
-from ..catalog import services
+from ..catalog import listings, producers, services
 from ..catalog.forms import PhotoForm, ProducerForm
 from ..catalog.models import ProducerStatus, ProductStatus
 from ..catalog.photo_upload import remove_photo, save_photos
@@ -88,7 +88,7 @@ def producer_detail(producer_id: int):
 @bp.post("/co-so/<int:producer_id>/xac-minh")
 def producer_verify(producer_id: int):
     producer = queries.producer_or_404(producer_id)
-    services.verify_producer(current_user, producer)
+    producers.verify_producer(current_user, producer)
     db.session.commit()
     flash(_("Đã xác minh cơ sở “%(name)s”.", name=producer.name), "success")
     return redirect(url_for(".producer_detail", producer_id=producer.id))
@@ -112,7 +112,7 @@ def _reject(record, reject, page, done_message: str, detail_endpoint: str, id_ar
 @bp.post("/co-so/<int:producer_id>/tu-choi")
 def producer_reject(producer_id: int):
     producer = queries.producer_or_404(producer_id)
-    return _reject(producer, services.reject_producer, _producer_page,
+    return _reject(producer, producers.reject_producer, _producer_page,
                    _("Đã từ chối hồ sơ “%(name)s”.", name=producer.name), ".producer_detail", "producer_id")
 
 
@@ -149,7 +149,7 @@ def product_detail(product_id: int):
 def product_submit(product_id: int):
     """Staff entering a listing for a household put it in the queue themselves."""
     product = queries.product_or_404(product_id)
-    services.submit_for_review(current_user, product)
+    listings.submit_for_review(current_user, product)
     db.session.commit()
     flash(_("Đã chuyển “%(name)s” sang chờ duyệt.", name=product.name), "success")
     return redirect(url_for(".product_detail", product_id=product.id))
@@ -158,7 +158,7 @@ def product_submit(product_id: int):
 @bp.post("/san-pham/<int:product_id>/duyet")
 def product_approve(product_id: int):
     product = queries.product_or_404(product_id)
-    services.approve_product(current_user, product)
+    listings.approve_product(current_user, product)
     db.session.commit()
     if product.is_public:
         flash(_("Đã duyệt “%(name)s”; sản phẩm đã hiển thị công khai.", name=product.name), "success")
@@ -170,7 +170,7 @@ def product_approve(product_id: int):
 @bp.post("/san-pham/<int:product_id>/tu-choi")
 def product_reject(product_id: int):
     product = queries.product_or_404(product_id)
-    return _reject(product, services.reject_product, _product_page,
+    return _reject(product, listings.reject_product, _product_page,
                    _("Đã từ chối “%(name)s”.", name=product.name), ".product_detail", "product_id")
 
 
@@ -231,7 +231,7 @@ def producer_new():
             status = 409
         else:
             try:
-                producer = services.create_producer(current_user, form.to_data(), owner=None)
+                producer = producers.create_producer(current_user, form.to_data(), owner=None)
                 db.session.commit()
             except DomainError as err:
                 status = _form_error(form, err)
@@ -260,7 +260,7 @@ def producer_edit(producer_id: int):
             status = 409
         else:
             try:
-                services.update_producer(current_user, producer, form.to_data())
+                producers.update_producer(current_user, producer, form.to_data())
                 db.session.commit()
             except DomainError as err:
                 status = _form_error(form, err)

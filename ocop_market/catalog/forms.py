@@ -25,8 +25,10 @@ from ..accounts.services import normalise_phone
 from ..places import Province
 from ..timeutil import local_today
 from . import labels
+from .certificates import CertificateData
+from .listings import ProductData
 from .models import CertificateLevel, HouseholdCategory, ProducerKind, ProductGroup
-from .services import CertificateData, ProducerData, ProductData
+from .producers import ProducerData
 
 MAX_PRICE_VND = 1_000_000_000  # one billion đồng per unit is already far above any OCOP good
 MAX_STOCK = 1_000_000

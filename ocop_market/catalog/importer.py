@@ -33,7 +33,7 @@ from ..money import parse_vnd
 from ..places import Province
 from ..text import canonical, fold
 from ..timeutil import local_today
-from . import services
+from . import certificates, listings, producers
 from .models import CertificateLevel, HouseholdCategory, Producer, ProducerKind, Product, ProductGroup, ProductStatus
 
 HEADER = (
@@ -132,9 +132,9 @@ class ImportFailed(Exception):
 @dataclass
 class ImportRow:
     line: int
-    producer: services.ProducerData
-    product: services.ProductData
-    certificate: services.CertificateData | None
+    producer: producers.ProducerData
+    product: listings.ProductData
+    certificate: certificates.CertificateData | None
     support_project: Any = None
     support_project_code: str = ""
 
@@ -363,7 +363,7 @@ def _check_row(line: int, rec: dict[str, str], look: _Lookups) -> tuple[ImportRo
             decided = None
     if stars and decided and rec["certificate_no"] and province is not None:
         level, authority = default_authority(stars, decided, province)
-        certificate = services.CertificateData(decision_no=rec["certificate_no"], decision_date=decided, stars=stars,
+        certificate = certificates.CertificateData(decision_no=rec["certificate_no"], decision_date=decided, stars=stars,
                                                issuing_authority=authority, level=level)
 
     project = None
@@ -380,9 +380,9 @@ def _check_row(line: int, rec: dict[str, str], look: _Lookups) -> tuple[ImportRo
     assert price is not None and stock is not None
     row = ImportRow(
         line=line,
-        producer=services.ProducerData(kind=kind, name=rec["producer_name"], province_id=province.id,
+        producer=producers.ProducerData(kind=kind, name=rec["producer_name"], province_id=province.id,
                                        commune=rec["commune"], household_category=category),
-        product=services.ProductData(name=rec["product_name"], group_id=group.id, unit=rec["unit"],
+        product=listings.ProductData(name=rec["product_name"], group_id=group.id, unit=rec["unit"],
                                      price_vnd=price, stock=stock, description=rec["description"]),
         certificate=certificate,
         support_project=project,
@@ -391,7 +391,7 @@ def _check_row(line: int, rec: dict[str, str], look: _Lookups) -> tuple[ImportRo
     return row, []
 
 
-def _producer_key(data: services.ProducerData) -> tuple[str, str, int]:
+def _producer_key(data: producers.ProducerData) -> tuple[str, str, int]:
     return _key(data.name), _key(data.commune), data.province_id
 
 
@@ -441,8 +441,8 @@ def _find_producers(rows: list[ImportRow]) -> dict[tuple, Producer]:
     return {(_key(p.name), _key(p.commune), p.province_id): p for p in found}
 
 
-def producer_data_of(producer: Producer, **changes) -> services.ProducerData:
-    data = services.ProducerData(
+def producer_data_of(producer: Producer, **changes) -> producers.ProducerData:
+    data = producers.ProducerData(
         kind=producer.kind, name=producer.name, province_id=producer.province_id, commune=producer.commune,
         representative=producer.representative, phone=producer.phone, village=producer.village,
         legacy_district=producer.legacy_district, household_category=producer.household_category,
@@ -454,7 +454,7 @@ def producer_data_of(producer: Producer, **changes) -> services.ProducerData:
     return data
 
 
-def _certificate_differs(product: Product, cert: services.CertificateData) -> bool:
+def _certificate_differs(product: Product, cert: certificates.CertificateData) -> bool:
     same = next((c for c in product.certificates if c.decision_no == cert.decision_no.strip()), None)
     return same is None or (same.decision_date, same.stars) != (cert.decision_date, cert.stars)
 
@@ -463,12 +463,12 @@ def apply(rows: list[ImportRow], actor=SYSTEM, source: str = "", update_existing
     """Write checked rows through the catalog services; the caller commits. Raises ImportFailed
     (after which the caller must roll back) if a service still refuses a row."""
     result = ImportResult(rows=len(rows))
-    producers = _find_producers(rows)
+    known = _find_producers(rows)
     touched: set[int] = set()
     errors: list[RowError] = []
     for row in rows:
         try:
-            _apply_row(row, actor, producers, touched, result, update_existing)
+            _apply_row(row, actor, known, touched, result, update_existing)
         except DomainError as exc:
             errors.append(RowError(row.line, None, exc.message or type(exc).__name__))
     if errors:
@@ -480,14 +480,14 @@ def apply(rows: list[ImportRow], actor=SYSTEM, source: str = "", update_existing
     return result
 
 
-def _apply_row(row: ImportRow, actor, producers: dict[tuple, Producer], touched: set[int],
+def _apply_row(row: ImportRow, actor, known: dict[tuple, Producer], touched: set[int],
                result: ImportResult, update_existing: bool = True) -> None:
     pkey = _producer_key(row.producer)
-    producer = producers.get(pkey)
+    producer = known.get(pkey)
     if producer is None:
-        producer = services.create_producer(actor, row.producer)
-        services.verify_producer(actor, producer)
-        producers[pkey] = producer
+        producer = producers.create_producer(actor, row.producer)
+        producers.verify_producer(actor, producer)
+        known[pkey] = producer
         touched.add(producer.id)
         result.producers_created += 1
         result.producer_ids.append(producer.id)
@@ -499,7 +499,7 @@ def _apply_row(row: ImportRow, actor, producers: dict[tuple, Producer], touched:
         touched.add(producer.id)
         result.producer_ids.append(producer.id)
         if (producer.kind, producer.household_category) != (row.producer.kind, row.producer.household_category):
-            services.update_producer(actor, producer, producer_data_of(
+            producers.update_producer(actor, producer, producer_data_of(
                 producer, kind=row.producer.kind, household_category=row.producer.household_category))
             result.producers_updated += 1
         else:
@@ -508,14 +508,14 @@ def _apply_row(row: ImportRow, actor, producers: dict[tuple, Producer], touched:
     name_key = _key(row.product.name)
     product = next((p for p in producer.products if _key(p.name) == name_key), None)
     if product is None:
-        product = services.create_product(actor, producer, row.product)
+        product = listings.create_product(actor, producer, row.product)
         if row.certificate is not None:
-            services.set_certificate(actor, product, row.certificate)
+            certificates.set_certificate(actor, product, row.certificate)
             result.certificates_set += 1
         if row.support_project is not None:
             signals.listing_project_imported.send(actor, product=product, project=row.support_project)
-        services.submit_for_review(actor, product)
-        services.approve_product(actor, product)
+        listings.submit_for_review(actor, product)
+        listings.approve_product(actor, product)
         result.products_created += 1
         result.product_ids.append(product.id)
         return
@@ -532,16 +532,16 @@ def _apply_row(row: ImportRow, actor, producers: dict[tuple, Producer], touched:
         # The programs domain names the project (and audits it); counted as an update of the listing.
         linked = any(signals.answers(signals.listing_project_imported, actor, product=product,
                                      project=row.support_project))
-    new = services.ProductData(name=product.name, group_id=row.product.group_id, unit=row.product.unit.strip(),
+    new = listings.ProductData(name=product.name, group_id=row.product.group_id, unit=row.product.unit.strip(),
                                price_vnd=row.product.price_vnd, stock=row.product.stock,
                                description=row.product.description.strip())
     changed = (product.group_id, product.unit, product.price_vnd, product.stock, product.description) != (
         new.group_id, new.unit, new.price_vnd, new.stock, new.description)
     if changed:
-        services.update_product(actor, product, new)
+        listings.update_product(actor, product, new)
     cert_changed = False
     if row.certificate is not None and _certificate_differs(product, row.certificate):
-        services.set_certificate(actor, product, row.certificate)
+        certificates.set_certificate(actor, product, row.certificate)
         result.certificates_set += 1
         cert_changed = True
     if changed or cert_changed or linked:

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ..errors import DomainError
 from ..extensions import db
-from . import images, services
+from . import images, photos
 from .forms import PhotoForm
 from .models import Product
 
@@ -23,7 +23,7 @@ def save_photos(form: PhotoForm, product: Product) -> int:
     files = form.files()
     config = current_app.config
     try:
-        added = services.add_photos(current_user, product, [f.read() for f in files], config,
+        added = photos.add_photos(current_user, product, [f.read() for f in files], config,
                                     alt_text=(form.alt_text.data or "").strip())
     except DomainError as err:
         db.session.rollback()
@@ -46,7 +46,7 @@ def save_photos(form: PhotoForm, product: Product) -> int:
 
 def remove_photo(product: Product, image_id: int) -> None:
     """Take one photo off the listing, commit, then delete its files: a failed commit keeps row and files."""
-    stored_name, fmt = services.remove_photo(current_user, product, image_id)
+    stored_name, fmt = photos.remove_photo(current_user, product, image_id)
     db.session.commit()
     images.delete_files(current_app.config["UPLOAD_DIR"], stored_name, fmt)
     flash(_("Đã xoá ảnh."), "success")

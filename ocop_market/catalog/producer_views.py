@@ -13,7 +13,7 @@ from ..accounts.models import Role
 from ..accounts.permissions import guard_blueprint
 from ..errors import DomainError
 from ..extensions import db
-from . import services
+from . import listings, producers, services
 from .forms import PhotoForm, ProducerForm, ProductForm
 from .models import ProductStatus
 from .photo_upload import remove_photo, save_photos
@@ -52,7 +52,7 @@ def onboarding():
     status = 200
     if form.validate_on_submit():
         try:
-            services.create_producer(current_user, form.to_data(), owner=current_user)
+            producers.create_producer(current_user, form.to_data(), owner=current_user)
         except DomainError as err:
             db.session.rollback()
             _add_form_error(form, err)
@@ -75,7 +75,7 @@ def edit_profile():
     status = 200
     if form.validate_on_submit():
         try:
-            services.update_producer(current_user, producer, form.to_data())
+            producers.update_producer(current_user, producer, form.to_data())
         except DomainError as err:
             db.session.rollback()
             _add_form_error(form, err)
@@ -100,7 +100,7 @@ def new_product():
     status = 200
     if form.validate_on_submit():
         try:
-            product = services.save_listing(current_user, producer, form.to_data(), form.certificate_data())
+            product = listings.save_listing(current_user, producer, form.to_data(), form.certificate_data())
         except DomainError as err:
             db.session.rollback()
             _add_form_error(form, err)
@@ -121,7 +121,7 @@ def edit_product(product_id: int):
     status = 200
     if product.status != ProductStatus.ARCHIVED and form.validate_on_submit():
         try:
-            services.save_listing(current_user, product.producer, form.to_data(), form.certificate_data(), product)
+            listings.save_listing(current_user, product.producer, form.to_data(), form.certificate_data(), product)
         except DomainError as err:
             db.session.rollback()
             _add_form_error(form, err)
@@ -150,19 +150,19 @@ def _transition(product_id: int, action, done_message: str):
 
 @bp.post("/san-pham/<int:product_id>/gui-duyet")
 def submit_product(product_id: int):
-    return _transition(product_id, services.submit_for_review,
+    return _transition(product_id, listings.submit_for_review,
                        _("Đã gửi sản phẩm để cán bộ duyệt."))
 
 
 @bp.post("/san-pham/<int:product_id>/luu-tru")
 def archive_product(product_id: int):
-    return _transition(product_id, services.archive_product,
+    return _transition(product_id, listings.archive_product,
                        _("Đã lưu trữ sản phẩm; sản phẩm không còn hiển thị với người mua."))
 
 
 @bp.post("/san-pham/<int:product_id>/khoi-phuc")
 def restore_product(product_id: int):
-    return _transition(product_id, services.restore_product,
+    return _transition(product_id, listings.restore_product,
                        _("Đã khôi phục sản phẩm thành bản nháp."))
 
 

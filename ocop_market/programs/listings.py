@@ -12,7 +12,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import audit, signals, slots
-from ..catalog import services as catalog
+from ..catalog import listings as catalog_listings
+from ..catalog.certificates import CertificateData
+from ..catalog.listings import ProductData
 from ..catalog.models import Producer, Product
 from ..errors import InvalidInput
 from ..extensions import db
@@ -50,10 +52,10 @@ def project_choices(user, current_id: int | None = None) -> list[tuple[int, str]
 KEEP_PROJECT = object()
 
 
-def save_listing(actor, producer: Producer, data: catalog.ProductData, certificate: catalog.CertificateData | None,
+def save_listing(actor, producer: Producer, data: ProductData, certificate: CertificateData | None,
                  project_id, product: Product | None = None) -> Product:
     """The staff product form: the listing and its certificate (catalog), then the project it belongs to."""
-    product = catalog.save_listing(actor, producer, data, certificate, product)
+    product = catalog_listings.save_listing(actor, producer, data, certificate, product)
     if project_id is KEEP_PROJECT:
         return product
     project = None

@@ -9,6 +9,7 @@ from flask import g
 from sqlalchemy import select
 
 from ocop_market.audit import AuditEntry
+from ocop_market.catalog import producers
 from ocop_market.catalog.models import Producer, Product
 from ocop_market.extensions import db
 from ocop_market.timeutil import add_months, local_today
@@ -170,12 +171,12 @@ def test_unknown_ids_are_404(staff_client, ctx):
 
 # ---------------------------------------------------------------- listings
 def test_product_queue_shows_photo_certificate_and_producer(staff_client, app, staff, ctx):
-    from ocop_market.catalog import services
+    from ocop_market.catalog import photos
     from tests.conftest import png_bytes
 
     producer = make_producer(name="HTX Hạt dẻ Trùng Khánh", verified=True)
     product = make_product(producer, name="Hạt dẻ rang", status="pending")
-    services.add_photo(staff, product, png_bytes(), app.config)
+    photos.add_photo(staff, product, png_bytes(), app.config)
     make_product(producer, name="Hạt dẻ đã duyệt", status="approved")
     db.session.commit()
 
@@ -249,9 +250,8 @@ def test_audit_log_filters_by_action_and_actor(staff_client, staff, ctx):
     b = make_producer(name="Hộ B", verified=False, commune="Xã B")
     url = f"/quan-tri/co-so/{a.id}"
     post_with_token(staff_client, url, f"{url}/xac-minh")
-    from ocop_market.catalog import services
 
-    services.reject_producer(other, db.session.get(Producer, b.id), "Sai xã")
+    producers.reject_producer(other, db.session.get(Producer, b.id), "Sai xã")
     db.session.commit()
 
     html = staff_client.get("/quan-tri/nhat-ky").get_data(as_text=True)

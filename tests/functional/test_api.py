@@ -85,13 +85,13 @@ def test_expired_certificate_gives_null_stars(client, catalog):
 
 
 def test_image_url_is_the_320_thumbnail(client, catalog, app):
-    from ocop_market.catalog import services
+    from ocop_market.catalog import photos
     from ocop_market.catalog.models import Product
     from tests.conftest import make_user, png_bytes
 
     staff = make_user("staff@example.vn", role="staff")
     product = db.session.get(Product, catalog["tra"])
-    image = services.add_photo(staff, product, png_bytes(), app.config)
+    image = photos.add_photo(staff, product, png_bytes(), app.config)
     db.session.commit()
     item = get(client, f"/api/v1/products/{catalog['tra']}").get_json()
     assert item["image_url"].endswith(f"/anh/320/{image.stored_name}")

@@ -161,17 +161,17 @@ def test_programme_period_labels_follow_the_language(app):
 
 
 def test_photo_refusal_in_english(app):
-    from ocop_market.catalog import services
+    from ocop_market.catalog import photos
     from ocop_market.errors import InvalidInput
 
     with app.test_request_context("/", headers={"Cookie": "lang=en"}):
         staff = make_user("staff@example.com", role="staff")
         product = make_product(make_producer(actor=staff), actor=staff)
         with pytest.raises(InvalidInput) as err:
-            services.add_photo(staff, product, b"<html>not a photo</html>", app.config)
+            photos.add_photo(staff, product, b"<html>not a photo</html>", app.config)
         assert err.value.message == "Only JPEG, PNG or WebP photos are accepted."
         with pytest.raises(InvalidInput) as err:
-            services.add_photo(staff, product, png_bytes(), {**app.config, "MAX_IMAGE_BYTES": 10})
+            photos.add_photo(staff, product, png_bytes(), {**app.config, "MAX_IMAGE_BYTES": 10})
         assert err.value.message.startswith("The photo is larger than allowed (")
 
 

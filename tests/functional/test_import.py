@@ -200,9 +200,9 @@ def test_dry_run_writes_nothing(app, runner):
 
 
 def test_a_service_refusing_a_row_rolls_back_the_whole_file(app, runner, monkeypatch):
-    from ocop_market.catalog import services
+    from ocop_market.catalog import listings
 
-    real = services.approve_product
+    real = listings.approve_product
     calls = []
 
     def approve_then_refuse(actor, product):
@@ -211,7 +211,7 @@ def test_a_service_refusing_a_row_rolls_back_the_whole_file(app, runner, monkeyp
             raise Conflict("Từ chối thử")
         return real(actor, product)
 
-    monkeypatch.setattr(services, "approve_product", approve_then_refuse)
+    monkeypatch.setattr(listings, "approve_product", approve_then_refuse)
     before = counts(app)
     result = run_import(runner, GOOD)
     assert result.exit_code != 0
@@ -263,12 +263,12 @@ def test_users_create(app, runner):
 def test_a_database_refusal_is_a_clean_error_and_writes_nothing(app, runner, monkeypatch):
     from sqlalchemy.exc import IntegrityError
 
-    from ocop_market.catalog import services
+    from ocop_market.catalog import producers
 
     def refuse(actor, producer):
         raise IntegrityError("INSERT ...", {}, Exception("duplicate"))
 
-    monkeypatch.setattr(services, "verify_producer", refuse)
+    monkeypatch.setattr(producers, "verify_producer", refuse)
     before = counts(app)
     result = run_import(runner, GOOD)
     assert result.exit_code == 1

@@ -18,7 +18,7 @@ def test_home_weighs_under_200_kb_before_photos(client, ctx):
 
 
 def test_product_photos_are_lazy_and_sized(client, ctx, app):
-    from ocop_market.catalog import services
+    from ocop_market.catalog import photos
     from ocop_market.catalog.images import store_upload
     from ocop_market.extensions import db
     from tests.conftest import png_bytes
@@ -26,7 +26,7 @@ def test_product_photos_are_lazy_and_sized(client, ctx, app):
     p = make_product(make_producer())
 
     stored = store_upload(png_bytes((800, 600)), app.config["UPLOAD_DIR"], max_bytes=10**7, max_pixels=10**8)
-    services._attach(None, p, stored)
+    photos._attach(None, p, stored)
     db.session.commit()
     html = client.get("/").get_data(as_text=True)
     imgs = re.findall(r"<img [^>]*src=\"/anh/320/[^>]*>", html)

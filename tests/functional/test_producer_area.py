@@ -13,6 +13,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from ocop_market.catalog import photos
 from ocop_market.catalog.models import OcopCertificate, Producer, Product, ProductImage
 from ocop_market.extensions import db
 from ocop_market.places import Province
@@ -368,12 +369,11 @@ def test_new_listing_before_onboarding_redirects(app, client, auth):
 @pytest.fixture
 def a_and_b(app, client, auth):
     """Producer A's listing with a photo; producer B (with a shop of their own) logged in."""
-    from ocop_market.catalog import services
 
     with app.app_context():
         owner_a = make_user("a@example.vn", role="producer")
         product_a = make_product(make_producer(owner=owner_a, name="HTX A"), status="draft")
-        image = services.add_photo(owner_a, product_a, png_bytes(), app.config)
+        image = photos.add_photo(owner_a, product_a, png_bytes(), app.config)
         db.session.commit()
         owner_b = make_user("b@example.vn", role="producer")
         product_b = make_product(make_producer(owner=owner_b, name="HTX B"), name="Miến dong", status="draft")
@@ -415,12 +415,12 @@ def test_unknown_listing_id_is_not_found(client, a_and_b):
 
 
 def test_owner_can_delete_own_photo(app, client, auth):
-    from ocop_market.catalog import images, services
+    from ocop_market.catalog import images
 
     with app.app_context():
         owner = make_user("a@example.vn", role="producer")
         product = make_product(make_producer(owner=owner, name="HTX A"), status="draft")
-        image = services.add_photo(owner, product, png_bytes(), app.config)
+        image = photos.add_photo(owner, product, png_bytes(), app.config)
         db.session.commit()
         pid, iid, name = product.id, image.id, image.stored_name
     auth.login("a@example.vn")
@@ -438,12 +438,12 @@ def test_a_photo_removal_whose_commit_fails_keeps_row_and_files(app, client, aut
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
-    from ocop_market.catalog import images, services
+    from ocop_market.catalog import images
 
     with app.app_context():
         owner = make_user("a@example.vn", role="producer")
         product = make_product(make_producer(owner=owner, name="HTX A"), status="draft")
-        image = services.add_photo(owner, product, png_bytes(), app.config)
+        image = photos.add_photo(owner, product, png_bytes(), app.config)
         db.session.commit()
         pid, iid, name = product.id, image.id, image.stored_name
     original = images.original_path(app.config["UPLOAD_DIR"], name, "png")

@@ -216,12 +216,12 @@ def test_several_photos_at_once_and_webp(app, client, listing):
 def test_failed_database_write_removes_the_stored_files(app, client, listing, monkeypatch):
     from sqlalchemy.exc import IntegrityError
 
-    from ocop_market.catalog import services
+    from ocop_market.catalog import photos
 
     def failing_attach(*args, **kwargs):
         raise IntegrityError("INSERT INTO product_images", {}, Exception("disk full"))
 
-    monkeypatch.setattr(services, "_attach", failing_attach)
+    monkeypatch.setattr(photos, "_attach", failing_attach)
     resp = upload(client, listing, (png_bytes(), "anh.png"))
     assert resp.status_code == 500
     assert "Traceback" not in resp.get_data(as_text=True)

@@ -160,7 +160,7 @@ def form_data(form: dict | None):
 @pytest.fixture
 def world(app):
     """Buyer, producer (verified, approved listing with a photo), staff, admin, and one cash order."""
-    from ocop_market.catalog import services
+    from ocop_market.catalog import photos
     from ocop_market.orders.models import Order, ProducerOrder
 
     with app.app_context():
@@ -168,7 +168,7 @@ def world(app):
         owner = make_user("nhasanxuat@example.vn", role="producer")
         producer = make_producer(owner=owner)
         product = make_product(producer, stock=1000)
-        image = services.add_photo(owner, product, png_bytes(), app.config)
+        image = photos.add_photo(owner, product, png_bytes(), app.config)
         draft = make_product(producer, name="Miến dong Nguyên Bình", status="draft")
         make_user("canbo@example.vn", role="staff")
         make_user("quantri@example.vn", role="admin")

@@ -12,7 +12,7 @@ import time
 import pytest
 from sqlalchemy import func, select, text
 
-from ocop_market.catalog import services
+from ocop_market.catalog import certificates, listings
 from ocop_market.extensions import db
 from ocop_market.search import SearchQuery, get_search
 from ocop_market.search.models import SearchOutbox
@@ -32,11 +32,11 @@ def pending() -> int:
     return db.session.scalar(select(func.count(SearchOutbox.id)))
 
 
-def data_of(product, **changes) -> services.ProductData:
+def data_of(product, **changes) -> listings.ProductData:
     values = dict(name=product.name, group_id=product.group_id, unit=product.unit, price_vnd=product.price_vnd,
                   stock=product.stock, description=product.description)
     values.update(changes)
-    return services.ProductData(**values)
+    return listings.ProductData(**values)
 
 
 def test_product_changes_are_searchable_after_commit(ctx):
@@ -46,7 +46,7 @@ def test_product_changes_are_searchable_after_commit(ctx):
     assert ids_for("hat de") == [product.id]
     assert pending() == 0
 
-    services.update_product(staff, product, data_of(product, name="Miến dong Trùng Khánh",
+    listings.update_product(staff, product, data_of(product, name="Miến dong Trùng Khánh",
                                                     description="Sợi miến dai."))
     db.session.commit()
     assert ids_for("hat de") == []
@@ -58,16 +58,16 @@ def test_product_changes_are_searchable_after_commit(ctx):
     assert ids_for("quay son") == [product.id]
 
     # A new certificate changes the stars facet and filter.
-    services.set_certificate(staff, product, services.CertificateData(
+    certificates.set_certificate(staff, product, certificates.CertificateData(
         decision_no="9/QĐ-UBND", decision_date=dt.date.today(), stars=5))
     db.session.commit()
     assert ids_for("mien dong", stars=5) == [product.id]
 
     # Sold out: the in-stock filter drops it; archived: gone.
-    services.update_product(staff, product, data_of(product, stock=0))
+    listings.update_product(staff, product, data_of(product, stock=0))
     db.session.commit()
     assert ids_for("mien dong", in_stock=True) == []
-    services.archive_product(staff, product)
+    listings.archive_product(staff, product)
     db.session.commit()
     assert ids_for("mien dong") == []
     assert pending() == 0

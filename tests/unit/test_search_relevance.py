@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from ocop_market.catalog import services
+from ocop_market.catalog import certificates, listings, producers, services
 from ocop_market.extensions import db
 from ocop_market.places import Province
 from ocop_market.search import SearchQuery, get_search
@@ -144,24 +144,24 @@ def build_catalog(extra=()) -> dict[str, int]:
     groups = {g.code: g.id for g in services.groups()}
     provinces = {p.code: p.id for p in db.session.scalars(select(Province))}
     ids: dict[str, int] = {}
-    producers = {}
+    by_name = {}
     for producer_name, province, commune, products in [*CATALOG, *extra, ("Hộ chưa xác minh", "CB", "Xã Hà Quảng", [])]:
-        producer = services.create_producer(None, services.ProducerData(
+        producer = producers.create_producer(None, producers.ProducerData(
             kind="household", name=producer_name, province_id=provinces[province], commune=commune))
         producer.status = "verified" if producer_name != "Hộ chưa xác minh" else "pending"
-        producers[producer_name] = producer
+        by_name[producer_name] = producer
         for name, group, stars, price, stock, description in products:
-            product = services.create_product(None, producer, services.ProductData(
+            product = listings.create_product(None, producer, listings.ProductData(
                 name=name, group_id=groups[group], unit="gói", price_vnd=price, stock=stock, description=description))
             if stars is not None:
                 expired = stars == "expired"
-                services.set_certificate(None, product, services.CertificateData(
+                certificates.set_certificate(None, product, certificates.CertificateData(
                     decision_no=f"{len(ids) + 1}/QĐ-UBND", stars=4 if expired else stars,
                     decision_date=TODAY - dt.timedelta(days=4 * 365 if expired else 200)))
             product.status = "approved"
             ids[name] = product.id
     for producer_name, name, status in HIDDEN:
-        product = services.create_product(None, producers[producer_name], services.ProductData(
+        product = listings.create_product(None, by_name[producer_name], listings.ProductData(
             name=name, group_id=groups["food"], unit="gói", price_vnd=1000, stock=1))
         product.status = status
         ids[name] = product.id
