@@ -70,9 +70,9 @@ CHILD = textwrap.dedent('''
             product.name = sys.argv[3]
             db.session.commit()
         elif step == "import":
-            from ocop_market.catalog import importer
+            from ocop_market.catalog.importer import writing
 
-            real, done = importer._apply_row, []
+            real, done = writing._apply_row, []
 
             def apply_then_maybe_die(*args, **kwargs):
                 real(*args, **kwargs)
@@ -81,7 +81,7 @@ CHILD = textwrap.dedent('''
                     db.session.flush()  # the rows so far are written inside the open transaction
                     die()
 
-            importer._apply_row = apply_then_maybe_die
+            writing._apply_row = apply_then_maybe_die
             app.test_cli_runner().invoke(args=["catalog", "import", sys.argv[2]])
     print("survived", step, flush=True)
     sys.exit(3)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from ocop_market.audit import AuditEntry
 from ocop_market.catalog import importer
+from ocop_market.catalog.models import Product
 from ocop_market.extensions import db
 from ocop_market.orders.models import Order, OrderEvent, OrderLine, ProducerOrder
 from ocop_market.places import Province
@@ -369,7 +370,7 @@ def test_import_links_a_known_project_code_and_refuses_an_unknown_one(world, app
            "90000,túi 2kg,40,{code}")
     result = importer.run_import(f"{header}\n{row.format(code='cb-da2-01')}\n".encode(), source="t")
     db.session.commit()
-    product = db.session.get(importer.Product, result.product_ids[0])
+    product = db.session.get(Product, result.product_ids[0])
     assert product.support_project_id == world["p1"].id
     with pytest.raises(importer.ImportFailed) as exc:
         importer.run_import(f"{header}\n{row.format(code='KHONG-CO')}\n".encode(), source="t")

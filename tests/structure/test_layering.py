@@ -54,7 +54,7 @@ def _imports() -> dict[tuple[str, str], list[str]]:
     edges: dict[tuple[str, str], list[str]] = defaultdict(list)
     for path in sorted(PACKAGE.rglob("*.py")):
         rel = path.relative_to(PACKAGE.parent).with_suffix("").parts
-        package = rel[:-1] if rel[-1] != "__init__" else rel[:-1]
+        package = rel[:-1]  # what a relative import starts from (a package's __init__ included)
         module = ".".join(rel if rel[-1] != "__init__" else rel[:-1])
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
             if isinstance(node, ast.Import):
