@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import TextInput
 
 from ..accounts.services import normalise_phone
+from ..money import format_number
 from ..places import Province
 from ..timeutil import local_today
 from . import labels
@@ -75,8 +76,7 @@ class WholeNumberField(Field):
         self.data = int(digits)
 
     def _range_message(self):
-        return _l("Giá trị phải từ %(lo)s đến %(hi)s.", lo=f"{self.minimum:,}".replace(",", "."),
-                  hi=f"{self.maximum:,}".replace(",", "."))
+        return _l("Giá trị phải từ %(lo)s đến %(hi)s.", lo=format_number(self.minimum), hi=format_number(self.maximum))
 
     def pre_validate(self, form):
         if self.data is None:

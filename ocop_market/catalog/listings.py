@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import audit
-from ..accounts.models import Role, User
+from ..accounts.models import User
 from ..errors import Conflict, InvalidInput
 from ..extensions import db
 from ..timeutil import utcnow
@@ -101,7 +101,7 @@ def update_product(actor: User, product: Product, data: ProductData) -> Product:
     for key, value in new.items():
         setattr(product, key, value)
     product.updated_by_id = actor.id
-    if content_changed and product.status == ProductStatus.APPROVED and actor.role not in (Role.STAFF, Role.ADMIN):
+    if content_changed and product.status == ProductStatus.APPROVED and not actor.is_staff:
         _move(product, ProductStatus.PENDING)
         product.submitted_at = utcnow()
     db.session.flush()
@@ -118,7 +118,7 @@ def _move(product: Product, to: str) -> None:
 
 
 def submit_for_review(actor: User, product: Product) -> None:
-    if not product.producer.is_verified and actor.role not in (Role.STAFF, Role.ADMIN):
+    if not product.producer.is_verified and not actor.is_staff:
         # Allowed: staff will see the listing once they verify the producer; it stays hidden until then.
         pass
     _move(product, ProductStatus.PENDING)

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from ..accounts.models import Role, User
+from ..accounts.models import User
 from ..errors import NotAllowed, NotFound
 from ..extensions import db
 from ..places import Province
@@ -96,5 +96,5 @@ def unique_slug(model, base: str) -> str:
 
 
 def require_staff(actor: User) -> None:
-    if actor is None or actor.role not in (Role.STAFF, Role.ADMIN):
+    if actor is None or not actor.is_staff:
         raise NotAllowed(_("Chỉ cán bộ chương trình được thực hiện thao tác này."))

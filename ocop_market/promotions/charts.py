@@ -6,6 +6,8 @@ from typing import TypeVar
 
 from markupsafe import Markup, escape
 
+from ..money import format_number
+
 ROW_HEIGHT = 22
 LABEL_WIDTH = 230
 BAR_WIDTH = 360
@@ -17,7 +19,7 @@ _N = TypeVar("_N", int, float)
 
 
 def _plain(n: float) -> str:
-    return f"{int(n):,}".replace(",", ".")
+    return format_number(int(n))
 
 
 def hbar_chart(title: str, rows: Sequence[tuple[str, Sequence[_N]]], series: Sequence[str],

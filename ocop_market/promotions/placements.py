@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import audit
-from ..accounts.models import Role, User
+from ..accounts.models import User
 from ..catalog import services as catalog
 from ..errors import InvalidInput, NotAllowed
 from ..extensions import db
@@ -22,12 +22,11 @@ from .models import (
 
 DEFAULT_CAPACITY = {PlacementKind.HOME: 8, PlacementKind.GROUP: 3, PlacementKind.SEARCH: 2}
 
-STAFF = (Role.STAFF, Role.ADMIN)
 
 
 def require_staff(actor: User | None) -> None:
     # The CLI acts without an account (actor None); on the web only staff reach here.
-    if actor is not None and actor.role not in STAFF:
+    if actor is not None and not actor.is_staff:
         raise NotAllowed(_("Chỉ cán bộ chương trình được thực hiện thao tác này."))
 
 
