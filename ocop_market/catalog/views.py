@@ -17,7 +17,7 @@ from flask import (
     send_file,
     url_for,
 )
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.sql.elements import UnaryExpression
 
 from ..extensions import db
@@ -82,14 +82,13 @@ def product_list():
         if group is None:
             abort(404)
         q = q.where(Product.group_id == group.id)
-    per_page = current_app.config["PRODUCTS_PER_PAGE"]
-    total = db.session.scalar(select(func.count()).select_from(q.order_by(None).subquery())) or 0
-    items = db.session.scalars(q.order_by(SORTS[sort], Product.id.desc()).offset((page - 1) * per_page).limit(per_page)).all()
-    pages = max(1, -(-total // per_page))
-    if page > pages:
+    result = db.paginate(q.order_by(SORTS[sort], Product.id.desc()), page=page,
+                         per_page=current_app.config["PRODUCTS_PER_PAGE"], error_out=False)
+    if page > max(1, result.pages):
         abort(404)
     return render_template(
-        "catalog/list.html", items=items, total=total, page=page, pages=pages, group=group, sort=sort,
+        "catalog/list.html", items=result.items, total=result.total, page=page, pages=result.pages, group=group,
+        sort=sort,
         args={k: v for k, v in {"group": group_code, "sort": sort if sort != "newest" else None}.items() if v},
     )
 
