@@ -303,7 +303,7 @@ def _ensure_photos(report: DemoReport, staff: User, upload_dir: str, size: int) 
         count = 2 if zlib.crc32(product.name.encode()) % 3 == 0 else 1
         for variant in range(count):
             photos.add_generated_photo(staff, product, placeholder_for(product, variant, size), upload_dir,
-                                         alt_text=f"{product.name} (ảnh minh họa)")
+                                       alt_text=f"{product.name} (ảnh minh họa)")
             report.photos_added += 1
 
 

@@ -167,7 +167,7 @@ def make_producer(owner=None, name="Hộ bà Lục Thị Hoa", verified=True, ca
     producer = producers.create_producer(
         actor or owner,
         producers.ProducerData(kind="household", name=name, province_id=province.id, commune=commune,
-                              household_category=category, story="Gia đình trồng hạt dẻ ba đời."),
+                               household_category=category, story="Gia đình trồng hạt dẻ ba đời."),
         owner=owner,
     )
     if verified:

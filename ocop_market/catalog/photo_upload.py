@@ -24,7 +24,7 @@ def save_photos(form: PhotoForm, product: Product) -> int:
     config = current_app.config
     try:
         added = photos.add_photos(current_user, product, [f.read() for f in files], config,
-                                    alt_text=(form.alt_text.data or "").strip())
+                                  alt_text=(form.alt_text.data or "").strip())
     except DomainError as err:
         db.session.rollback()
         message = err.message

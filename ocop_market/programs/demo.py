@@ -147,7 +147,7 @@ def _ensure_records(actor_for) -> int:
                 LivelihoodRecord.producer_id == producer.id, LivelihoodRecord.assessed_on == day)):
             continue
         participation.add_livelihood_record(actor_for(producer), producer, day, income, category,
-                                       note="Rà soát hộ nghèo, cận nghèo cuối năm")
+                                            note="Rà soát hộ nghèo, cận nghèo cuối năm")
         added += 1
     return added
 

@@ -182,7 +182,7 @@ def project_disburse(project_id: int):
         return _detail_page(project, status=400, disburse_form=form)
     try:
         disbursements.add_disbursement(current_user, project, form.source.data, form.disbursed_on.data,
-                                  form.amount_vnd.data, form.note.data or "")
+                                       form.amount_vnd.data, form.note.data or "")
         db.session.commit()
     except DomainError as err:
         status = _refused(form, err)
@@ -200,7 +200,7 @@ def project_join(project_id: int):
     try:
         producer = db.session.get(Producer, form.producer_id.data)
         participation.join_project(current_user, project, producer, form.joined_on.data, form.category.data,
-                              form.baseline_income_vnd.data)
+                                   form.baseline_income_vnd.data)
         db.session.commit()
     except DomainError as err:
         status = _refused(form, err)
@@ -224,7 +224,7 @@ def household_record(project_id: int, producer_id: int):
         return _household_page(project, part, form, 400)
     try:
         participation.add_livelihood_record(current_user, part.producer, form.assessed_on.data, form.income_vnd.data,
-                                       form.category.data, form.note.data or "")
+                                            form.category.data, form.note.data or "")
         db.session.commit()
     except DomainError as err:
         status = _refused(form, err)

@@ -198,7 +198,7 @@ def settings_page():
         try:
             capacities = _capacities(rows)
             placements.update_settings(current_user, {f: getattr(form, f).data for f in placements.SETTING_FIELDS},
-                                     capacities)
+                                       capacities)
         except DomainError as err:
             db.session.rollback()
             form.form_errors.append(err.message)

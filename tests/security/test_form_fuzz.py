@@ -325,7 +325,7 @@ def test_every_post_rule_is_fuzzed_and_most_with_their_real_form(app, world):
 
 @pytest.mark.slow
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                               HealthCheck.too_slow, HealthCheck.data_too_large])
+                                                                HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_generated_form_values_never_give_a_500(app, world, data):
     if not hasattr(app, "_fuzz_targets"):

@@ -212,7 +212,7 @@ def _check_row(line: int, rec: dict[str, str], look: _Lookups) -> tuple[ImportRo
     if stars and decided and rec["certificate_no"] and province is not None:
         level, authority = default_authority(stars, decided, province)
         certificate = certificates.CertificateData(decision_no=rec["certificate_no"], decision_date=decided, stars=stars,
-                                               issuing_authority=authority, level=level)
+                                                   issuing_authority=authority, level=level)
 
     project = None
     code = rec["support_project_code"]
@@ -229,7 +229,7 @@ def _check_row(line: int, rec: dict[str, str], look: _Lookups) -> tuple[ImportRo
     row = ImportRow(
         line=line,
         producer=producers.ProducerData(kind=kind, name=rec["producer_name"], province_id=province.id,
-                                       commune=rec["commune"], household_category=category),
+                                        commune=rec["commune"], household_category=category),
         product=listings.ProductData(name=rec["product_name"], group_id=group.id, unit=rec["unit"],
                                      price_vnd=price, stock=stock, description=rec["description"]),
         certificate=certificate,
