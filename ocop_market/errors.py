@@ -6,6 +6,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .extensions import db
+
 
 class DomainError(Exception):
     """A rule of the domain refused an action. Services raise these, never HTTP errors."""
@@ -61,8 +63,6 @@ def _page(status: int, message: str | None = None):
     except Exception:  # the full layout needs the database; when that is what failed, a bare page
         current_app.logger.exception("error page could not be rendered")
         try:
-            from .extensions import db
-
             db.session.rollback()
         except Exception:  # noqa: S110 - the database is gone altogether; the bare page still renders
             pass
@@ -99,8 +99,6 @@ def register_error_handlers(app: Flask) -> None:
     def unexpected(err: Exception):
         # Logged with its traceback for us; the visitor sees only a Vietnamese page.
         app.logger.exception("unhandled error")
-        from .extensions import db
-
         try:
             db.session.rollback()
         except Exception:  # pragma: no cover

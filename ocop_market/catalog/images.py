@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ..text import fold
+
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
 THUMB_SIZES = (320, 960)
 EXT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
@@ -183,8 +185,6 @@ def render_placeholder(title: str, subtitle: str, initials: str, background: tup
     """A calm coloured card with large initials and the product's name (demo photos, made locally).
     Square by default, so the square card thumbnails keep all of the text."""
     from PIL import ImageDraw
-
-    from ..text import fold
 
     width, height = size
     img = Image.new("RGB", size, background)

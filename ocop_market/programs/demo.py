@@ -16,6 +16,7 @@ from ..accounts import services as accounts
 from ..catalog.models import Producer, Product
 from ..extensions import db
 from ..orders.models import Order, OrderEvent, OrderLine, OrderStatus, ProducerOrder
+from ..payments import ledger
 from ..places import Province
 from ..timeutil import LOCAL_TZ, add_months, local_today
 from . import disbursements, listings, participation, projects
@@ -159,8 +160,6 @@ def _local_noon(day: dt.date) -> dt.datetime:
 def _ensure_orders(products: list[Product], buyer) -> int:
     """Delivered (older ones completed) orders of the project listings over the past months, with their
     history dated accordingly; codes DHDA… identify them, so a second run finds them."""
-    from ..payments import ledger
-
     today = local_today()
     added = 0
     for product in products:

@@ -4,7 +4,9 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from ..errors import DomainError
 from ..extensions import db
+from . import allocation, placements, tracking
 
 promotions_cli = AppGroup("promotions", help="Free promotion slots.")
 
@@ -13,9 +15,6 @@ promotions_cli = AppGroup("promotions", help="Free promotion slots.")
 @click.option("--week", default=None, help="ISO week, e.g. 2026-W49 (default: the current week in Việt Nam).")
 def allocate(week):
     """Run the week's allocation. Running it again for the same week changes nothing."""
-    from ..errors import DomainError
-    from . import allocation, placements
-
     week = week or placements.current_week()
     try:
         result = allocation.allocate_week(week)
@@ -32,6 +31,4 @@ def allocate(week):
 @promotions_cli.command("flush-counters")
 def flush_counters():
     """Write buffered impression/click counts of this process now."""
-    from . import tracking
-
     click.echo(f"{tracking.flush()} dòng đếm đã ghi.")

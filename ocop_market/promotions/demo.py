@@ -9,9 +9,13 @@ from collections.abc import Sequence
 
 from sqlalchemy import select, update
 
+from ..accounts import services as accounts
 from ..catalog import services as catalog
 from ..catalog.models import Producer, Product
 from ..extensions import db
+from ..orders import services as orders
+from ..orders.models import Order
+from ..orders.services import CheckoutData, OutOfStock
 from ..timeutil import utcnow
 from . import allocation, eligibility, placements, rules
 from .models import Allocation, AllocationState, Conversion, DailyCounter, PromotionRequest, RequestedWeek
@@ -69,11 +73,6 @@ def _ensure_counters(allocations: Sequence[Allocation], today: dt.date) -> int:
 
 def _ensure_orders(allocations: list[Allocation]) -> int:
     """A few orders by the demo buyer, before and during past promotions, dated back."""
-    from ..accounts import services as accounts
-    from ..orders import services as orders
-    from ..orders.models import Order
-    from ..orders.services import CheckoutData, OutOfStock
-
     if db.session.scalar(select(Order.id).where(Order.note == DEMO_ORDER_NOTE).limit(1)) is not None:
         return 0
     buyer = accounts.find_by_login("nguoimua@ocop.local")

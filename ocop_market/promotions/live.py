@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from ..catalog.models import Producer, ProducerStatus, Product, ProductStatus
 from ..extensions import db
+from ..text import fold
 from ..timeutil import local_today
 from . import rules
 from .models import (
@@ -58,8 +59,6 @@ def _live(placement_codes: list[str] | None = None, product_ids: list[int] | Non
 def live_items(placement_code: str, query: str | None = None) -> list[LiveItem]:
     from flask import url_for
 
-    from ..text import fold
-
     allocations = _live([placement_code])
     if query is not None:
         words = fold(query).split()
@@ -69,8 +68,6 @@ def live_items(placement_code: str, query: str | None = None) -> list[LiveItem]:
 
 
 def _listing_words(product: Product) -> set[str]:
-    from ..text import fold
-
     text = " ".join([product.name, product.group.name_vi if product.group else "", product.producer.name,
                      product.producer.province.name if product.producer.province else ""])
     return set(fold(text).split())

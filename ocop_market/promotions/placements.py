@@ -12,6 +12,7 @@ from ..accounts.models import User
 from ..catalog import services as catalog
 from ..errors import InvalidInput, NotAllowed
 from ..extensions import db
+from ..templating import current_lang
 from ..timeutil import utcnow
 from . import rules
 from .models import (
@@ -99,8 +100,6 @@ def update_settings(actor: User, values: dict[str, int], capacities: dict[int, i
 
 def placement_label(placement: Placement) -> str:
     """The placement's name in the visitor's language (`name_vi` is stored once, in Vietnamese)."""
-    from ..templating import current_lang
-
     if placement.kind == PlacementKind.HOME:
         return _("Trang chủ: sản phẩm được hỗ trợ quảng bá")
     if placement.kind == PlacementKind.SEARCH:

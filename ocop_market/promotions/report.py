@@ -15,6 +15,7 @@ from ..catalog import services as catalog
 from ..catalog.models import Producer, Product
 from ..extensions import db
 from ..money import format_vnd
+from ..orders.models import OrderLine, OrderStatus, ProducerOrder
 from ..timeutil import utcnow
 from . import eligibility, placements, rules
 from .charts import hbar_chart
@@ -99,8 +100,6 @@ def _sales(product_ids: set[int], start: dt.datetime, end: dt.datetime) -> list[
     """(product, time, line total) of order lines placed in [start, end), cancelled parts left out."""
     if not product_ids:
         return []
-    from ..orders.models import OrderLine, OrderStatus, ProducerOrder
-
     rows = db.session.execute(
         select(OrderLine.product_id, ProducerOrder.created_at, OrderLine.line_total_vnd)
         .join(ProducerOrder, ProducerOrder.id == OrderLine.producer_order_id)

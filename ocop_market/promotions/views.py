@@ -13,6 +13,7 @@ from ..errors import DomainError, InvalidInput
 from ..extensions import db
 from . import allocation, eligibility, live, placements, report, requests, rules, tracking
 from . import slots as promotion_slots
+from .cli import promotions_cli
 from .forms import AllocateForm, PinForm, RemoveForm, RequestForm, SettingsForm
 from .models import WeekState
 
@@ -227,6 +228,4 @@ def register(app: Flask) -> None:
     app.register_blueprint(staff_bp)
     tracking.init_app(app)
     promotion_slots.init_app(app)
-    from .cli import promotions_cli
-
     app.cli.add_command(promotions_cli)
