@@ -364,6 +364,26 @@ def test_staff_link_a_listing_to_a_project_in_the_product_form(world, client):
     assert db.session.get(type(b), b.id).support_project_id is None
 
 
+def test_staff_product_form_refuses_a_bad_project_and_keeps_the_link_without_the_field(world, client):
+    c = world["c"]
+    login(client, world["staff_cb"])
+    data = {"name": c.name, "group_id": str(c.group_id), "unit": c.unit, "price_vnd": str(c.price_vnd),
+            "stock": str(c.stock), "description": c.description}
+    cert = c.certificate
+    data.update({"certificate-stars": str(cert.stars), "certificate-decision_no": cert.decision_no,
+                 "certificate-decision_date": cert.decision_date.isoformat(), "certificate-level": cert.level,
+                 "certificate-issuing_authority": cert.issuing_authority})
+    assert _post(client, f"/quan-tri/san-pham/{c.id}/sua", {**data, "support_project": str(world["p1"].id)}).status_code == 302
+    refused = _post(client, f"/quan-tri/san-pham/{c.id}/sua", {**data, "support_project": "abc"})
+    assert refused.status_code == 400 and "Dự án không hợp lệ." in refused.get_data(as_text=True)
+    assert _post(client, f"/quan-tri/san-pham/{c.id}/sua", {**data, "support_project": "999999"}).status_code == 400
+    # A post without the field (an older form, a script) edits the listing and leaves its project alone.
+    assert _post(client, f"/quan-tri/san-pham/{c.id}/sua", {**data, "stock": "7"}).status_code == 302
+    db.session.expire_all()
+    kept = db.session.get(type(c), c.id)
+    assert kept.stock == 7 and kept.support_project_id == world["p1"].id
+
+
 def test_import_links_a_known_project_code_and_refuses_an_unknown_one(world, app):
     header = ",".join(importer.HEADER)
     row = ("Hộ bà Đinh Thị Lan,household,Cao Bằng,Xã Hà Quảng,poor,Gạo nếp Khẩu Nua Lếch,Gạo nếp thơm,food,,,,"
