@@ -21,6 +21,9 @@ from .models import (
     ProductStatus,
 )
 
+#: ids are 32-bit integers; a larger one from a form or URL is refused before it reaches the driver
+MAX_ID = 2**31 - 1
+
 
 # ---------------------------------------------------------------- queries
 def public_products() -> Select:
@@ -75,9 +78,10 @@ def producer_of(user: User) -> Producer | None:
 
 def owned_product(user: User, product_id: int) -> Product:
     """A listing of the user's own producer; someone else's is 'not found', never 'forbidden'."""
+    # An id beyond the 32-bit column is no listing; sent to the database it would overflow the driver instead.
     product = db.session.scalar(
         select(Product).join(Product.producer).where(Product.id == product_id, Producer.owner_id == user.id)
-    )
+    ) if 0 < product_id <= MAX_ID else None
     if product is None:
         raise NotFound(_("Không tìm thấy sản phẩm."))
     return product
