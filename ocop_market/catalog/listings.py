@@ -162,7 +162,7 @@ def restore_product(actor: User, product: Product) -> None:
     audit.record(actor.id, "product.restore", "product", product.id)
 
 
-def save_listing(actor: User | None, producer: Producer, data: ProductData, certificate: CertificateData | None,
+def save_listing(actor: User, producer: Producer, data: ProductData, certificate: CertificateData | None,
                  product: Product | None = None) -> Product:
     """A listing form's use case: create the listing (or update `product`) and name its latest certificate."""
     if product is None:

@@ -31,7 +31,7 @@ def set_product_project(actor, product: Product, project: SupportProject | None)
         require_scope(actor, project.province_id)
     old = product.support_project_id
     if old is not None:  # taking a listing out of a project changes that project's figures
-        require_scope(actor, db.session.get(SupportProject, old).province_id)
+        require_scope(actor, db.session.get_one(SupportProject, old).province_id)
     product.support_project_id = new_id
     db.session.flush()
     audit.record(actor.id, "product.set_project", "product", product.id, old=old, new=new_id)

@@ -85,7 +85,7 @@ def _active_listings(project_ids: list[int]) -> dict[int, int]:
                Producer.status == ProducerStatus.VERIFIED)
         .group_by(Product.support_project_id)
     )
-    return dict(rows.all())
+    return {project_id: n for project_id, n in rows if project_id is not None}  # the WHERE keeps only projects
 
 
 def _listing_ids(project_ids: list[int]) -> dict[int, list[int]]:

@@ -56,6 +56,10 @@ def _history(producer_ids: list[int], week: str, lookback: int) -> tuple[dict, d
         select(Allocation.producer_id, Allocation.week)
         .where(Allocation.producer_id.in_(producer_ids), Allocation.state == AllocationState.ACTIVE)
     ).all()
+    recent: defaultdict[int, int]
+    last: dict[int, int]
+    in_quarter: defaultdict[int, int]
+    this_week: defaultdict[int, int]
     recent, last, in_quarter, this_week = defaultdict(int), {}, defaultdict(int), defaultdict(int)
     for producer_id, w in rows:
         i = rules.week_index(w)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from .. import audit
 from ..accounts.models import User
 from ..catalog import services as catalog
+from ..catalog.models import ProductGroup
 from ..errors import InvalidInput, NotAllowed
 from ..extensions import db
 from ..templating import current_lang
@@ -21,7 +22,7 @@ from .models import (
     PromotionSettings,
 )
 
-DEFAULT_CAPACITY = {PlacementKind.HOME: 8, PlacementKind.GROUP: 3, PlacementKind.SEARCH: 2}
+DEFAULT_CAPACITY: dict[str, int] = {PlacementKind.HOME: 8, PlacementKind.GROUP: 3, PlacementKind.SEARCH: 2}
 
 
 
@@ -52,8 +53,9 @@ def ensure_defaults() -> PromotionSettings:
                                      lookback_weeks=12, attribution_days=7)
         db.session.add(settings)
     existing = set(db.session.scalars(select(Placement.code)))
-    wanted = [("home", PlacementKind.HOME, None, "Trang chủ: sản phẩm được hỗ trợ quảng bá"),
-              ("search", PlacementKind.SEARCH, None, "Đầu kết quả tìm kiếm phù hợp")]
+    wanted: list[tuple[str, str, ProductGroup | None, str]] = [
+        ("home", PlacementKind.HOME, None, "Trang chủ: sản phẩm được hỗ trợ quảng bá"),
+        ("search", PlacementKind.SEARCH, None, "Đầu kết quả tìm kiếm phù hợp")]
     wanted += [(f"group_{g.code}", PlacementKind.GROUP, g, f"Đầu trang nhóm: {g.name_vi}") for g in catalog.groups()]
     for code, kind, group, name in wanted:
         if code not in existing:
@@ -70,7 +72,7 @@ def get_settings() -> PromotionSettings:
 
 
 def placements() -> list[Placement]:
-    order = {PlacementKind.HOME: 0, PlacementKind.GROUP: 1, PlacementKind.SEARCH: 2}
+    order: dict[str, int] = {PlacementKind.HOME: 0, PlacementKind.GROUP: 1, PlacementKind.SEARCH: 2}
     rows = db.session.scalars(select(Placement).options(selectinload(Placement.group))).all()
     return sorted(rows, key=lambda p: (order.get(p.kind, 9), p.group.position if p.group else 0, p.id))
 
