@@ -24,10 +24,6 @@ if TYPE_CHECKING:
     from ..accounts.models import User
     from ..places import Province
 
-    # Only for the annotation of Product.support_project: the relationship is named by string, so catalog never
-    # imports programs at run time.
-    from ..programs.models import SupportProject
-
 CERTIFICATE_VALID_MONTHS = 36
 
 
@@ -180,11 +176,11 @@ class Product(Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
-    #: the production-support project the listing was produced under (programs domain), if any
+    #: the production-support project the listing was produced under, if any. Only the id: the programs domain,
+    #: above the catalog, owns the project and reads it (programs/listings.py); the catalog never loads it.
     support_project_id: Mapped[int | None] = mapped_column(ForeignKey("support_projects.id"), index=True)
 
     producer: Mapped[Producer] = relationship("Producer", back_populates="products")
-    support_project: Mapped[SupportProject | None] = relationship("SupportProject")
     group: Mapped[ProductGroup] = relationship("ProductGroup")
     created_by: Mapped[User | None] = relationship("User", foreign_keys=[created_by_id])
     updated_by: Mapped[User | None] = relationship("User", foreign_keys=[updated_by_id])

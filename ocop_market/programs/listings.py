@@ -77,9 +77,10 @@ def _imported_listing(actor, product: Product, project: SupportProject) -> bool:
 
 
 def _product_page_link(_slot: str, product: Product) -> str | None:
-    if product.support_project_id is None:
+    project = db.session.get(SupportProject, product.support_project_id) if product.support_project_id else None
+    if project is None:
         return None
-    return render_template("programs/_product_project_link.html", p=product)
+    return render_template("programs/_product_project_link.html", project=project)
 
 
 def init_app(app: Flask) -> None:
