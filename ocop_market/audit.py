@@ -4,9 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from sqlalchemy import ForeignKey, String, Text, event, select
+from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .constraints import AppendOnlyViolation, append_only
 from .extensions import Model, db
 from .timeutil import UTCDateTime, utcnow
 
@@ -28,18 +29,11 @@ class AuditEntry(Model):
         return json.loads(self.detail or "{}")
 
 
-class AuditIsAppendOnly(RuntimeError):
+class AuditIsAppendOnly(AppendOnlyViolation):
     pass
 
 
-@event.listens_for(AuditEntry, "before_update")
-def _refuse_update(mapper, connection, target):
-    raise AuditIsAppendOnly("audit entries cannot be changed")
-
-
-@event.listens_for(AuditEntry, "before_delete")
-def _refuse_delete(mapper, connection, target):
-    raise AuditIsAppendOnly("audit entries cannot be deleted")
+append_only(AuditEntry, "audit entries", AuditIsAppendOnly)
 
 
 def record(actor_id: int | None, action: str, entity_type: str, entity_id: int | None, **detail) -> AuditEntry:

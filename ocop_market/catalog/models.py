@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..constraints import one_of
 from ..extensions import Model
 from ..timeutil import UTCDateTime, add_months, local_today, utcnow
 
@@ -68,10 +69,6 @@ class CertificateState(enum.StrEnum):
     REVOKED = "revoked"
 
 
-def _in(values: type[enum.StrEnum]) -> str:
-    return ",".join(f"'{v.value}'" for v in values)
-
-
 class ProductGroup(Model):
     """OCOP product group (nhóm sản phẩm); a row with a parent is a subgroup."""
 
@@ -94,9 +91,9 @@ class Producer(Model):
 
     __tablename__ = "producers"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_in(ProducerKind)})", name="kind_known"),
-        CheckConstraint(f"household_category IN ({_in(HouseholdCategory)})", name="category_known"),
-        CheckConstraint(f"status IN ({_in(ProducerStatus)})", name="status_known"),
+        one_of("kind", ProducerKind, "kind_known"),
+        one_of("household_category", HouseholdCategory, "category_known"),
+        one_of("status", ProducerStatus, "status_known"),
         UniqueConstraint("name", "commune", "province_id", name="uq_producers_name_place"),
     )
 
@@ -151,7 +148,7 @@ class Product(Model):
     __table_args__ = (
         CheckConstraint("price_vnd >= 0", name="price_not_negative"),
         CheckConstraint("stock >= 0", name="stock_not_negative"),
-        CheckConstraint(f"status IN ({_in(ProductStatus)})", name="status_known"),
+        one_of("status", ProductStatus, "status_known"),
         UniqueConstraint("producer_id", "name", name="uq_products_producer_name"),
         Index("ix_products_status_created", "status", "created_at"),
     )
@@ -224,7 +221,7 @@ class OcopCertificate(Model):
     __table_args__ = (
         CheckConstraint("stars BETWEEN 3 AND 5", name="stars_certified"),
         CheckConstraint("score IS NULL OR score BETWEEN 0 AND 100", name="score_range"),
-        CheckConstraint(f"level IN ({_in(CertificateLevel)})", name="level_known"),
+        one_of("level", CertificateLevel, "level_known"),
         CheckConstraint("state IN ('valid','under_review','revoked')", name="state_known"),
     )
 

@@ -8,9 +8,11 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..catalog.models import HouseholdCategory
+from ..constraints import AppendOnlyViolation, append_only, one_of
 from ..extensions import Model
 from ..timeutil import UTCDateTime, utcnow
 
@@ -39,20 +41,13 @@ class BudgetSource(enum.StrEnum):
     ENTERPRISE = "enterprise"  # vốn của doanh nghiệp / đơn vị chủ trì
 
 
-def _in(values: type[enum.StrEnum]) -> str:
-    return ",".join(f"'{v.value}'" for v in values)
-
-
-CATEGORIES = "'poor','near_poor','escaped','none'"
-
-
 class SupportProject(Model):
     """A production-support project (dự án hỗ trợ phát triển sản xuất) under a National Target Programme."""
 
     __tablename__ = "support_projects"
     __table_args__ = (
-        CheckConstraint(f"form IN ({_in(ProjectForm)})", name="form_known"),
-        CheckConstraint(f"status IN ({_in(ProjectStatus)})", name="status_known"),
+        one_of("form", ProjectForm, "form_known"),
+        one_of("status", ProjectStatus, "status_known"),
         CheckConstraint("end_on >= start_on", name="dates_in_order"),
         CheckConstraint("target_households >= 0", name="target_not_negative"),
     )
@@ -101,7 +96,7 @@ class ProjectBudget(Model):
 
     __tablename__ = "project_budgets"
     __table_args__ = (
-        CheckConstraint(f"source IN ({_in(BudgetSource)})", name="source_known"),
+        one_of("source", BudgetSource, "source_known"),
         CheckConstraint("amount_vnd >= 0", name="amount_not_negative"),
         UniqueConstraint("project_id", "source", name="uq_project_budgets_project_source"),
     )
@@ -119,7 +114,7 @@ class Disbursement(Model):
 
     __tablename__ = "project_disbursements"
     __table_args__ = (
-        CheckConstraint(f"source IN ({_in(BudgetSource)})", name="source_known"),
+        one_of("source", BudgetSource, "source_known"),
         CheckConstraint("amount_vnd > 0", name="amount_positive"),
     )
 
@@ -140,7 +135,7 @@ class Participation(Model):
 
     __tablename__ = "project_participants"
     __table_args__ = (
-        CheckConstraint(f"category_at_joining IN ({CATEGORIES})", name="category_known"),
+        one_of("category_at_joining", HouseholdCategory, "category_known"),
         CheckConstraint("baseline_income_vnd >= 0", name="baseline_not_negative"),
         UniqueConstraint("project_id", "producer_id", name="uq_project_participants_project_producer"),
     )
@@ -165,7 +160,7 @@ class LivelihoodRecord(Model):
 
     __tablename__ = "livelihood_records"
     __table_args__ = (
-        CheckConstraint(f"category IN ({CATEGORIES})", name="category_known"),
+        one_of("category", HouseholdCategory, "category_known"),
         CheckConstraint("income_vnd >= 0", name="income_not_negative"),
         UniqueConstraint("producer_id", "assessed_on", name="uq_livelihood_records_producer_assessed_on"),
     )
@@ -183,15 +178,8 @@ class LivelihoodRecord(Model):
     producer: Mapped[Producer] = relationship("Producer")
 
 
-class LivelihoodHistoryIsAppendOnly(RuntimeError):
+class LivelihoodHistoryIsAppendOnly(AppendOnlyViolation):
     pass
 
 
-@event.listens_for(LivelihoodRecord, "before_update")
-def _refuse_update(mapper, connection, target):
-    raise LivelihoodHistoryIsAppendOnly("livelihood records cannot be changed")
-
-
-@event.listens_for(LivelihoodRecord, "before_delete")
-def _refuse_delete(mapper, connection, target):
-    raise LivelihoodHistoryIsAppendOnly("livelihood records cannot be deleted")
+append_only(LivelihoodRecord, "livelihood records", LivelihoodHistoryIsAppendOnly)

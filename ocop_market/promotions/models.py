@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..constraints import one_of
 from ..extensions import Model
 from ..timeutil import UTCDateTime, utcnow
 
@@ -48,16 +49,12 @@ class AllocationSource(enum.StrEnum):
     PINNED = "pinned"  # placed by staff, with a reason
 
 
-def _in(values: type[enum.StrEnum]) -> str:
-    return ",".join(f"'{v.value}'" for v in values)
-
-
 class Placement(Model):
     """A place on the site where free promotion is shown (vị trí quảng bá), with its weekly capacity."""
 
     __tablename__ = "promotion_placements"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_in(PlacementKind)})", name="kind_known"),
+        one_of("kind", PlacementKind, "kind_known"),
         CheckConstraint("capacity BETWEEN 0 AND 48", name="capacity_range"),
         CheckConstraint("(kind = 'group') = (group_id IS NOT NULL)", name="group_only_for_group_pages"),
     )
@@ -125,7 +122,7 @@ class RequestedWeek(Model):
     __tablename__ = "promotion_request_weeks"
     __table_args__ = (
         UniqueConstraint("request_id", "week", name="uq_promotion_request_weeks_request_week"),
-        CheckConstraint(f"state IN ({_in(WeekState)})", name="state_known"),
+        one_of("state", WeekState, "state_known"),
         Index("ix_promotion_request_weeks_week_state", "week", "state"),
     )
 
@@ -165,8 +162,8 @@ class Allocation(Model):
         # allocation gives its position back (NULL is never equal to anything).
         UniqueConstraint("placement_id", "week", "position", name="uq_promotion_allocations_slot"),
         CheckConstraint("position IS NULL OR position >= 1", name="position_positive"),
-        CheckConstraint(f"state IN ({_in(AllocationState)})", name="state_known"),
-        CheckConstraint(f"source IN ({_in(AllocationSource)})", name="source_known"),
+        one_of("state", AllocationState, "state_known"),
+        one_of("source", AllocationSource, "source_known"),
         CheckConstraint("(state = 'active') = (position IS NOT NULL)", name="active_has_position"),
         Index("ix_promotion_allocations_week_state", "week", "state"),
     )

@@ -18,7 +18,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parents[2] / "ocop_market"
 #: each other as long as there is no cycle; within any other level (siblings such as search and orders) not at all.
 LEVELS: list[tuple[str, set[str]]] = [
     ("base", {"config", "extensions", "text", "money", "places", "timeutil", "audit", "errors", "security",
-              "signals", "slots", "templating", "translations"}),
+              "signals", "slots", "constraints", "templating", "translations"}),
     ("accounts", {"accounts"}),
     ("catalog", {"catalog"}),
     # The provinces and OCOP groups every catalog needs (the first migration inserts them; seeds and tests call it).
