@@ -19,6 +19,8 @@ PACKAGE = pathlib.Path(__file__).resolve().parents[2] / "ocop_market"
 LEVELS: list[tuple[str, set[str]]] = [
     ("base", {"config", "extensions", "text", "money", "places", "timeutil", "audit", "errors", "security",
               "signals", "slots", "constraints", "templating", "translations"}),
+    # E-mail and SMS: an outbound-message outbox and its senders (adapters), used by accounts and anything above.
+    ("messaging", {"messaging"}),
     ("accounts", {"accounts"}),
     ("catalog", {"catalog"}),
     # The provinces and OCOP groups every catalog needs (the first migration inserts them; seeds and tests call it).
