@@ -42,3 +42,9 @@ listing_impressions = _signals.signal("listing-impressions")
 def answers(signal: Signal, sender: Any = None, **kwargs: Any) -> list[Any]:
     """The receivers' return values, leaving out None (a receiver with nothing to say)."""
     return [value for _receiver, value in signal.send(sender, **kwargs) if value is not None]
+
+#: Sent by payments (the Stripe webhook, `payments/views.py`) once a signed event about a Checkout Session has
+#: been checked for shape and its id stored (a redelivery never reaches the receivers). Sender: the Flask app.
+#: Kwargs: `event` — a `payments.stripe_gateway.WebhookEvent` whose `session` is set. Receivers (orders
+#: fulfilment) apply the event's effect and return `(outcome, order_id)`: the webhook's answer and the order.
+stripe_checkout_event = _signals.signal("stripe-checkout-event")

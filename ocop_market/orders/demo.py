@@ -12,10 +12,9 @@ from ..catalog.models import Producer, ProducerStatus, Product, ProductStatus
 from ..errors import DomainError
 from ..extensions import db
 from ..payments import ledger
-from ..payments import services as payments
 from ..payments.models import ProducerLedgerEntry
 from ..timeutil import utcnow
-from . import services
+from . import fulfilment, services
 from .models import Order, OrderEvent, OrderStatus, PaymentMethod, ProducerOrder
 from .settings import DEMO_VIETQR
 
@@ -84,7 +83,7 @@ def seed_demo_orders(cfg=None) -> int:
             with db.session.begin_nested():
                 order = services.place_order(buyer, items, data, cfg)
                 if method == PaymentMethod.BANK_TRANSFER and target != S.AWAITING_PAYMENT:
-                    payments.mark_transfer_received(order, staff, f"FT{order.id:06d}")
+                    fulfilment.mark_transfer_received(order, staff, f"FT{order.id:06d}")
                 for po in order.producer_orders:
                     if target == S.CANCELLED:
                         services.move(po, S.CANCELLED, buyer, "buyer", "Đổi ý")

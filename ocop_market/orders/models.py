@@ -1,5 +1,7 @@
 """Carts and orders. An `Order` is what the buyer placed and pays; each producer ships its own
-`ProducerOrder` (đơn của hộ sản xuất), whose state moves only through `rules.TRANSITIONS`."""
+`ProducerOrder` (đơn của hộ sản xuất), whose state moves only through `rules.TRANSITIONS`.
+
+`PaymentMethod` and `PaymentStatus` live in payments (the layer below) and are re-exported here."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +11,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..db_enum import one_of
 from ..extensions import Model
+from ..payments.models import PaymentMethod, PaymentStatus
 from ..timeutil import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -29,21 +33,6 @@ class OrderStatus(enum.StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
 
-
-class PaymentMethod(enum.StrEnum):
-    COD = "cod"
-    BANK_TRANSFER = "bank_transfer"
-    CARD = "card"
-
-
-class PaymentStatus(enum.StrEnum):
-    UNPAID = "unpaid"
-    PAID = "paid"
-    REFUNDED = "refunded"
-
-
-def _in(values: type[enum.StrEnum]) -> str:
-    return ",".join(f"'{v.value}'" for v in values)
 
 
 class Cart(Model):
@@ -79,8 +68,8 @@ class Order(Model):
 
     __tablename__ = "orders"
     __table_args__ = (
-        CheckConstraint(f"payment_method IN ({_in(PaymentMethod)})", name="method_known"),
-        CheckConstraint(f"payment_status IN ({_in(PaymentStatus)})", name="payment_status_known"),
+        one_of("payment_method", PaymentMethod, "method_known"),
+        one_of("payment_status", PaymentStatus, "payment_status_known"),
         CheckConstraint("subtotal_vnd >= 0 AND shipping_vnd >= 0", name="amounts_not_negative"),
         CheckConstraint("total_vnd = subtotal_vnd + shipping_vnd", name="total_adds_up"),
         CheckConstraint("refunded_vnd >= 0 AND refunded_vnd <= total_vnd", name="refund_within_total"),
@@ -137,7 +126,7 @@ class ProducerOrder(Model):
 
     __tablename__ = "producer_orders"
     __table_args__ = (
-        CheckConstraint(f"status IN ({_in(OrderStatus)})", name="status_known"),
+        one_of("status", OrderStatus, "status_known"),
         CheckConstraint("subtotal_vnd >= 0 AND shipping_vnd >= 0", name="amounts_not_negative"),
         CheckConstraint("total_vnd = subtotal_vnd + shipping_vnd", name="total_adds_up"),
         UniqueConstraint("order_id", "producer_id", name="uq_producer_orders_order_producer"),

@@ -1,7 +1,7 @@
 """The producer's orders (đơn hàng của gian hàng): only their own part of each order, and their balance."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,7 +10,7 @@ from ..accounts.permissions import guard_blueprint
 from ..catalog import services as catalog
 from ..extensions import db
 from ..payments import ledger
-from . import rules, services
+from . import fulfilment, rules, services
 from .forms import NoteForm
 from .models import OrderStatus
 
@@ -59,18 +59,8 @@ def move(po_id: int, action: str):
     if not form.validate_on_submit():
         abort(400)
     po = services.producer_order_of(producer, po_id)
-    services.move(po, to, current_user, "producer", form.note.data or "")
-    db.session.commit()
-    if to == OrderStatus.CANCELLED:
-        from flask import current_app
-
-        from ..orders.settings import card_enabled
-        from ..payments import services as payments
-
-        if card_enabled(current_app.config):
-            from .views import gateway
-
-            payments.process_card_refunds(gateway(), po.order_id)
+    fulfilment.move_part(po, to, current_user, "producer", form.note.data or "",
+                         fulfilment.card_gateway(current_app.config))
     flash(_("Đơn %(code)s: %(state)s.", code=po.order.code, state=services.status_label(to)), "success")
     return redirect(url_for(".detail", po_id=po.id))
 

@@ -1,4 +1,6 @@
-"""Order use cases. Each function flushes; the request or CLI command that called it commits once.
+"""Order use cases: placing an order, the state machine of its parts, the queries of the order pages.
+Each function flushes; the request or CLI command that called it commits once (`db_tx.transaction`).
+Payments arriving and leaving are `fulfilment.py`'s; refunds are booked in `refunds.py`.
 
 Stock is taken by one conditional UPDATE per line (`stock >= :q`, row checked) inside the order's
 transaction, so two buyers can never both get the last item, on SQLite as on PostgreSQL."""
@@ -20,13 +22,14 @@ from ..accounts.services import normalise_phone
 from ..catalog.models import Producer, ProducerStatus, Product, ProductStatus
 from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ..extensions import db
+from ..payments import ledger
 from ..places import Province
 from ..timeutil import LOCAL_TZ, utcnow
-from . import rules
+from . import refunds, rules
+from .history import part_event
 from .models import (
     MAX_LINE_QUANTITY,
     Order,
-    OrderEvent,
     OrderLine,
     OrderStatus,
     PaymentMethod,
@@ -184,20 +187,10 @@ def place_order(buyer: User, items: dict[int, int], data: CheckoutData, cfg=None
             ))
     db.session.flush()
     for po in order.producer_orders:
-        _event(order, po, buyer.id, None, initial, "")
+        part_event(order, po, buyer.id, None, initial, "")
     db.session.flush()
     signals.order_placed.send(order)
     return order
-
-
-def _event(order: Order, po: ProducerOrder | None, actor_id: int | None, frm: str | None, to: str, note: str) -> None:
-    db.session.add(OrderEvent(order_id=order.id, producer_order_id=po.id if po else None, actor_id=actor_id,
-                              from_status=frm, to_status=to, note=note or "", at=utcnow()))
-
-
-def order_event(order: Order, actor_id: int | None, to: str, note: str = "") -> None:
-    """An order-level entry in the history (payment received, refund sent)."""
-    _event(order, None, actor_id, None, to, note)
 
 
 # ---------------------------------------------------------------- state machine
@@ -237,17 +230,14 @@ def move(po: ProducerOrder, to: str, actor: User | None, as_role: str, note: str
         raise Conflict(_("Đơn hàng vừa được cập nhật bởi người khác. Vui lòng tải lại trang."))
     db.session.refresh(po)
     order = po.order
-    _event(order, po, actor.id if actor else None, frm, to, note)
+    part_event(order, po, actor.id if actor else None, frm, to, note)
     if to == OrderStatus.CANCELLED:
         for line in po.lines:
             _return_stock(line.product_id, line.quantity)
+        db.session.refresh(order)  # paid meanwhile by a concurrent webhook? then this part is refunded
         if order.payment_status == PaymentStatus.PAID and order.payment_method != PaymentMethod.COD:
-            from ..payments import services as payments
-
-            payments.request_refund(order, po, note or _("Hủy đơn"))
+            refunds.request_refund(order, po, note or _("Hủy đơn"))
     elif to == OrderStatus.DELIVERED:
-        from ..payments import ledger
-
         ledger.credit_delivery(po)
         if order.payment_method == PaymentMethod.COD and all(
             p.status in (OrderStatus.DELIVERED, OrderStatus.COMPLETED, OrderStatus.CANCELLED) for p in order.producer_orders
@@ -293,6 +283,8 @@ STATUS_LABELS: dict[str, object] = {
     "refund_requested": _l("Chờ hoàn tiền"),
     "refunded": _l("Đã hoàn tiền"),
     "payment_mismatch": _l("Số tiền thanh toán không khớp"),
+    "payment_excess": _l("Thu tiền trùng"),
+    "excess_refunded": _l("Đã hoàn khoản thu trùng"),
 }
 METHOD_LABELS: dict[str, object] = {
     PaymentMethod.COD: _l("Thanh toán khi nhận hàng (COD)"),

@@ -4,16 +4,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from .. import audit
 from ..accounts.permissions import STAFF_ROLES, guard_blueprint
 from ..catalog.models import Producer
+from ..db_tx import transaction
+from ..errors import InvalidInput
 from ..extensions import db
-from ..payments import ledger
-from ..payments import services as payments
+from ..payments import ledger, records
 from ..payments.models import Payment, PaymentKind
-from . import rules, services
+from . import fulfilment, rules, services
 from .forms import NoteForm, PayoutForm
 from .models import OrderStatus, PaymentMethod, PaymentStatus
 
@@ -43,7 +42,9 @@ def index():
     stmt = services.staff_orders(status, method, pay, code)
     orders = list(db.session.scalars(stmt.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)))
     has_next = len(orders) > PER_PAGE
-    return render_template("orders/staff_list.html", orders=orders[:PER_PAGE], page=page, has_next=has_next,
+    orders = orders[:PER_PAGE]
+    return render_template("orders/staff_list.html", orders=orders, page=page, has_next=has_next,
+                           excess=records.excess_refunds([o.id for o in orders]),
                            status=status, method=method, pay=pay, code=code or "",
                            statuses=list(OrderStatus), methods=list(PaymentMethod), pays=list(PaymentStatus))
 
@@ -51,9 +52,10 @@ def index():
 @bp.get("/<code>")
 def detail(code: str):
     order = services.order_by_code(code)
-    payment_rows = list(db.session.scalars(select(Payment).where(Payment.order_id == order.id).order_by(Payment.id)))
+    payment_rows = records.of_order(order.id)
     steps = {po.id: rules.next_steps(po.status, "staff") for po in order.producer_orders}
     return render_template("orders/staff_detail.html", order=order, payments=payment_rows, steps=steps,
+                           excess=records.excess_refunds([order.id]).get(order.id, 0),
                            form=NoteForm(), PaymentKind=PaymentKind)
 
 
@@ -63,8 +65,8 @@ def transfer_received(code: str):
     if not form.validate_on_submit():
         abort(400)
     order = services.order_by_code(code)
-    payments.mark_transfer_received(order, current_user, form.note.data or "")
-    db.session.commit()
+    with transaction():
+        fulfilment.mark_transfer_received(order, current_user, form.note.data or "")
     flash(_("Đã ghi nhận chuyển khoản cho đơn %(code)s.", code=order.code), "success")
     return redirect(url_for(".detail", code=code))
 
@@ -80,16 +82,8 @@ def move(code: str, po_id: int, to: str):
     po = next((p for p in order.producer_orders if p.id == po_id), None)
     if po is None:
         abort(404)
-    frm = po.status
-    services.move(po, to, current_user, "staff", form.note.data or "")
-    audit.record(current_user.id, "order.move", "producer_order", po.id, code=order.code, frm=frm, to=to)
-    db.session.commit()
-    if to == OrderStatus.CANCELLED and order.payment_method == PaymentMethod.CARD:
-        from .settings import card_enabled
-        from .views import gateway
-
-        if card_enabled(current_app.config):
-            payments.process_card_refunds(gateway(), order.id)
+    fulfilment.move_part(po, to, current_user, "staff", form.note.data or "",
+                         fulfilment.card_gateway(current_app.config))
     flash(_("Đã chuyển sang “%(s)s”.", s=services.status_label(to)), "success")
     return redirect(url_for(".detail", code=code))
 
@@ -102,8 +96,8 @@ def refund_sent(refund_id: int):
     if refund is None:
         abort(404)
     code = refund.order.code
-    payments.mark_refund_sent(refund_id, current_user)
-    db.session.commit()
+    with transaction():
+        fulfilment.mark_refund_sent(refund_id, current_user)
     flash(_("Đã ghi nhận hoàn tiền."), "success")
     return redirect(url_for(".detail", code=code))
 
@@ -121,16 +115,14 @@ def producer_ledger(producer_id: int):
     form = PayoutForm()
     status = 200
     if form.validate_on_submit():
-        from ..errors import InvalidInput
-
         try:
-            ledger.record_payout(current_user, producer, form.amount_vnd, form.reference.data or "", form.note.data or "")
+            with transaction():
+                ledger.record_payout(current_user, producer, form.amount_vnd, form.reference.data or "",
+                                     form.note.data or "")
         except InvalidInput as exc:
-            db.session.rollback()
             form.amount.errors = [exc.message]
             status = 400
         else:
-            db.session.commit()
             flash(_("Đã ghi nhận chi trả."), "success")
             return redirect(url_for(".producer_ledger", producer_id=producer.id))
     elif request.method == "POST":

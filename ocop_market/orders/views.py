@@ -18,13 +18,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, user_logged_in
 
 from ..catalog import services as catalog
+from ..db_tx import transaction
 from ..errors import Conflict, DomainError, InvalidInput
 from ..extensions import db
-from ..payments import services as payments
 from ..payments import vietqr
-from ..payments.stripe_gateway import GatewayError, StripeGateway
+from ..payments.stripe_gateway import GatewayError
+from ..signals import stripe_checkout_event
 from . import cart as carts
-from . import rules, services
+from . import fulfilment, rules, services
 from .forms import CheckoutForm, ConfirmForm, QuantityForm
 from .models import OrderStatus, PaymentMethod, PaymentStatus
 from .settings import apply_defaults, bank_transfer_enabled, card_enabled
@@ -43,14 +44,17 @@ def _setup(state):
         payment_status_label=services.payment_status_label,
     )
 
+    # Orders fulfils what the Stripe webhook (payments, the layer below) received and checked.
+    stripe_checkout_event.connect(fulfilment.apply_stripe_event, sender=app, weak=False)
+
     @user_logged_in.connect_via(app)
     def _merge_cart(sender, user, **extra):
-        # Runs inside login_user(), after the login view's own commit: the guest's cart joins the saved one.
+        # Runs inside login_user(), after the login view's own commit: the guest's cart joins the saved one,
+        # in a transaction of its own (rolling back only the merge, never the login).
         try:
-            carts.merge_session_cart(user, session)
-            db.session.commit()
+            with transaction():
+                carts.merge_session_cart(user, session)
         except Exception:  # a cart problem must never block a login
-            db.session.rollback()
             current_app.logger.exception("cart merge failed")
 
 
@@ -73,8 +77,9 @@ def _cart_view():
     return carts.view(_store(), int(cfg["SHIPPING_FEE_VND"]), cfg.get("SHIPPING_FREE_ABOVE_VND"))
 
 
-def gateway() -> StripeGateway:
-    return StripeGateway.from_config(current_app.config)
+def gateway():
+    """Stripe, or None while card payments are off."""
+    return fulfilment.card_gateway(current_app.config)
 
 
 # ---------------------------------------------------------------- cart
@@ -89,12 +94,11 @@ def add_to_cart(product_id: int):
     form = QuantityForm()
     if form.validate_on_submit():
         try:
-            carts.add(_store(), product_id, form.quantity.data)
+            with transaction():
+                carts.add(_store(), product_id, form.quantity.data)
         except InvalidInput as exc:
-            db.session.rollback()
             form.quantity.errors = [exc.message]
         else:
-            db.session.commit()
             flash(_("Đã thêm vào giỏ hàng."), "success")
             return redirect(url_for(".cart"))
     product = carts.sellable_product(product_id)
@@ -108,12 +112,11 @@ def update_line(product_id: int):
     status = 400
     if form.validate_on_submit():
         try:
-            carts.update(_store(), product_id, form.quantity.data)
+            with transaction():
+                carts.update(_store(), product_id, form.quantity.data)
         except InvalidInput as exc:
-            db.session.rollback()
             form.quantity.errors = [exc.message]
         else:
-            db.session.commit()
             flash(_("Đã cập nhật giỏ hàng."), "success")
             return redirect(url_for(".cart"))
     return render_template("orders/cart.html", cart=_cart_view(), form=QuantityForm(formdata=None),
@@ -125,8 +128,8 @@ def update_line(product_id: int):
 def remove_line(product_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    carts.remove(_store(), product_id)
-    db.session.commit()
+    with transaction():
+        carts.remove(_store(), product_id)
     flash(_("Đã bỏ sản phẩm khỏi giỏ."), "info")
     return redirect(url_for(".cart"))
 
@@ -168,18 +171,16 @@ def checkout():
         )
         store = _store()
         try:
-            order = services.place_order(current_user, store.items(), data)
+            with transaction():
+                order = services.place_order(current_user, store.items(), data)
+                store.clear()
         except services.OutOfStock as exc:
-            db.session.rollback()
             flash(exc.message + " " + _("Vui lòng xem lại giỏ hàng."), "error")
             cart_view, status = _cart_view(), 409
         except DomainError as exc:
-            db.session.rollback()
             flash(exc.message, "error")
             status = exc.status_code
         else:
-            store.clear()
-            db.session.commit()
             if order.payment_method == PaymentMethod.CARD:
                 return _redirect_to_card_payment(order)
             flash(_("Đặt hàng thành công! Mã đơn của bạn là %(code)s.", code=order.code), "success")
@@ -189,13 +190,12 @@ def checkout():
 
 def _redirect_to_card_payment(order):
     try:
-        url = payments.start_card_checkout(
+        url = fulfilment.start_card_checkout(
             order.id, gateway(),
             success_url=url_for(".payment_result", code=order.code, _external=True),
             cancel_url=url_for(".order_detail", code=order.code, _external=True),
         )
     except GatewayError:
-        db.session.rollback()
         flash(_("Chưa kết nối được cổng thanh toán thẻ. Đơn vẫn được giữ; vui lòng thử lại sau ít phút."), "error")
         return redirect(url_for(".order_detail", code=order.code))
     return redirect(url, code=303)
@@ -253,10 +253,7 @@ def _buyer_move(code: str, po_id: int, to: str, message: str):
     po = next((p for p in order.producer_orders if p.id == po_id), None)
     if po is None:
         abort(404)
-    services.move(po, to, current_user, "buyer", _("Người mua thao tác"))
-    db.session.commit()
-    if to == OrderStatus.CANCELLED and order.payment_method == PaymentMethod.CARD and card_enabled(current_app.config):
-        payments.process_card_refunds(gateway(), order.id)
+    fulfilment.move_part(po, to, current_user, "buyer", _("Người mua thao tác"), gateway())
     flash(message, "success")
     return redirect(url_for(".order_detail", code=code))
 
@@ -288,6 +285,5 @@ def payment_result(code: str):
 @bp.cli.command("expire")
 def expire_command():
     """Cancel unpaid card orders past their deadline (stock back) and retry queued refunds. Safe in cron."""
-    gw = gateway() if card_enabled(current_app.config) else None
-    counts = payments.expire_unpaid(gw)
+    counts = fulfilment.expire_unpaid(gateway())
     click.echo(f"expired {counts['expired']}, fulfilled late {counts['fulfilled']}, refunds sent {counts['refunds']}")

@@ -3,7 +3,7 @@ owed in full; cash a shipper collected on delivery is already the producer's and
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from .. import audit
 from ..catalog.models import Producer
@@ -59,6 +59,12 @@ def record_payout(actor, producer: Producer, amount_vnd: int, reference: str = "
         raise NotAllowed()
     if isinstance(amount_vnd, bool) or not isinstance(amount_vnd, int) or amount_vnd <= 0:
         raise InvalidInput(_("Số tiền phải là số nguyên dương."))
+    # Check-then-insert would let two staff paying at once both pass the check and overpay. Writing to the
+    # producer's row first serialises payouts per producer on both databases (PostgreSQL row lock; SQLite's
+    # one writer), so the balance read below already counts a concurrent payout that committed.
+    # (`with_for_update()` would do nothing on SQLite.)
+    db.session.execute(update(Producer).where(Producer.id == producer.id).values(id=Producer.id)
+                       .execution_options(synchronize_session=False))
     owed = balance(producer.id)
     if amount_vnd > owed:
         raise InvalidInput(_("Số tiền vượt quá số đang nợ hộ sản xuất."))

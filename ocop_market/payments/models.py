@@ -5,9 +5,10 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..db_enum import one_of
 from ..extensions import Model
 from ..timeutil import UTCDateTime, utcnow
 
@@ -15,6 +16,20 @@ if TYPE_CHECKING:
     from ..accounts.models import User
     from ..catalog.models import Producer
     from ..orders.models import Order, ProducerOrder
+
+
+class PaymentMethod(enum.StrEnum):
+    COD = "cod"
+    BANK_TRANSFER = "bank_transfer"
+    CARD = "card"
+
+
+class PaymentStatus(enum.StrEnum):
+    """An order's payment as a whole (`Order.payment_status`)."""
+
+    UNPAID = "unpaid"
+    PAID = "paid"
+    REFUNDED = "refunded"
 
 
 class PaymentKind(enum.StrEnum):
@@ -38,8 +53,8 @@ class LedgerKind(enum.StrEnum):
     PAYOUT = "payout"
 
 
-def _in(values: type[enum.StrEnum]) -> str:
-    return ",".join(f"'{v.value}'" for v in values)
+#: the rows the partial unique index above covers (the same text on SQLite and PostgreSQL)
+OPEN_CARD_ATTEMPT = "kind = 'charge' AND method = 'card' AND state = 'pending'"
 
 
 class Payment(Model):
@@ -47,17 +62,23 @@ class Payment(Model):
 
     __tablename__ = "payments"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_in(PaymentKind)})", name="kind_known"),
-        CheckConstraint(f"state IN ({_in(PaymentState)})", name="state_known"),
-        CheckConstraint("method IN ('cod','bank_transfer','card')", name="method_known"),
+        one_of("kind", PaymentKind, "kind_known"),
+        one_of("state", PaymentState, "state_known"),
+        one_of("method", PaymentMethod, "method_known"),
         CheckConstraint("amount_vnd > 0", name="amount_positive"),
         Index("ix_payments_order_kind", "order_id", "kind"),
+        # At most one open card attempt per order, whatever the number of clicks, tabs or workers: a second
+        # insert fails here and the caller reuses the open attempt (and its idempotency key) instead.
+        Index("uq_payments_open_card_attempt", "order_id", unique=True,
+              sqlite_where=text(OPEN_CARD_ATTEMPT), postgresql_where=text(OPEN_CARD_ATTEMPT)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
-    #: a refund belongs to the producer order whose cancellation caused it
+    #: a refund belongs to the producer order whose cancellation caused it (none: an excess charge given back)
     producer_order_id: Mapped[int | None] = mapped_column(ForeignKey("producer_orders.id"))
+    #: the charge a refund gives money back from (Stripe refunds a payment intent, so this must be the right one)
+    refund_of_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), index=True)
     kind: Mapped[str] = mapped_column(String(8), default=PaymentKind.CHARGE)
     method: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(12), default=PaymentState.PENDING)
@@ -69,6 +90,9 @@ class Payment(Model):
     provider_ref: Mapped[str | None] = mapped_column(String(255), unique=True)
     payment_intent: Mapped[str | None] = mapped_column(String(255))
     checkout_url: Mapped[str | None] = mapped_column(Text)
+    #: requests for this row that Stripe answered with an error it saved against the key (it replays that
+    #: error for the same key): the next request is sent under a fresh key, `gateway_key`
+    gateway_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: staff who saw the bank transfer arrive
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(Text, default="")
@@ -78,6 +102,21 @@ class Payment(Model):
 
     order: Mapped[Order] = relationship("Order")
     confirmed_by: Mapped[User | None] = relationship("User")
+    refund_of: Mapped[Payment | None] = relationship("Payment", remote_side=[id])
+
+    @property
+    def gateway_key(self) -> str:
+        """The idempotency key for the next request to the gateway about this row."""
+        return self.idempotency_key if not self.gateway_failures else f"{self.idempotency_key}~{self.gateway_failures}"
+
+    @property
+    def is_excess_refund(self) -> bool:
+        """A refund of a charge beyond the order's total (a second card payment for one order)."""
+        return self.kind == PaymentKind.REFUND and self.idempotency_key.startswith(EXCESS_REFUND_PREFIX)
+
+
+#: idempotency keys of refunds that give back a charge beyond the order's total
+EXCESS_REFUND_PREFIX = "refund-excess-"
 
 
 class StripeEvent(Model):
@@ -118,7 +157,7 @@ class ProducerLedgerEntry(Model):
 
     __tablename__ = "producer_ledger_entries"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_in(LedgerKind)})", name="kind_known"),
+        one_of("kind", LedgerKind, "kind_known"),
         CheckConstraint(
             "(kind = 'earning' AND amount_vnd > 0) OR (kind <> 'earning' AND amount_vnd < 0)", name="sign_by_kind"
         ),

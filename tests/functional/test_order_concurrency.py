@@ -166,3 +166,44 @@ def test_property_totals_and_stock(app, ctx, actions, stocks, prices):
             current = db.session.get(Product, p_id).stock
             assert current >= 0
             assert current == initial[p_id] - live_sold
+
+
+def test_two_staff_paying_out_at_once_never_pay_more_than_is_owed(app, ctx):
+    """Same class of bug as issue 10 §1 (check, then insert): the balance check and the payout race."""
+    from ocop_market.catalog.models import Producer
+    from ocop_market.errors import InvalidInput
+    from ocop_market.payments import ledger
+    from ocop_market.payments.models import LedgerKind, ProducerLedgerEntry
+
+    producer = make_producer(owner=make_user("ho@ocop.vn", role="producer"))
+    staff_ids = [make_user(f"canbo{i}@tinh.vn", role="staff").id for i in range(4)]
+    db.session.add(ProducerLedgerEntry(producer_id=producer.id, kind=LedgerKind.EARNING, amount_vnd=330_000))
+    db.session.commit()
+    producer_id = producer.id  # plain values only cross into the threads (each has its own session)
+    barrier, outcomes, lock = threading.Barrier(len(staff_ids)), [], threading.Lock()
+
+    def pay(staff_id):
+        with app.app_context():
+            barrier.wait(timeout=30)
+            try:
+                ledger.record_payout(db.session.get(User, staff_id), db.session.get(Producer, producer_id), 300_000)
+                db.session.commit()
+                result = "paid"
+            except InvalidInput:
+                db.session.rollback()
+                result = "refused"
+            except Exception as exc:
+                db.session.rollback()
+                result = f"error: {exc!r}"
+            finally:
+                db.session.remove()
+            with lock:
+                outcomes.append(result)
+
+    threads = [threading.Thread(target=pay, args=(s,)) for s in staff_ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(outcomes) == ["paid"] + ["refused"] * 3, outcomes
+    assert ledger.balance(producer_id) == 30_000

@@ -246,10 +246,9 @@ def test_staff_records_a_payout_within_the_balance(client, auth, shop, app):
     app.config.update(VIETQR_BANK_BIN="970436", VIETQR_ACCOUNT_NO="0123456789")
     order = _place(client, auth, shop, method="bank_transfer")
     staff = make_user("canbo@tinh.vn", role="staff")
-    from ocop_market.orders import services
-    from ocop_market.payments import services as payments
+    from ocop_market.orders import fulfilment, services
 
-    payments.mark_transfer_received(order, staff)
+    fulfilment.mark_transfer_received(order, staff)
     po_a = next(po for po in order.producer_orders if po.producer_id == shop["pa"].id)
     for to in ("confirmed", "shipped", "delivered"):
         services.move(po_a, to, staff, "staff")

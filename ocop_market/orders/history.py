@@ -1,0 +1,22 @@
+"""An order's history (nhật ký đơn): append-only rows, one per step, written in the step's transaction."""
+from __future__ import annotations
+
+from ..extensions import db
+from ..timeutil import utcnow
+from .models import Order, OrderEvent, ProducerOrder
+
+
+def part_event(order: Order, po: ProducerOrder | None, actor_id: int | None, frm: str | None, to: str,
+               note: str = "") -> None:
+    """A producer order moved from `frm` to `to` (or, with `po` None, an order-level entry)."""
+    db.session.add(OrderEvent(order_id=order.id, producer_order_id=po.id if po else None, actor_id=actor_id,
+                              from_status=frm, to_status=to, note=note or "", at=utcnow()))
+
+
+def order_event(order: Order, actor_id: int | None, to: str, note: str = "") -> None:
+    """An order-level entry in the history (payment received, refund sent)."""
+    part_event(order, None, actor_id, None, to, note)
+
+
+def vnd_text(amount_vnd: int) -> str:
+    return f"{amount_vnd:,}".replace(",", ".")
