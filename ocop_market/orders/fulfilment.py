@@ -63,7 +63,7 @@ def _claim_paid(order: Order) -> bool:
         update(Order).where(Order.id == order.id, Order.payment_status == PaymentStatus.UNPAID)
         .values(payment_status=PaymentStatus.PAID, paid_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; 2.0's Session.execute says Result
     db.session.refresh(order)
     return bool(won)
 
@@ -177,7 +177,7 @@ class CheckoutPlan:
 def prepare_card_checkout(order_id: int, success_url: str, cancel_url: str) -> CheckoutPlan:
     """Claim the order's open card attempt (flush). Until that attempt is settled or expired every click
     gets the same idempotency key, so Stripe answers every retry with the same Checkout Session."""
-    order = db.session.get(Order, order_id)
+    order = db.session.get_one(Order, order_id)
     if order is None or order.payment_method != PaymentMethod.CARD:
         raise Conflict(_("Đơn này không thanh toán bằng thẻ."))
     if order.payment_status != PaymentStatus.UNPAID or order.status != OrderStatus.AWAITING_PAYMENT:
@@ -254,7 +254,7 @@ def fulfil_checkout_session(session: CheckoutSession) -> str:
     payment = _payment_for_session(session)
     if payment is None:
         return "unknown_session"
-    order = db.session.get(Order, payment.order_id)
+    order = db.session.get_one(Order, payment.order_id)
     amount, currency = session.amount_total, session.currency
     if amount != order.total_vnd or amount != payment.amount_vnd or currency != CURRENCY:
         order_event(order, None, "payment_mismatch", f"Stripe {amount} {currency} ≠ {order.total_vnd} {CURRENCY}")
@@ -265,7 +265,7 @@ def fulfil_checkout_session(session: CheckoutSession) -> str:
         .values(state=PaymentState.SUCCEEDED, payment_intent=session.payment_intent, provider_ref=session.id,
                 updated_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; 2.0's Session.execute says Result
     if not won:
         return "already_fulfilled"
     db.session.refresh(payment)
@@ -286,7 +286,7 @@ def expire_checkout_session(session: CheckoutSession) -> str:
         return "unknown_session"
     if not records.close_attempt(payment.id):
         return "ignored"
-    order = db.session.get(Order, payment.order_id)
+    order = db.session.get_one(Order, payment.order_id)
     if order.payment_status == PaymentStatus.UNPAID:
         services.cancel_awaiting(order, _("Hết hạn thanh toán"))
     return "expired"
@@ -338,7 +338,7 @@ def stale_card_attempts(now: dt.datetime | None = None) -> list[tuple[int, str |
 
 
 def _cancel_if_unpaid(order_id: int) -> bool:
-    order = db.session.get(Order, order_id)
+    order = db.session.get_one(Order, order_id)
     if order.payment_status != PaymentStatus.UNPAID or records.open_card_attempt(order_id) is not None:
         return False
     return bool(services.cancel_awaiting(order, _("Hết hạn thanh toán")))

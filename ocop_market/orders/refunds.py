@@ -54,7 +54,7 @@ def settle_refund(refund: Payment, provider_ref: str | None, actor_id: int | Non
     """The money went back. False when it was already settled (of two settlers only one books it)."""
     if not records.settle(refund.id, provider_ref, actor_id):
         return False
-    order = db.session.get(Order, refund.order_id)
+    order = db.session.get_one(Order, refund.order_id)
     if refund.is_excess_refund:
         # Money that was never the order's: its total, refunded amount and status stay as they are.
         order_event(order, actor_id, "excess_refunded", _("Đã hoàn khoản thu trùng"))
@@ -102,6 +102,6 @@ def send_card_refunds(gateway, order_id: int | None = None) -> int:
                     records.gateway_refused(call.refund_id, str(exc))
             continue
         with transaction():
-            if settle_refund(db.session.get(Payment, call.refund_id), result.get("id")):
+            if settle_refund(db.session.get_one(Payment, call.refund_id), result.get("id")):
                 sent += 1
     return sent

@@ -60,7 +60,7 @@ def close_attempt(payment_id: int, state: str = PaymentState.EXPIRED, note: str 
     values = {"state": state, "updated_at": utcnow()}
     if note is not None:
         values["note"] = note[:500]
-    return bool(db.session.execute(stmt.values(**values).execution_options(synchronize_session=False)).rowcount)
+    return bool(db.session.execute(stmt.values(**values).execution_options(synchronize_session=False)).rowcount)  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; 2.0's Session.execute says Result
 
 
 def paying_charge(order_id: int) -> Payment | None:
@@ -126,4 +126,4 @@ def settle(payment_id: int, provider_ref: str | None, actor_id: int | None = Non
         .values(state=PaymentState.SUCCEEDED, provider_ref=provider_ref, confirmed_by_id=actor_id,
                 updated_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount)
+    ).rowcount)  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; 2.0's Session.execute says Result

@@ -64,6 +64,12 @@ def _text(obj: dict, key: str, *, required: bool = False, max_length: int = MAX_
     return value
 
 
+def _required(obj: dict, key: str, max_length: int = MAX_ID_LENGTH) -> str:
+    value = _text(obj, key, required=True, max_length=max_length)
+    assert value is not None  # _text raised otherwise
+    return value
+
+
 def _whole(obj: dict, key: str) -> int | None:
     value = obj.get(key)
     if value is None:
@@ -100,7 +106,7 @@ class CheckoutSession:
         if order_id is not None and (not _ORDER_ID.fullmatch(order_id) or int(order_id) > MAX_ORDER_ID):
             raise MalformedEvent("metadata.order_id: expected an order id")
         return cls(
-            id=_text(obj, "id", required=True),
+            id=_required(obj, "id"),
             status=_text(obj, "status", max_length=40),
             payment_status=_text(obj, "payment_status", max_length=40),
             amount_total=_whole(obj, "amount_total"),
@@ -122,8 +128,8 @@ class WebhookEvent:
 def parse_event(event: dict, session_types: Collection[str]) -> WebhookEvent:
     """Check a signed event's shape. Raises MalformedEvent when it can never be processed; an event of a type
     not in `session_types` is returned without a session (the caller answers 2xx and ignores it)."""
-    event_id = _text(event, "id", required=True)
-    kind = _text(event, "type", required=True, max_length=80)
+    event_id = _required(event, "id")
+    kind = _required(event, "type", max_length=80)
     if kind not in session_types:
         return WebhookEvent(event_id, kind, None)
     data = event.get("data")
@@ -210,10 +216,10 @@ class StripeGateway:
             )
         except stripe.StripeError as exc:
             raise _gateway_error(exc) from exc
-        refund = _plain(refund)
-        if not isinstance(refund.get("id"), str) or len(refund["id"]) > MAX_ID_LENGTH:
+        answer = _plain(refund)
+        if not isinstance(answer.get("id"), str) or len(answer["id"]) > MAX_ID_LENGTH:
             raise GatewayError("Stripe answered with a refund we cannot read")
-        return refund
+        return answer
 
     def refunds_of(self, payment_intent: str) -> list[dict]:
         """The refunds Stripe holds for a payment intent (to find one whose answer we never got)."""

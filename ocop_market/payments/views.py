@@ -30,7 +30,8 @@ def _record(event) -> str:
     db.session.add(record)
     db.session.flush()
     if event.session is not None:
-        for _receiver, answer in stripe_checkout_event.send(current_app._get_current_object(), event=event):
+        app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's real app
+        for _receiver, answer in stripe_checkout_event.send(app, event=event):
             record.outcome, record.order_id = answer
     db.session.flush()
     return record.outcome

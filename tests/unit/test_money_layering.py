@@ -1,5 +1,6 @@
 """Issue 11: payments is the layer below orders. No module of payments imports orders (at module level or
-inside a function), and neither package dodges a cycle with a function-level import of the other."""
+inside a function), and neither package dodges a cycle with a function-level import of the other. Names imported
+under `if TYPE_CHECKING:` only (for the typed relationships' annotations) are not imports at run time."""
 from __future__ import annotations
 
 import ast
@@ -13,7 +14,11 @@ def _imports(path: Path, root: Path = PACKAGE.parent) -> list[tuple[str, bool]]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     package = ".".join(path.relative_to(root).with_suffix("").parts[:-1])
     found = []
+    typing_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If)
+                   and ast.unparse(block.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING") for n in ast.walk(block)}
     for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
         nested = any(isinstance(p, ast.FunctionDef | ast.AsyncFunctionDef) for p in _parents(tree, node))
         if isinstance(node, ast.ImportFrom):
             base = package.rsplit(".", node.level - 1)[0] if node.level else ""
