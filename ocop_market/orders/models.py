@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db_enum import one_of
+from ..constraints import one_of
 from ..extensions import Model
 from ..payments.models import PaymentMethod, PaymentStatus
 from ..timeutil import UTCDateTime, utcnow

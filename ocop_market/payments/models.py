@@ -3,19 +3,18 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any  # Any: orders is above, never imported here
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db_enum import one_of
+from ..constraints import one_of
 from ..extensions import Model
 from ..timeutil import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from ..accounts.models import User
     from ..catalog.models import Producer
-    from ..orders.models import Order, ProducerOrder
 
 
 class PaymentMethod(enum.StrEnum):
@@ -100,7 +99,7 @@ class Payment(Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
-    order: Mapped[Order] = relationship("Order")
+    order: Mapped[Any] = relationship("Order")
     confirmed_by: Mapped[User | None] = relationship("User")
     refund_of: Mapped[Payment | None] = relationship("Payment", remote_side=[id])
 
@@ -175,5 +174,5 @@ class ProducerLedgerEntry(Model):
     note: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    producer_order: Mapped[ProducerOrder | None] = relationship("ProducerOrder")
+    producer_order: Mapped[Any] = relationship("ProducerOrder")
     payout: Mapped[Payout | None] = relationship("Payout")
