@@ -1,7 +1,7 @@
 """payments: one open card attempt per order (partial unique index), refunds name the charge they give back, a fresh key after a saved gateway error
 
 Revision ID: b3c1e0a9d4f2
-Revises: 7d62d8fb6069
+Revises: c38a8ab3ceca
 Create Date: 2026-12-01 23:50:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'b3c1e0a9d4f2'
-down_revision = '7d62d8fb6069'
+down_revision = 'c38a8ab3ceca'  # after acct's account codes: one head
 branch_labels = None
 depends_on = None
 
