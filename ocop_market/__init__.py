@@ -89,6 +89,16 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
+@event.listens_for(Engine, "savepoint")
+def _sqlite_begin_before_savepoint(conn, name):
+    # pysqlite begins a transaction only before INSERT/UPDATE/DELETE. A SAVEPOINT sent first would open SQLite's
+    # own transaction, and its RELEASE would commit it: work the request later rolls back would stay. Begin the
+    # real transaction first so the savepoint nests inside it, as on PostgreSQL.
+    dbapi_connection = conn.connection.dbapi_connection
+    if type(dbapi_connection).__module__.startswith("sqlite3") and not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN")
+
+
 def register_models() -> None:
     # Importing registers every table on the metadata (for Alembic and create_all).
     from . import audit, places  # noqa: F401

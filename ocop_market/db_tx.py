@@ -29,3 +29,36 @@ def transaction() -> Iterator[None]:
     except BaseException:
         db.session.rollback()
         raise
+
+
+@contextmanager
+def savepoint() -> Iterator[None]:
+    """Run an extra (a page slot) whose failure must leave the caller's work as it was, and re-raise.
+
+    With uncommitted work in the session the block runs in a SAVEPOINT, rolled back alone on failure. With none,
+    a savepoint would only cost: on SQLite it has to begin a real transaction first, and a page that then holds a
+    read snapshot open cannot write later in the request ("database is locked" once another connection commits).
+    There a failure simply rolls the session back, which loses nothing.
+    """
+    if _nothing_uncommitted():
+        try:
+            yield
+        except BaseException:
+            db.session.rollback()
+            raise
+        return
+    with db.session.begin_nested():
+        yield
+
+
+def _nothing_uncommitted() -> bool:
+    session = db.session()  # the request's Session itself (the scoped proxy lacks get_transaction)
+    if session.new or session.dirty or session.deleted:
+        return False
+    if session.get_transaction() is None:
+        return True
+    dbapi_connection = session.connection().connection.dbapi_connection
+    # pysqlite opens its transaction before the first INSERT/UPDATE/DELETE: none yet means nothing written.
+    # PostgreSQL connections are always in a transaction, so there a savepoint is the safe answer.
+    return (dbapi_connection is not None and type(dbapi_connection).__module__.startswith("sqlite3")
+            and not dbapi_connection.in_transaction)

@@ -7,7 +7,7 @@ context and returns HTML (usually `render_template` of its own partial) or None.
     slots.register("catalog.product.producer", render_project_link)
 
 A slot is an extra on someone else's page: a receiver that fails is logged and renders nothing, inside its own
-SAVEPOINT so the page's transaction (and whatever the request already did) is left as it was. Its queries run
+SAVEPOINT (db_tx.savepoint) so the page's transaction (and whatever the request already did) is left as it was. Its queries run
 on the request's session, so on PostgreSQL a failed statement would otherwise poison the rest of the page.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from flask import current_app
 from markupsafe import Markup
 
-from .extensions import db
+from .db_tx import savepoint
 from .signals import page_slot
 
 #: Every slot, with the context its template passes. A name not listed here is a programming error.
@@ -46,7 +46,7 @@ def render(name: str, **context: Any) -> Markup:
     parts: list[Markup] = []
     for receiver in page_slot.receivers_for(name):
         try:
-            with db.session.begin_nested():
+            with savepoint():
                 html = receiver(name, **context)
         except Exception:  # an extra on someone else's page: log, render nothing, leave their work alone
             current_app.logger.exception("page slot %s: %r failed; rendered nothing", name, receiver)

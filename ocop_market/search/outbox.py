@@ -169,12 +169,16 @@ def _before_commit(session) -> None:
 
 
 def _after_commit(session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: the request's own commit is still to come
+        return
     if not session.info.pop(PENDING, False) or not has_app_context():
         return
     schedule_apply(current_app._get_current_object())  # type: ignore[attr-defined]  # the proxy's own method
 
 
 def _after_rollback(session) -> None:
+    if session.in_nested_transaction():  # a savepoint rolled back: the rows written before it still commit
+        return
     session.info.pop(PENDING, None)
     session.info.pop(DOCS_PENDING, None)
 
