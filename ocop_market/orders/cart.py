@@ -7,6 +7,8 @@ from typing import Literal, overload
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy import update as sql_update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..catalog.models import Producer, ProducerStatus, Product, ProductStatus
@@ -66,9 +68,12 @@ class DbCart:
     def _cart(self, create: bool = False) -> Cart | None:
         cart = db.session.scalar(select(Cart).where(Cart.user_id == self.user.id))
         if cart is None and create:
-            cart = Cart(user_id=self.user.id)
-            db.session.add(cart)
-            db.session.flush()
+            try:
+                with db.session.begin_nested():
+                    cart = Cart(user_id=self.user.id)
+                    db.session.add(cart)
+            except IntegrityError:  # a second tap of the same buyer created it meanwhile: use that one
+                cart = db.session.scalars(select(Cart).where(Cart.user_id == self.user.id)).one()
         return cart
 
     def items(self) -> dict[int, int]:
@@ -79,7 +84,14 @@ class DbCart:
         cart = self._cart(create=True)
         line = next((ln for ln in cart.lines if ln.product_id == product_id), None)
         if line is None:
-            cart.lines.append(CartLine(product_id=product_id, quantity=quantity))
+            try:
+                with db.session.begin_nested():
+                    db.session.add(CartLine(cart_id=cart.id, product_id=product_id, quantity=quantity))
+            except IntegrityError:  # a second tap added the line meanwhile: this tap sets its quantity
+                db.session.execute(sql_update(CartLine).where(CartLine.cart_id == cart.id,
+                                                              CartLine.product_id == product_id)
+                                   .values(quantity=quantity))
+            db.session.expire(cart, ["lines"])
         else:
             line.quantity = quantity
         db.session.flush()

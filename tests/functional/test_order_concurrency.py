@@ -207,3 +207,56 @@ def test_two_staff_paying_out_at_once_never_pay_more_than_is_owed(app, ctx):
         t.join(60)
     assert sorted(outcomes) == ["paid"] + ["refused"] * 3, outcomes
     assert ledger.balance(producer_id) == 30_000
+
+
+@pytest.mark.parametrize("table", ["carts", "cart_lines"])
+def test_two_quick_clicks_on_add_to_cart_both_succeed_with_one_cart_and_one_line(app, ctx, table):
+    """A double tap on "Thêm vào giỏ" on a slow phone sends two requests that both find no cart (or no line)
+    and both insert one: the second met the unique constraint and the buyer saw a 500. Both threads are held
+    just before that INSERT until the other has read, so the race happens every time."""
+    from sqlalchemy import event
+
+    from ocop_market.orders import cart as carts
+    from ocop_market.orders.models import Cart, CartLine
+
+    product = make_product(make_producer())
+    buyer = make_user("mua@khach.vn")
+    if table == "cart_lines":  # the cart exists; both clicks race to add the line
+        db.session.add(Cart(user_id=buyer.id))
+        db.session.commit()
+    buyer_id, product_id = buyer.id, product.id  # read here: the threads must not load through this session
+    barrier = threading.Barrier(2)
+    held = threading.local()
+    outcomes: list[str] = []
+
+    def hold_before_insert(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith(f"INSERT INTO {table} ") and not getattr(held, "done", False):
+            held.done = True
+            barrier.wait(timeout=10)
+
+    def click():
+        with app.app_context():
+            try:
+                carts.add(carts.DbCart(db.session.get(User, buyer_id)), product_id, "1")
+                db.session.commit()
+                outcomes.append("ok")
+            except Exception as exc:  # anything else is what the buyer would have seen as a 500
+                db.session.rollback()
+                outcomes.append(f"error: {exc!r}")
+            finally:
+                db.session.remove()
+
+    event.listen(db.engine, "before_cursor_execute", hold_before_insert)
+    try:
+        threads = [threading.Thread(target=click) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", hold_before_insert)
+    assert outcomes == ["ok", "ok"]
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Cart.id)).where(Cart.user_id == buyer_id)) == 1
+    lines = db.session.scalars(select(CartLine).where(CartLine.product_id == product_id)).all()
+    assert len(lines) == 1 and lines[0].quantity in (1, 2)
