@@ -48,6 +48,10 @@ def app(tmp_path, app_config):
         "SEARCH_INDEX_DIR": str(tmp_path / "search_index"),
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "SERVER_NAME": "localhost",
+        # Still salted scrypt, 32 times cheaper than production's n=2^15: hundreds of accounts are made and
+        # signed in here, and full-strength hashing was a large share of the suite's CPU. Production's
+        # parameters are pinned by tests/security/test_config.py.
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
     }
     cfg.update(app_config)
     app = create_app(cfg)

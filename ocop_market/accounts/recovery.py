@@ -19,7 +19,6 @@ import secrets
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from werkzeug.security import generate_password_hash
 
 from ..errors import InvalidInput
 from ..extensions import db
@@ -28,7 +27,7 @@ from ..messaging.models import Channel
 from ..messaging.services import queue_message
 from ..timeutil import utcnow
 from .models import AccountCode, CodePurpose, Role, User
-from .services import find_by_login, normalise_login, normalise_phone, set_password
+from .services import find_by_login, hash_password, normalise_login, normalise_phone, set_password
 
 CODE_LIFETIME = dt.timedelta(minutes=30)
 #: wrong tries after which a code is void (with 10^6 codes: a guess in 200,000)
@@ -191,7 +190,7 @@ def start_phone_registration(display_name: str, phone: str, password: str, role:
     except ValueError as exc:
         raise InvalidInput(str(exc)) from exc
     payload = {"display_name": (display_name or "").strip() or number,
-               "password_hash": generate_password_hash(password), "role": str(role)}
+               "password_hash": hash_password(password), "role": str(role)}
     row, code, _token = _issue(CodePurpose.PHONE_REGISTRATION, Channel.SMS, number, payload=payload)
     minutes = int(CODE_LIFETIME.total_seconds() // 60)
     if find_by_login(number) is None:

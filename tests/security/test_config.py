@@ -195,3 +195,14 @@ def test_redis_counters_are_shared_between_workers(tmp_path, redis_url):
     assert _attempts(_worker(tmp_path, redis_url), 6) == [200] * 6
     # The second worker sees the first one's attempts: the 11th attempt overall is refused.
     assert _attempts(_worker(tmp_path, redis_url), 6) == [200] * 4 + [429] * 2
+
+
+# ---------------------------------------------------------------- password hashing (PROMISES 1)
+def test_production_hashes_new_passwords_with_full_strength_scrypt(tmp_path):
+    """The suite lowers scrypt's cost for speed (tests/conftest.py); a production app must not."""
+    app = _ready(create_app(_config(tmp_path, ENV_NAME="production", SECRET_KEY=GOOD_KEY)))
+    with app.app_context():
+        user = make_user("nguoimua@example.vn")
+        method, _salt, _hash = user.password_hash.split("$")
+    name, n, r, p = method.split(":")
+    assert name == "scrypt" and int(n) >= 2**15 and int(r) >= 8 and int(p) >= 1
