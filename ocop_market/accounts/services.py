@@ -20,7 +20,7 @@ PHONE_RE = re.compile(r"^(0|\+84|84)[35789][0-9]{8}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # werkzeug's scrypt parameters (n=2^15, r=8, p=1: about 0.15 s of CPU per hash here), unless the configuration
 # says otherwise; only the test suite lowers them, where hundreds of accounts are made and signed in.
-DEFAULT_PASSWORD_HASH_METHOD = "scrypt:32768:8:1"
+DEFAULT_PASSWORD_HASH_METHOD = "scrypt:32768:8:1"  # noqa: S105 - a method name, not a password
 _dummy_hashes: dict[str, str] = {}
 
 
