@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from .config import load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .routing import register_converters
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -30,6 +31,7 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     register_extensions(app)
     register_models()
+    register_converters(app.url_map)
     register_blueprints(app)
     register_template_helpers(app)
     register_commands(app)

@@ -7,7 +7,8 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..catalog.forms import ChoiceField, ProductForm
-from ..programs.listings import KEEP_PROJECT, MAX_ID
+from ..programs.listings import KEEP_PROJECT
+from ..routing import coerce_id
 
 
 class ConfirmForm(FlaskForm):
@@ -28,9 +29,7 @@ def _project_id(value):
     """"" (no project) -> None, an id -> int; anything else is refused by the field."""
     if value in (None, "") or isinstance(value, int):
         return value or None
-    if not str(value).isdigit() or not 0 < int(value) <= MAX_ID:
-        raise ValueError(value)
-    return int(value)
+    return coerce_id(value)
 
 
 class StaffProductForm(ProductForm):

@@ -15,9 +15,7 @@ from ..catalog.models import (
 )
 from ..errors import NotFound
 from ..extensions import db
-
-#: ids are 32-bit integers; a larger one in a URL would overflow the database driver, not just miss
-MAX_ID = 2**31 - 1
+from ..routing import is_id
 
 
 # ---------------------------------------------------------------- producers
@@ -34,7 +32,7 @@ def producers(status: str | None = None) -> Select:
 
 
 def producer_or_404(producer_id: int) -> Producer:
-    producer = db.session.get(Producer, producer_id) if 0 < producer_id <= MAX_ID else None
+    producer = db.session.get(Producer, producer_id) if is_id(producer_id) else None
     if producer is None:
         raise NotFound(_("Không tìm thấy cơ sở sản xuất."))
     return producer
@@ -66,7 +64,7 @@ def products(status: str | None = None) -> Select:
 
 
 def product_or_404(product_id: int) -> Product:
-    product = db.session.get(Product, product_id) if 0 < product_id <= MAX_ID else None
+    product = db.session.get(Product, product_id) if is_id(product_id) else None
     if product is None:
         raise NotFound(_("Không tìm thấy sản phẩm."))
     return product

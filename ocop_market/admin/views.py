@@ -17,6 +17,7 @@ from ..catalog.photo_upload import remove_photo, save_photos
 from ..errors import DomainError, InvalidInput
 from ..extensions import db
 from ..programs import listings as programs
+from ..routing import parse_id
 from . import queries
 from .forms import ConfirmForm, ReasonForm, StaffProductForm
 
@@ -80,12 +81,12 @@ def _history(entity_type: str, entity_id: int):
     return entries, users_by_id({e.actor_id for e in entries if e.actor_id})
 
 
-@bp.get("/co-so/<int:producer_id>")
+@bp.get("/co-so/<id:producer_id>")
 def producer_detail(producer_id: int):
     return _producer_page(queries.producer_or_404(producer_id))
 
 
-@bp.post("/co-so/<int:producer_id>/xac-minh")
+@bp.post("/co-so/<id:producer_id>/xac-minh")
 def producer_verify(producer_id: int):
     producer = queries.producer_or_404(producer_id)
     producers.verify_producer(current_user, producer)
@@ -109,7 +110,7 @@ def _reject(record, reject, page, done_message: str, detail_endpoint: str, id_ar
     return page(record, reject_form=form, status=400)
 
 
-@bp.post("/co-so/<int:producer_id>/tu-choi")
+@bp.post("/co-so/<id:producer_id>/tu-choi")
 def producer_reject(producer_id: int):
     producer = queries.producer_or_404(producer_id)
     return _reject(producer, producers.reject_producer, _producer_page,
@@ -140,12 +141,12 @@ def _product_page(product, reject_form=None, status=200):
     ), status
 
 
-@bp.get("/san-pham/<int:product_id>")
+@bp.get("/san-pham/<id:product_id>")
 def product_detail(product_id: int):
     return _product_page(queries.product_or_404(product_id))
 
 
-@bp.post("/san-pham/<int:product_id>/gui-duyet")
+@bp.post("/san-pham/<id:product_id>/gui-duyet")
 def product_submit(product_id: int):
     """Staff entering a listing for a household put it in the queue themselves."""
     product = queries.product_or_404(product_id)
@@ -155,7 +156,7 @@ def product_submit(product_id: int):
     return redirect(url_for(".product_detail", product_id=product.id))
 
 
-@bp.post("/san-pham/<int:product_id>/duyet")
+@bp.post("/san-pham/<id:product_id>/duyet")
 def product_approve(product_id: int):
     product = queries.product_or_404(product_id)
     listings.approve_product(current_user, product)
@@ -167,7 +168,7 @@ def product_approve(product_id: int):
     return redirect(url_for(".product_detail", product_id=product.id))
 
 
-@bp.post("/san-pham/<int:product_id>/tu-choi")
+@bp.post("/san-pham/<id:product_id>/tu-choi")
 def product_reject(product_id: int):
     product = queries.product_or_404(product_id)
     return _reject(product, listings.reject_product, _product_page,
@@ -192,9 +193,9 @@ def audit_log():
     if action is not None and len(action) > 64:
         abort(400)
     raw_actor = request.args.get("actor") or None
-    if raw_actor is not None and (not raw_actor.isdigit() or len(raw_actor) > 10 or int(raw_actor) > queries.MAX_ID):
+    actor_id = parse_id(raw_actor) if raw_actor is not None else None
+    if raw_actor is not None and actor_id is None:
         abort(400)
-    actor_id = int(raw_actor) if raw_actor else None
     result = db.paginate(queries.audit_entries(action, actor_id), page=_page_arg(), per_page=PER_PAGE, error_out=False)
     users = users_by_id({e.actor_id for e in result.items if e.actor_id})
     return render_template(
@@ -248,7 +249,7 @@ def producer_new():
     return render_template("admin/producer_form.html", form=form, producer=None), status
 
 
-@bp.route("/co-so/<int:producer_id>/sua", methods=["GET", "POST"])
+@bp.route("/co-so/<id:producer_id>/sua", methods=["GET", "POST"])
 def producer_edit(producer_id: int):
     producer = queries.producer_or_404(producer_id)
     form = ProducerForm(obj=producer, provinces=services.provinces())
@@ -272,7 +273,7 @@ def producer_edit(producer_id: int):
     return render_template("admin/producer_form.html", form=form, producer=producer), status
 
 
-@bp.route("/co-so/<int:producer_id>/san-pham/moi", methods=["GET", "POST"])
+@bp.route("/co-so/<id:producer_id>/san-pham/moi", methods=["GET", "POST"])
 def product_new(producer_id: int):
     producer = queries.producer_or_404(producer_id)
     form = StaffProductForm(groups=services.groups(), projects=programs.project_choices(current_user))
@@ -293,7 +294,7 @@ def product_new(producer_id: int):
     return render_template("admin/product_form.html", form=form, producer=producer, product=None), status
 
 
-@bp.route("/san-pham/<int:product_id>/sua", methods=["GET", "POST"])
+@bp.route("/san-pham/<id:product_id>/sua", methods=["GET", "POST"])
 def product_edit(product_id: int):
     product = queries.product_or_404(product_id)
     form = StaffProductForm.for_product(
@@ -315,7 +316,7 @@ def product_edit(product_id: int):
     return render_template("admin/product_form.html", form=form, producer=product.producer, product=product), status
 
 
-@bp.route("/san-pham/<int:product_id>/anh", methods=["GET", "POST"])
+@bp.route("/san-pham/<id:product_id>/anh", methods=["GET", "POST"])
 def product_photos(product_id: int):
     product = queries.product_or_404(product_id)
     form = PhotoForm()
@@ -326,7 +327,7 @@ def product_photos(product_id: int):
                            max_photos=current_app.config["MAX_PHOTOS_PER_PRODUCT"]), status
 
 
-@bp.post("/san-pham/<int:product_id>/anh/<int:image_id>/xoa")
+@bp.post("/san-pham/<id:product_id>/anh/<id:image_id>/xoa")
 def product_photo_delete(product_id: int, image_id: int):
     product = queries.product_or_404(product_id)
     remove_photo(product, image_id)

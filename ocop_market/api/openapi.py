@@ -1,6 +1,7 @@
 """The OpenAPI 3.1 document for API v1, built from the same constants the parser enforces."""
 from __future__ import annotations
 
+from ..routing import MAX_ID
 from .params import DEFAULT_PER_PAGE, GROUP_CODES, MAX_PAGE, MAX_PER_PAGE, MAX_PRICE, MAX_QUERY_LENGTH, SORTS, STARS
 
 JSON = "application/json"
@@ -193,7 +194,7 @@ def openapi_document() -> dict:
             "/api/v1/products/{id}": {"get": {
                 "operationId": "getProduct",
                 "summary": "One public product.",
-                "parameters": [_param("id", "Product id.", {"type": "integer", "minimum": 1}, "path", True)],
+                "parameters": [_param("id", "Product id.", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "path", True)],
                 "responses": {
                     "200": {"description": "The product.", "content": {JSON: {"schema": _ref("ProductDetail")}}},
                     "404": _error("No such product, or it is not public."),

@@ -37,7 +37,7 @@ def products():
     )
 
 
-@bp.get("/products/<int:product_id>")
+@bp.get("/products/<id:product_id>")
 def product(product_id: int):
     found = db.session.scalar(services.public_products().where(Product.id == product_id))
     if found is None:

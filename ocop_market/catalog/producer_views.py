@@ -114,7 +114,7 @@ def new_product():
     return render_template("producer/product_form.html", form=form, product=None), status
 
 
-@bp.route("/san-pham/<int:product_id>/sua", methods=["GET", "POST"])
+@bp.route("/san-pham/<id:product_id>/sua", methods=["GET", "POST"])
 def edit_product(product_id: int):
     product = services.owned_product(current_user, product_id)
     form = ProductForm.for_product(product, groups=services.groups())
@@ -148,26 +148,26 @@ def _transition(product_id: int, action, done_message: str):
     return redirect(url_for(".dashboard"))
 
 
-@bp.post("/san-pham/<int:product_id>/gui-duyet")
+@bp.post("/san-pham/<id:product_id>/gui-duyet")
 def submit_product(product_id: int):
     return _transition(product_id, listings.submit_for_review,
                        _("Đã gửi sản phẩm để cán bộ duyệt."))
 
 
-@bp.post("/san-pham/<int:product_id>/luu-tru")
+@bp.post("/san-pham/<id:product_id>/luu-tru")
 def archive_product(product_id: int):
     return _transition(product_id, listings.archive_product,
                        _("Đã lưu trữ sản phẩm; sản phẩm không còn hiển thị với người mua."))
 
 
-@bp.post("/san-pham/<int:product_id>/khoi-phuc")
+@bp.post("/san-pham/<id:product_id>/khoi-phuc")
 def restore_product(product_id: int):
     return _transition(product_id, listings.restore_product,
                        _("Đã khôi phục sản phẩm thành bản nháp."))
 
 
 # ---------------------------------------------------------------- photos
-@bp.route("/san-pham/<int:product_id>/anh", methods=["GET", "POST"])
+@bp.route("/san-pham/<id:product_id>/anh", methods=["GET", "POST"])
 def photos(product_id: int):
     product = services.owned_product(current_user, product_id)
     form = PhotoForm()
@@ -178,7 +178,7 @@ def photos(product_id: int):
                            max_photos=current_app.config["MAX_PHOTOS_PER_PRODUCT"]), status
 
 
-@bp.post("/san-pham/<int:product_id>/anh/<int:image_id>/xoa")
+@bp.post("/san-pham/<id:product_id>/anh/<id:image_id>/xoa")
 def delete_photo(product_id: int, image_id: int):
     product = services.owned_product(current_user, product_id)
     remove_photo(product, image_id)

@@ -12,6 +12,7 @@ from ..accounts.models import User
 from ..errors import NotAllowed, NotFound
 from ..extensions import db
 from ..places import Province
+from ..routing import is_id
 from ..text import slugify
 from .models import (
     Producer,
@@ -20,9 +21,6 @@ from .models import (
     ProductGroup,
     ProductStatus,
 )
-
-#: ids are 32-bit integers; a larger one from a form or URL is refused before it reaches the driver
-MAX_ID = 2**31 - 1
 
 
 # ---------------------------------------------------------------- queries
@@ -81,7 +79,7 @@ def owned_product(user: User, product_id: int) -> Product:
     # An id beyond the 32-bit column is no listing; sent to the database it would overflow the driver instead.
     product = db.session.scalar(
         select(Product).join(Product.producer).where(Product.id == product_id, Producer.owner_id == user.id)
-    ) if 0 < product_id <= MAX_ID else None
+    ) if is_id(product_id) else None
     if product is None:
         raise NotFound(_("Không tìm thấy sản phẩm."))
     return product

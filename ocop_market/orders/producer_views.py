@@ -41,7 +41,7 @@ def index():
                            statuses=list(OrderStatus), balance=ledger.balance(producer.id))
 
 
-@bp.get("/<int:po_id>")
+@bp.get("/<id:po_id>")
 def detail(po_id: int):
     producer = _producer()
     po = services.producer_order_of(producer, po_id)
@@ -49,7 +49,7 @@ def detail(po_id: int):
     return render_template("orders/producer_detail.html", producer=producer, po=po, steps=steps, form=NoteForm())
 
 
-@bp.post("/<int:po_id>/<action>")
+@bp.post("/<id:po_id>/<action>")
 def move(po_id: int, action: str):
     producer = _producer()
     to = ACTIONS.get(action)

@@ -71,7 +71,7 @@ def transfer_received(code: str):
     return redirect(url_for(".detail", code=code))
 
 
-@bp.post("/<code>/phan/<int:po_id>/<to>")
+@bp.post("/<code>/phan/<id:po_id>/<to>")
 def move(code: str, po_id: int, to: str):
     form = NoteForm()
     if not form.validate_on_submit():
@@ -88,7 +88,7 @@ def move(code: str, po_id: int, to: str):
     return redirect(url_for(".detail", code=code))
 
 
-@bp.post("/hoan-tien/<int:refund_id>")
+@bp.post("/hoan-tien/<id:refund_id>")
 def refund_sent(refund_id: int):
     if not NoteForm().validate_on_submit():
         abort(400)
@@ -107,7 +107,7 @@ def ledger_index():
     return render_template("orders/staff_ledger.html", rows=ledger.balances())
 
 
-@bp.route("/cong-no/<int:producer_id>", methods=["GET", "POST"])
+@bp.route("/cong-no/<id:producer_id>", methods=["GET", "POST"])
 def producer_ledger(producer_id: int):
     producer = db.session.get(Producer, producer_id)
     if producer is None:

@@ -89,7 +89,7 @@ def cart():
                            free_above=current_app.config.get("SHIPPING_FREE_ABOVE_VND"))
 
 
-@bp.post("/gio-hang/them/<int:product_id>")
+@bp.post("/gio-hang/them/<id:product_id>")
 def add_to_cart(product_id: int):
     form = QuantityForm()
     if form.validate_on_submit():
@@ -106,7 +106,7 @@ def add_to_cart(product_id: int):
     return render_template("catalog/product.html", p=product, page_url=page_url, cart_form=form), 400
 
 
-@bp.post("/gio-hang/cap-nhat/<int:product_id>")
+@bp.post("/gio-hang/cap-nhat/<id:product_id>")
 def update_line(product_id: int):
     form = QuantityForm()
     status = 400
@@ -124,7 +124,7 @@ def update_line(product_id: int):
                            free_above=current_app.config.get("SHIPPING_FREE_ABOVE_VND")), status
 
 
-@bp.post("/gio-hang/xoa/<int:product_id>")
+@bp.post("/gio-hang/xoa/<id:product_id>")
 def remove_line(product_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -234,13 +234,13 @@ def order_vietqr(code: str):
     return resp
 
 
-@bp.post("/don-hang/<code>/huy/<int:po_id>")
+@bp.post("/don-hang/<code>/huy/<id:po_id>")
 @login_required
 def cancel_part(code: str, po_id: int):
     return _buyer_move(code, po_id, OrderStatus.CANCELLED, _("Đã hủy phần đơn."))
 
 
-@bp.post("/don-hang/<code>/da-nhan/<int:po_id>")
+@bp.post("/don-hang/<code>/da-nhan/<id:po_id>")
 @login_required
 def confirm_received(code: str, po_id: int):
     return _buyer_move(code, po_id, OrderStatus.COMPLETED, _("Cảm ơn bạn đã xác nhận nhận hàng."))

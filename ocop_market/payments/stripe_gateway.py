@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
 import stripe
 from stripe.params.checkout import SessionCreateParams
+
+from ..routing import parse_id
 
 CURRENCY = "vnd"
 
@@ -49,10 +50,8 @@ class MalformedEvent(ValueError):
     long to store, an order id out of range. The webhook answers 400 and logs the event id."""
 
 
-#: the longest id we store (String(255) columns) and the largest order id (INTEGER on PostgreSQL)
+#: the longest id we store (String(255) columns); an order id is bounded like every id (routing.parse_id)
 MAX_ID_LENGTH = 255
-MAX_ORDER_ID = 2**31 - 1
-_ORDER_ID = re.compile(r"[0-9]{1,10}")
 
 
 def _text(obj: dict, key: str, *, required: bool = False, max_length: int = MAX_ID_LENGTH) -> str | None:
@@ -103,7 +102,7 @@ class CheckoutSession:
         if not isinstance(metadata, dict):
             raise MalformedEvent("metadata: expected an object")
         order_id = _text(metadata, "order_id", max_length=10)
-        if order_id is not None and (not _ORDER_ID.fullmatch(order_id) or int(order_id) > MAX_ORDER_ID):
+        if order_id is not None and parse_id(order_id) is None:
             raise MalformedEvent("metadata.order_id: expected an order id")
         return cls(
             id=_required(obj, "id"),

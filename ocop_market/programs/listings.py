@@ -18,8 +18,9 @@ from ..catalog.listings import ProductData
 from ..catalog.models import Producer, Product
 from ..errors import InvalidInput
 from ..extensions import db
+from ..routing import is_id
 from .models import SupportProject
-from .projects import MAX_ID, project_by_code, require_scope, scoped
+from .projects import project_by_code, require_scope, scoped
 
 
 def set_product_project(actor, product: Product, project: SupportProject | None) -> bool:
@@ -60,7 +61,7 @@ def save_listing(actor, producer: Producer, data: ProductData, certificate: Cert
         return product
     project = None
     if project_id is not None:
-        project = db.session.get(SupportProject, project_id) if 0 < project_id <= MAX_ID else None
+        project = db.session.get(SupportProject, project_id) if is_id(project_id) else None
         if project is None:
             raise InvalidInput(_("Dự án không hợp lệ."))
     set_product_project(actor, product, project)

@@ -13,6 +13,7 @@ from .. import audit
 from ..catalog.models import Producer
 from ..errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
+from ..routing import is_id
 from ..timeutil import local_today
 from . import rules
 from .models import (
@@ -20,7 +21,7 @@ from .models import (
     Participation,
     SupportProject,
 )
-from .projects import CATEGORIES, MAX_ID, check_amount, require_scope
+from .projects import CATEGORIES, check_amount, require_scope
 
 
 # ---------------------------------------------------------------- households
@@ -68,7 +69,7 @@ def join_project(actor, project: SupportProject, producer: Producer | None, join
 def participation_or_404(project: SupportProject, producer_id: int) -> Participation:
     part = db.session.scalar(select(Participation).where(
         Participation.project_id == project.id, Participation.producer_id == producer_id)) \
-        if 0 < producer_id <= MAX_ID else None
+        if is_id(producer_id) else None
     if part is None:
         raise NotFound(_("Hộ này không tham gia dự án."))
     return part

@@ -22,6 +22,7 @@ from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ..extensions import db
 from ..money import format_number
 from ..places import Province
+from ..routing import is_id
 from ..timeutil import local_today
 from . import rules
 from .models import (
@@ -31,8 +32,6 @@ from .models import (
     ProjectStatus,
     SupportProject,
 )
-
-MAX_ID = 2**31 - 1
 
 MAX_TARGET_HOUSEHOLDS = 100_000
 
@@ -73,7 +72,7 @@ def projects_for(user) -> list[SupportProject]:
 
 
 def project_or_404(project_id: int, user) -> SupportProject:
-    project = db.session.get(SupportProject, project_id) if 0 < project_id <= MAX_ID else None
+    project = db.session.get(SupportProject, project_id) if is_id(project_id) else None
     if project is None:
         raise NotFound(_("Không tìm thấy dự án."))
     require_scope(user, project.province_id)

@@ -124,7 +124,7 @@ def project_new():
     return _project_form_page(form, None, 400 if form.is_submitted() else 200)
 
 
-@bp.route("/quan-tri/du-an/<int:project_id>/sua", methods=["GET", "POST"])
+@bp.route("/quan-tri/du-an/<id:project_id>/sua", methods=["GET", "POST"])
 def project_edit(project_id: int):
     project = projects.project_or_404(project_id, current_user)
     form = ProjectEditForm(current_user, obj=project)
@@ -163,7 +163,7 @@ def _history(project):
     return entries, users_by_id({e.actor_id for e in entries if e.actor_id})
 
 
-@bp.get("/quan-tri/du-an/<int:project_id>")
+@bp.get("/quan-tri/du-an/<id:project_id>")
 def project_detail(project_id: int):
     return _detail_page(projects.project_or_404(project_id, current_user))
 
@@ -174,7 +174,7 @@ def _refused(form, err: DomainError) -> int:
     return err.status_code
 
 
-@bp.post("/quan-tri/du-an/<int:project_id>/giai-ngan")
+@bp.post("/quan-tri/du-an/<id:project_id>/giai-ngan")
 def project_disburse(project_id: int):
     project = projects.project_or_404(project_id, current_user)
     form = DisbursementForm()
@@ -191,7 +191,7 @@ def project_disburse(project_id: int):
     return redirect(url_for(".project_detail", project_id=project.id))
 
 
-@bp.post("/quan-tri/du-an/<int:project_id>/ho-tham-gia")
+@bp.post("/quan-tri/du-an/<id:project_id>/ho-tham-gia")
 def project_join(project_id: int):
     project = projects.project_or_404(project_id, current_user)
     form = JoinForm(participation.candidate_producers(project))
@@ -215,7 +215,7 @@ def _household_page(project, part, form=None, status=200):
                            form=form or LivelihoodForm(formdata=None)), status
 
 
-@bp.post("/quan-tri/du-an/<int:project_id>/ho/<int:producer_id>/sinh-ke")
+@bp.post("/quan-tri/du-an/<id:project_id>/ho/<id:producer_id>/sinh-ke")
 def household_record(project_id: int, producer_id: int):
     project = projects.project_or_404(project_id, current_user)
     part = participation.participation_or_404(project, producer_id)
@@ -233,13 +233,13 @@ def household_record(project_id: int, producer_id: int):
     return redirect(url_for(".household_detail", project_id=project.id, producer_id=producer_id))
 
 
-@bp.get("/quan-tri/du-an/<int:project_id>/ho/<int:producer_id>")
+@bp.get("/quan-tri/du-an/<id:project_id>/ho/<id:producer_id>")
 def household_detail(project_id: int, producer_id: int):
     project = projects.project_or_404(project_id, current_user)
     return _household_page(project, participation.participation_or_404(project, producer_id))
 
 
-@bp.get("/quan-tri/du-an/<int:project_id>/bao-cao")
+@bp.get("/quan-tri/du-an/<id:project_id>/bao-cao")
 def project_report(project_id: int):
     project = projects.project_or_404(project_id, current_user)
     period = _period()

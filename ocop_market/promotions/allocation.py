@@ -18,6 +18,7 @@ from ..catalog import services as catalog
 from ..catalog.models import Product
 from ..errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
+from ..routing import is_id
 from ..timeutil import utcnow
 from . import rules
 from .eligibility import eligibility_rules, listing_facts, producers_in_active_projects
@@ -186,10 +187,11 @@ def pin(actor: User, week: str, placement_id: int, product_id: int, reason: str)
     check_week(week)
     reason = _reason(reason)
     ensure_defaults()
-    placement = db.session.get(Placement, placement_id)
+    # Both ids come from the staff form: one beyond the id column is simply not found (never sent to the driver).
+    placement = db.session.get(Placement, placement_id) if is_id(placement_id) else None
     if placement is None:
         raise NotFound(_("Không tìm thấy vị trí quảng bá."))
-    product = db.session.scalar(catalog.public_products().where(Product.id == product_id))
+    product = db.session.scalar(catalog.public_products().where(Product.id == product_id)) if is_id(product_id) else None
     if product is None:
         raise NotFound(_("Không tìm thấy sản phẩm đang bán với mã này."))
     if placement.kind == PlacementKind.GROUP and placement.group_id != product.group_id:

@@ -10,6 +10,8 @@ from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.validators import NumberRange as _NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..routing import MAX_ID
+
 
 class NumberRange(_NumberRange):
     """The WTForms validator, safe with huge integers. WTForms' check calls math.isnan(), which raises
@@ -54,7 +56,7 @@ class SettingsForm(FlaskForm):
 class PinForm(FlaskForm):
     placement_id = SelectField(_l("Vị trí"), coerce=int, validate_choice=False)
     product_id = IntegerField(_l("Mã sản phẩm"), validators=[
-        InputRequired(_l("Vui lòng nhập mã sản phẩm.")), NumberRange(1, 2_000_000_000, _l("Mã sản phẩm không hợp lệ."))])
+        InputRequired(_l("Vui lòng nhập mã sản phẩm.")), NumberRange(1, MAX_ID, _l("Mã sản phẩm không hợp lệ."))])
     reason = TextAreaField(_l("Lý do (công khai trên trang minh bạch)"), validators=[
         DataRequired(_l("Vui lòng ghi lý do.")), Length(5, 500, _l("Lý do dài từ 5 đến 500 ký tự."))])
 

@@ -73,7 +73,7 @@ def transparency():
                            prev_week=rules.add_weeks(week, -1), next_week=rules.add_weeks(week, 1))
 
 
-@bp.get("/qc/<int:allocation_id>")
+@bp.get("/qc/<id:allocation_id>")
 def click(allocation_id: int):
     """A tagged link: count the click of a live promotion, remember it for attribution, go to the listing."""
     allocation = live.live_allocation(allocation_id)
@@ -168,7 +168,7 @@ def pin(week: str):
     return redirect(url_for(".desk", week=week))
 
 
-@staff_bp.post("/vi-tri/<int:allocation_id>/go")
+@staff_bp.post("/vi-tri/<id:allocation_id>/go")
 def remove(allocation_id: int):
     form = RemoveForm()
     if not form.validate_on_submit():

@@ -9,7 +9,7 @@ import re
 import uuid
 
 import pytest
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 from ocop_market.accounts.sessions import open_session
 from ocop_market.extensions import db
@@ -65,7 +65,7 @@ def dummy_path(rule: Rule) -> str:
         if rule.defaults and name in rule.defaults:
             continue
         converter = type(rule._converters.get(name)).__name__
-        if converter == "IntegerConverter":
+        if isinstance(rule._converters.get(name), IntegerConverter):  # the `id` converter included
             values[name] = 1
         elif converter == "FloatConverter":
             values[name] = 1.0

@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
+from werkzeug.routing import IntegerConverter
 
 from ocop_market.accounts.sessions import open_session
 from ocop_market.extensions import db
@@ -256,7 +257,7 @@ def url_args(rule, ids) -> str:
 
             values[name] = placements.current_week()
         else:
-            values[name] = 1 if type(rule._converters[name]).__name__ == "IntegerConverter" else "x"
+            values[name] = 1 if isinstance(rule._converters[name], IntegerConverter) else "x"
     return rule.build(values, append_unknown=False)[1]
 
 
