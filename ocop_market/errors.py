@@ -54,10 +54,14 @@ TITLES = {
 }
 
 
-def _page(status: int, message: str | None = None):
+def _page(status: int, message: str | None = None, parameter: str | None = None):
     title = _(TITLES.get(status, TITLES[500]))
     if _wants_json():
-        return jsonify(error={"status": status, "message": message or title}), status
+        # The API's documented error shape: {"error": {"status", "message", "parameter"?}}.
+        error: dict = {"status": status, "message": message or title}
+        if parameter:
+            error["parameter"] = parameter
+        return jsonify(error=error), status
     try:
         return render_template("errors/error.html", status=status, title=title, message=message), status
     except Exception:  # the full layout needs the database; when that is what failed, a bare page
@@ -76,7 +80,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):
-        return _page(err.status_code, err.message or None)
+        parameter = err.context.get("parameter")
+        return _page(err.status_code, err.message or None, parameter if isinstance(parameter, str) else None)
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):

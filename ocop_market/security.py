@@ -5,7 +5,10 @@ from typing import TypeGuard
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, request
+from flask_babel import gettext as _
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .errors import InvalidInput
 
 # No 'unsafe-inline' anywhere: templates carry no inline <script> or style="".
 CSP = (
@@ -51,7 +54,9 @@ def _refuse_nul_bytes(app: Flask) -> None:
         for values in (request.args, request.form):
             for key, value in values.items(multi=True):
                 if any(isinstance(s, str) and "\x00" in s for s in (key, value)):  # a mangled name may be None
-                    abort(400)
+                    # The API's errors name the parameter (README, "JSON API"); pages show the message.
+                    raise InvalidInput(_("Dữ liệu gửi lên chứa ký tự NUL không hợp lệ."),
+                                       parameter=key.replace("\x00", "") if isinstance(key, str) else None)
         for key, upload in request.files.items(multi=True):
             if any(isinstance(s, str) and "\x00" in s for s in (key, upload.filename)):
                 abort(400)

@@ -49,6 +49,9 @@ def _facet_counts(facets: dict) -> dict[str, dict[str, int]]:
 
 
 def find_products(query: ProductQuery) -> Listing:
+    if query.empty_price_range:
+        # The search service refuses such a range; here it is simply a question with no answer.
+        return Listing(items=[], total=0, facets=_facet_counts({}))
     result = get_search().query(_search_query(query))
     return Listing(
         items=_load_public(result.ids),

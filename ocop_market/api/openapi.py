@@ -1,8 +1,20 @@
 """The OpenAPI 3.1 document for API v1, built from the same constants the parser enforces."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ..routing import MAX_ID
-from .params import DEFAULT_PER_PAGE, GROUP_CODES, MAX_PAGE, MAX_PER_PAGE, MAX_PRICE, MAX_QUERY_LENGTH, SORTS, STARS
+from .params import (
+    BOOL_WORDS,
+    DEFAULT_PER_PAGE,
+    GROUP_CODES,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    MAX_PRICE,
+    MAX_QUERY_LENGTH,
+    SORTS,
+    STARS,
+)
 
 JSON = "application/json"
 
@@ -22,27 +34,32 @@ def _param(name: str, description: str, schema: dict, location: str = "query", r
 PRICE = {"type": "integer", "minimum": 0, "maximum": MAX_PRICE}
 NULLABLE_STRING = {"type": ["string", "null"]}
 
-LIST_PARAMETERS = [
-    _param("q", "Words to search for, with or without Vietnamese diacritics (\"hat de\" finds \"Hạt dẻ\").",
-           {"type": "string", "maxLength": MAX_QUERY_LENGTH}),
-    _param("group", "OCOP product group code.", {"type": "string", "enum": list(GROUP_CODES)}),
-    _param("stars", "Only products whose OCOP certificate is valid and has exactly this many stars.",
-           {"type": "integer", "enum": list(STARS)}),
-    _param("province", "Province slug as in the `province` field and facet keys, e.g. `cao-bang`, "
-                       "`ha-noi`, `tp-ho-chi-minh` (the 34 provinces since 1 July 2025).",
-           {"type": "string", "pattern": "^[a-z0-9-]+$"}),
-    _param("min_price", "Lowest price in VND (integer).", PRICE),
-    _param("max_price", "Highest price in VND (integer); must not be below `min_price` "
-                        "(the error then names `max_price`).", PRICE),
-    _param("in_stock", "Only products in stock: `true`/`1`/`yes`/`on` or `false`/`0`/`no`/`off`.",
-           {"type": "string", "enum": ["true", "false", "1", "0", "yes", "no", "on", "off"], "default": "false"}),
-    _param("sort", "Order of results. Default `relevance` with `q`, else `newest`; `relevance` without `q` "
-                   "means `newest`.", {"type": "string", "enum": list(SORTS)}),
-    _param("page", "Page number, from 1. A page past the end returns no items.",
-           {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
-    _param("per_page", f"Items per page, at most {MAX_PER_PAGE}; larger values are refused with 400.",
-           {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE}),
-]
+#: the search words: any text but control characters (the parser refuses those, naming `q`)
+QUERY_WORDS = {"type": "string", "maxLength": MAX_QUERY_LENGTH, "pattern": "^[^\\x00-\\x1F\\x7F-\\x9F]*$"}
+
+
+def _list_parameters(province_slugs: Iterable[str]) -> list[dict]:
+    return [
+        _param("q", "Words to search for, with or without Vietnamese diacritics (\"hat de\" finds \"Hạt dẻ\"); "
+                    "control characters (NUL, U+0085…) are refused.", QUERY_WORDS),
+        _param("group", "OCOP product group code.", {"type": "string", "enum": list(GROUP_CODES)}),
+        _param("stars", "Only products whose OCOP certificate is valid and has exactly this many stars.",
+               {"type": "integer", "enum": list(STARS)}),
+        _param("province", "Province slug as in the `province` field and facet keys, e.g. `cao-bang`, "
+                           "`ha-noi`, `tp-ho-chi-minh` (the 34 provinces since 1 July 2025).",
+               {"type": "string", "enum": list(province_slugs)}),
+        _param("min_price", "Lowest price in VND (integer).", PRICE),
+        _param("max_price", "Highest price in VND (integer). Below `min_price` the range holds no price: "
+                            "an empty page.", PRICE),
+        _param("in_stock", "Only products in stock: `true`/`1`/`yes`/`on` or `false`/`0`/`no`/`off`.",
+               {"type": "string", "enum": list(BOOL_WORDS), "default": "false"}),
+        _param("sort", "Order of results. Default `relevance` with `q`, else `newest`; `relevance` without `q` "
+                       "means `newest`.", {"type": "string", "enum": list(SORTS)}),
+        _param("page", "Page number, from 1. A page past the end returns no items.",
+               {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
+        _param("per_page", f"Items per page, at most {MAX_PER_PAGE}; larger values are refused with 400.",
+               {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE}),
+    ]
 
 COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}}
 
@@ -169,7 +186,8 @@ SCHEMAS = {
 }
 
 
-def openapi_document() -> dict:
+def openapi_document(province_slugs: Iterable[str], placement_codes: Iterable[str]) -> dict:
+    """The provinces and placements are the database's (the reference data every database starts with)."""
     common_errors = {"405": _error("Only GET is allowed."), "429": _error("Too many requests.")}
     return {
         "openapi": "3.1.0",
@@ -184,7 +202,7 @@ def openapi_document() -> dict:
             "/api/v1/products": {"get": {
                 "operationId": "listProducts",
                 "summary": "Search and filter public products, with facet counts.",
-                "parameters": LIST_PARAMETERS,
+                "parameters": _list_parameters(sorted(province_slugs)),
                 "responses": {
                     "200": {"description": "A page of products.", "content": {JSON: {"schema": _ref("ProductList")}}},
                     "400": _error("A parameter was refused; `error.parameter` names it."),
@@ -204,8 +222,7 @@ def openapi_document() -> dict:
             "/api/v1/search/suggest": {"get": {
                 "operationId": "suggestProducts",
                 "summary": "Autocomplete: up to 8 product names for the typed text (2 characters or more).",
-                "parameters": [_param("q", "Typed text, with or without diacritics.",
-                                      {"type": "string", "maxLength": MAX_QUERY_LENGTH})],
+                "parameters": [_param("q", "Typed text, with or without diacritics.", QUERY_WORDS)],
                 "responses": {
                     "200": {"description": "Suggestions.", "content": {JSON: {"schema": _ref("Suggestions")}}},
                     "400": _error("`q` is too long."),
@@ -216,7 +233,7 @@ def openapi_document() -> dict:
                 "operationId": "livePromotions",
                 "summary": "Listings shown this week in a free-promotion placement, in today's order.",
                 "parameters": [_param("placement", "Placement code: home, search or group_<group code>.",
-                                      {"type": "string", "default": "home"})],
+                                      {"type": "string", "enum": list(placement_codes), "default": "home"})],
                 "responses": {
                     "200": {"description": "Live items of the placement.", "content": {JSON: {"schema": {
                         "type": "object",

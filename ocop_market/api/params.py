@@ -5,6 +5,7 @@ on plain dicts.
 """
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -23,7 +24,8 @@ MAX_PAGE = 10_000
 MAX_PRICE = 2_000_000_000  # the products table refuses anything above this
 MAX_QUERY_LENGTH = 200
 TRUE_WORDS = {"1", "true", "yes", "on"}
-FALSE_WORDS = {"0", "false", "no", "off", ""}
+FALSE_WORDS = {"0", "false", "no", "off"}
+BOOL_WORDS = ("true", "false", "1", "0", "yes", "no", "on", "off")
 
 
 class BadParameter(InvalidInput):
@@ -48,17 +50,42 @@ class ProductQuery:
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
 
+    @property
+    def empty_price_range(self) -> bool:
+        """min_price above max_price: no price lies between, so no product matches (an empty page, not an error:
+        an OpenAPI document cannot state a rule between two parameters, and the API does what it documents)."""
+        return self.min_price is not None and self.max_price is not None and self.min_price > self.max_price
+
+
+def _raw(args: Mapping, name: str) -> str | None:
+    """The parameter as sent, or None when absent. A control character (NUL, U+0085, BEL…) is never part of a word,
+    a code or a number: refused here, naming the parameter, as the OpenAPI document's patterns say."""
+    raw = args.get(name)
+    if raw is None:
+        return None
+    if any(unicodedata.category(ch) == "Cc" for ch in raw):
+        raise BadParameter(name, _("Giá trị của %(p)s chứa ký tự điều khiển không hợp lệ.", p=name))
+    return raw
+
 
 def _text(args: Mapping, name: str) -> str:
-    return nfc(args.get(name) or "").strip()
+    """Free text (the search words): NFC, outer spaces dropped."""
+    return nfc(_raw(args, name) or "").strip()
+
+
+def _code(args: Mapping, name: str) -> str | None:
+    """A code from a fixed list (group, province, sort, in_stock): exactly as the document lists it, no trimming or
+    case folding, so what the document refuses the API refuses too. Absent gives None."""
+    return _raw(args, name)
 
 
 def _int(args: Mapping, name: str, low: int, high: int, message: str) -> int | None:
-    raw = _text(args, name)
-    if raw == "":
+    raw = _code(args, name)
+    if raw is None:
         return None
-    # isdigit() accepts "²" and other non-ASCII digits int() refuses; only plain ASCII digits here.
-    if not (raw.isascii() and raw.isdigit()):
+    # isdigit() accepts "²" and other non-ASCII digits int() refuses; only plain ASCII digits here, and not so many
+    # that int() itself refuses them (Python's 4300-digit limit).
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 20:
         raise BadParameter(name, message)
     value = int(raw)
     if not low <= value <= high:
@@ -67,39 +94,37 @@ def _int(args: Mapping, name: str, low: int, high: int, message: str) -> int | N
 
 
 def parse_bool(args: Mapping, name: str) -> bool:
-    raw = _text(args, name).lower()
+    raw = _code(args, name)
+    if raw is None or raw in FALSE_WORDS:
+        return False
     if raw in TRUE_WORDS:
         return True
-    if raw in FALSE_WORDS:
-        return False
     raise BadParameter(name, _("Giá trị của %(p)s phải là true hoặc false.", p=name))
 
 
 def parse_product_query(args: Mapping, province_slugs: frozenset[str] | set[str]) -> ProductQuery:
     """Validate the list/search parameters. `province_slugs` is the set of known provinces."""
-    q = _text(args, "q")
-    if len(q) > MAX_QUERY_LENGTH:
-        raise BadParameter("q", _("Từ khoá tìm kiếm dài tối đa %(n)s ký tự.", n=MAX_QUERY_LENGTH))
+    q = _query_words(args)
 
-    group = _text(args, "group") or None
+    group = _code(args, "group")
     if group is not None and group not in GROUP_CODES:
         raise BadParameter("group", _("Nhóm sản phẩm không hợp lệ; dùng một trong: %(v)s.", v=", ".join(GROUP_CODES)))
 
     stars = _int(args, "stars", 3, 5, _("Số sao OCOP phải là 3, 4 hoặc 5."))
 
-    province = _text(args, "province").lower() or None
+    province = _code(args, "province")
     if province is not None and province not in province_slugs:
         raise BadParameter("province", _("Không có tỉnh/thành này; dùng mã dạng “cao-bang”."))
 
     price_msg = _("Giá phải là số nguyên VND từ 0 đến %(n)s.", n=MAX_PRICE)
     min_price = _int(args, "min_price", 0, MAX_PRICE, price_msg)
     max_price = _int(args, "max_price", 0, MAX_PRICE, price_msg)
-    if min_price is not None and max_price is not None and min_price > max_price:
-        raise BadParameter("max_price", _("Giá tối đa phải lớn hơn hoặc bằng giá tối thiểu."))
 
     in_stock = parse_bool(args, "in_stock")
 
-    sort = _text(args, "sort") or ("relevance" if q else "newest")
+    sort = _code(args, "sort")
+    if sort is None:
+        sort = "relevance" if q else "newest"
     if sort not in SORTS:
         raise BadParameter("sort", _("Cách sắp xếp không hợp lệ; dùng một trong: %(v)s.", v=", ".join(SORTS)))
     if sort == "relevance" and not q:
@@ -115,8 +140,12 @@ def parse_product_query(args: Mapping, province_slugs: frozenset[str] | set[str]
     )
 
 
-def parse_suggest_prefix(args: Mapping) -> str:
-    q = _text(args, "q")
-    if len(q) > MAX_QUERY_LENGTH:
+def _query_words(args: Mapping) -> str:
+    # The limit counts what was sent, as the document's maxLength does (NFC may change the length).
+    if len(_raw(args, "q") or "") > MAX_QUERY_LENGTH:
         raise BadParameter("q", _("Từ khoá tìm kiếm dài tối đa %(n)s ký tự.", n=MAX_QUERY_LENGTH))
-    return q
+    return _text(args, "q")
+
+
+def parse_suggest_prefix(args: Mapping) -> str:
+    return _query_words(args)

@@ -10,6 +10,7 @@ from ..catalog.models import Product
 from ..errors import NotFound
 from ..extensions import db
 from ..places import Province
+from ..promotions import placements
 from . import bp, listing
 from .openapi import openapi_document
 from .params import parse_product_query, parse_suggest_prefix
@@ -56,6 +57,6 @@ def suggest():
 
 @bp.get("/openapi.json")
 def openapi():
-    response = jsonify(openapi_document())
+    response = jsonify(openapi_document(_province_slugs(), placements.placement_codes()))
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response

@@ -45,6 +45,19 @@ def check_week(code: str) -> str:
 
 
 # ---------------------------------------------------------------- defaults and settings
+def _wanted_placements() -> list[tuple[str, str, ProductGroup | None, str]]:
+    wanted: list[tuple[str, str, ProductGroup | None, str]] = [
+        ("home", PlacementKind.HOME, None, "Trang chủ: sản phẩm được hỗ trợ quảng bá"),
+        ("search", PlacementKind.SEARCH, None, "Đầu kết quả tìm kiếm phù hợp")]
+    wanted += [(f"group_{g.code}", PlacementKind.GROUP, g, f"Đầu trang nhóm: {g.name_vi}") for g in catalog.groups()]
+    return wanted
+
+
+def placement_codes() -> list[str]:
+    """Every placement's code (home, search, group_<group code>), whether or not its row exists yet."""
+    return [code for code, _kind, _group, _name in _wanted_placements()]
+
+
 def ensure_defaults() -> PromotionSettings:
     """The settings row and one placement per place (home, search, each OCOP group page), if missing."""
     settings = db.session.get(PromotionSettings, 1)
@@ -53,11 +66,7 @@ def ensure_defaults() -> PromotionSettings:
                                      lookback_weeks=12, attribution_days=7)
         db.session.add(settings)
     existing = set(db.session.scalars(select(Placement.code)))
-    wanted: list[tuple[str, str, ProductGroup | None, str]] = [
-        ("home", PlacementKind.HOME, None, "Trang chủ: sản phẩm được hỗ trợ quảng bá"),
-        ("search", PlacementKind.SEARCH, None, "Đầu kết quả tìm kiếm phù hợp")]
-    wanted += [(f"group_{g.code}", PlacementKind.GROUP, g, f"Đầu trang nhóm: {g.name_vi}") for g in catalog.groups()]
-    for code, kind, group, name in wanted:
+    for code, kind, group, name in _wanted_placements():
         if code not in existing:
             db.session.add(Placement(code=code, kind=kind, group_id=group.id if group else None, name_vi=name,
                                      capacity=DEFAULT_CAPACITY[kind]))
