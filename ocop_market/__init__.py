@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from .config import load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .routing import register_converters
+from .validators import install_plain_text_guard
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -32,6 +33,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     register_extensions(app)
     register_models()
     register_converters(app.url_map)
+    install_plain_text_guard()
     register_blueprints(app)
     register_template_helpers(app)
     register_commands(app)

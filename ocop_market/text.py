@@ -89,3 +89,48 @@ def tokens(s: str) -> list[str]:
 def slugify(s: str, max_length: int = 80) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", fold(s)).strip("-")
     return slug[:max_length].strip("-") or "san-pham"
+
+
+# ---------------------------------------------------------------- hidden characters
+#: Line and paragraph separators: invisible line breaks inside what should be one line.
+_LINE_BREAKS = {"\u2028", "\u2029"}
+#: What a multi-line field (a description, a note) may hold among the control characters.
+_MULTILINE_CONTROLS = {"\t", "\n", "\r"}
+
+
+def hidden_characters(s: str | None, *, multiline: bool = False) -> list[str]:
+    """The characters of `s` a reader cannot see but that change what they see, in order, each once.
+
+    Every format character (Unicode category Cf): the bidirectional controls U+202A–202E, U+2066–2069, U+200E/200F
+    and U+061C, which reorder a name on screen ("‮gnp.exe" shows as "exe.png"), the zero-width space, joiners
+    U+200B–200D and U+2060, the BOM U+FEFF, the soft hyphen, tag characters…; every control character (Cc), but
+    tab and line breaks in a multi-line field; U+2028/2029 in a one-line field. Vietnamese text needs none of
+    them: its letters are precomposed or take combining marks (Mn), which are allowed.
+    """
+    found: list[str] = []
+    for ch in s or "":
+        category = unicodedata.category(ch)
+        if category == "Cf" or (category == "Cc" and not (multiline and ch in _MULTILINE_CONTROLS)) or (
+                ch in _LINE_BREAKS and not multiline):
+            if ch not in found:
+                found.append(ch)
+    return found
+
+
+def describe_characters(chars: list[str]) -> str:
+    """'U+202E, U+200B': how a message names characters the reader cannot see."""
+    return ", ".join(f"U+{ord(ch):04X}" for ch in chars)
+
+
+# ---------------------------------------------------------------- spreadsheet cells
+#: A cell starting with one of these is read as a formula (or, after a tab or CR, as the next cell's formula) by
+#: Excel, LibreOffice and Google Sheets; the full-width forms are folded to the plain ones by some of them.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def spreadsheet_cell(value):
+    """A value for a CSV cell a person will open in a spreadsheet: text that would start a formula gets a leading
+    apostrophe (OWASP's CSV injection advice), so it shows as typed; numbers and empty cells pass unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value

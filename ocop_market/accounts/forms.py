@@ -5,21 +5,22 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
+from ..validators import PlainText
 from .recovery import clean_code
 from .services import normalise_login
 
 
 class LoginForm(FlaskForm):
-    login = StringField(_l("Email hoặc số điện thoại"), validators=[DataRequired(_l("Vui lòng nhập email hoặc số điện thoại.")), Length(max=254)])
+    login = StringField(_l("Email hoặc số điện thoại"), validators=[PlainText(), DataRequired(_l("Vui lòng nhập email hoặc số điện thoại.")), Length(max=254)])
     password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu.")), Length(max=200)])
     remember = BooleanField(_l("Ghi nhớ đăng nhập"))
 
 
 class RegisterForm(FlaskForm):
-    display_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Vui lòng nhập họ tên.")), Length(max=120)])
+    display_name = StringField(_l("Họ và tên"), validators=[PlainText(), DataRequired(_l("Vui lòng nhập họ tên.")), Length(max=120)])
     login = StringField(
         _l("Email hoặc số điện thoại"),
-        validators=[DataRequired(_l("Vui lòng nhập email hoặc số điện thoại.")), Length(max=254)],
+        validators=[PlainText(), DataRequired(_l("Vui lòng nhập email hoặc số điện thoại.")), Length(max=254)],
     )
     password = PasswordField(
         _l("Mật khẩu"),
@@ -67,7 +68,7 @@ def _new_password_fields():
 
 
 class ForgotPasswordForm(FlaskForm):
-    login = StringField(_l("Email hoặc số điện thoại"), validators=[
+    login = StringField(_l("Email hoặc số điện thoại"), validators=[PlainText(),
         DataRequired(_l("Vui lòng nhập email hoặc số điện thoại.")), Length(max=254)])
 
 
@@ -79,9 +80,9 @@ def _six_digits(form, field):
 class ResetWithCodeForm(FlaskForm):
     """The code sets a new password, or (the "unlock" button) only lets this browser sign in again."""
 
-    login = StringField(_l("Email hoặc số điện thoại"), validators=[
+    login = StringField(_l("Email hoặc số điện thoại"), validators=[PlainText(),
         DataRequired(_l("Vui lòng nhập email hoặc số điện thoại.")), Length(max=254)])
-    code = StringField(_l("Mã xác nhận"), validators=[DataRequired(_l("Vui lòng nhập mã xác nhận.")), Length(max=20),
+    code = StringField(_l("Mã xác nhận"), validators=[PlainText(), DataRequired(_l("Vui lòng nhập mã xác nhận.")), Length(max=20),
                                                     _six_digits])
     new_password, confirm = _new_password_fields()
     unlock = SubmitField(_l("Chỉ mở khoá đăng nhập, giữ mật khẩu cũ"))
@@ -102,5 +103,5 @@ class ResetWithLinkForm(FlaskForm):
 
 
 class VerifyPhoneForm(FlaskForm):
-    code = StringField(_l("Mã xác nhận"), validators=[DataRequired(_l("Vui lòng nhập mã xác nhận.")), Length(max=20),
+    code = StringField(_l("Mã xác nhận"), validators=[PlainText(), DataRequired(_l("Vui lòng nhập mã xác nhận.")), Length(max=20),
                                                     _six_digits])

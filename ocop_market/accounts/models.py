@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
 from ..timeutil import UTCDateTime, utcnow
+from ..validators import PLAIN_TEXT
 
 
 class Role(enum.StrEnum):
@@ -32,7 +33,7 @@ class User(UserMixin, Model):
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     #: mobile number stored as +84XXXXXXXXX
     phone: Mapped[str | None] = mapped_column(String(16), unique=True)
-    display_name: Mapped[str] = mapped_column(String(120))
+    display_name: Mapped[str] = mapped_column(String(120), info=PLAIN_TEXT)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default=Role.BUYER)
     #: bumped on password change and "log out everywhere": old cookies stop matching

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length
 from ..catalog.forms import ChoiceField, ProductForm
 from ..programs.listings import KEEP_PROJECT
 from ..routing import coerce_id
+from ..validators import PlainText
 
 
 class ConfirmForm(FlaskForm):
@@ -18,7 +19,7 @@ class ConfirmForm(FlaskForm):
 class ReasonForm(FlaskForm):
     reason = TextAreaField(
         _l("Lý do từ chối"),
-        validators=[
+        validators=[PlainText(multiline=True),
             DataRequired(_l("Vui lòng nêu lý do từ chối để người sản xuất biết cần sửa gì.")),
             Length(max=2000, message=_l("Lý do dài tối đa 2000 ký tự.")),
         ],

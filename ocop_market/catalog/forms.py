@@ -25,6 +25,7 @@ from ..accounts.services import normalise_phone
 from ..money import format_number
 from ..places import Province
 from ..timeutil import local_today
+from ..validators import PlainText
 from . import labels
 from .certificates import CertificateData
 from .listings import ProductData
@@ -141,19 +142,19 @@ def _choices(table: dict) -> list[SelectChoice]:
 class ProducerForm(FlaskForm):
     kind = ChoiceField(_l("Loại hình"), choices=_choices(labels.PRODUCER_KIND), default=ProducerKind.HOUSEHOLD,
                        validators=[DataRequired(_l("Vui lòng chọn loại hình."))])
-    name = StringField(_l("Tên cơ sở / hộ sản xuất"), validators=[
+    name = StringField(_l("Tên cơ sở / hộ sản xuất"), validators=[PlainText(),
         DataRequired(_l("Vui lòng nhập tên cơ sở.")), Length(max=160, message=_l("Tên tối đa 160 ký tự."))])
-    representative = StringField(_l("Người đại diện"), validators=[
+    representative = StringField(_l("Người đại diện"), validators=[PlainText(),
         Optional(), Length(max=120, message=_l("Tối đa 120 ký tự."))])
-    phone = StringField(_l("Số điện thoại di động"), validators=[Optional(), Length(max=20)],
+    phone = StringField(_l("Số điện thoại di động"), validators=[PlainText(), Optional(), Length(max=20)],
                         render_kw={"inputmode": "tel", "autocomplete": "tel"})
     province_id = ChoiceField(_l("Tỉnh / thành phố"), coerce=int,
                               validators=[DataRequired(_l("Vui lòng chọn tỉnh/thành phố."))])
-    commune = StringField(_l("Xã / phường / đặc khu"), validators=[
+    commune = StringField(_l("Xã / phường / đặc khu"), validators=[PlainText(),
         DataRequired(_l("Vui lòng nhập xã/phường.")), Length(max=120, message=_l("Tối đa 120 ký tự."))])
-    village = StringField(_l("Thôn / bản / tổ dân phố"), validators=[
+    village = StringField(_l("Thôn / bản / tổ dân phố"), validators=[PlainText(),
         Optional(), Length(max=120, message=_l("Tối đa 120 ký tự."))])
-    legacy_district = StringField(_l("Huyện cũ (trước 1/7/2025, nếu có)"), validators=[
+    legacy_district = StringField(_l("Huyện cũ (trước 1/7/2025, nếu có)"), validators=[PlainText(),
         Optional(), Length(max=120, message=_l("Tối đa 120 ký tự."))])
     household_category = ChoiceField(_l("Phân loại hộ"), choices=_choices(labels.HOUSEHOLD_CATEGORY),
                                      default=HouseholdCategory.NONE)
@@ -161,7 +162,7 @@ class ProducerForm(FlaskForm):
     category_assessed_on = DayField(_l("Ngày được công nhận phân loại hộ"), validators=[_not_in_future])
     ethnic_minority = BooleanField(_l("Hộ / chủ cơ sở là người dân tộc thiểu số"))
     woman_headed = BooleanField(_l("Do phụ nữ làm chủ"))
-    story = TextAreaField(_l("Câu chuyện sản phẩm, gia đình, vùng đất"), validators=[
+    story = TextAreaField(_l("Câu chuyện sản phẩm, gia đình, vùng đất"), validators=[PlainText(multiline=True),
         Optional(), Length(max=5000, message=_l("Tối đa 5000 ký tự."))], render_kw={"rows": 6})
 
     def __init__(self, *args, provinces: Iterable[Province], **kwargs):
@@ -220,10 +221,10 @@ class CertificateForm(Form):
     """
 
     stars = ChoiceField(_l("Hạng sao OCOP"), choices=STAR_CHOICES, default="")
-    decision_no = StringField(_l("Số quyết định công nhận"), validators=[
+    decision_no = StringField(_l("Số quyết định công nhận"), validators=[PlainText(),
         Optional(), Length(max=64, message=_l("Tối đa 64 ký tự."))], render_kw={"placeholder": "1234/QĐ-UBND"})
     decision_date = DayField(_l("Ngày quyết định"), validators=[Optional(), _not_in_future])
-    issuing_authority = StringField(_l("Cơ quan ban hành"), validators=[
+    issuing_authority = StringField(_l("Cơ quan ban hành"), validators=[PlainText(),
         Optional(), Length(max=160, message=_l("Tối đa 160 ký tự."))], render_kw={"placeholder": "UBND tỉnh Cao Bằng"})
     level = ChoiceField(_l("Cấp công nhận"), choices=_choices(labels.CERT_LEVEL), default=CertificateLevel.PROVINCE)
     score = WholeNumberField(_l("Điểm đánh giá (0–100, nếu có)"), validators=[Optional()], minimum=0, maximum=100)
@@ -287,13 +288,13 @@ class CertificateOnlyForm(FlaskForm):
 
 # ---------------------------------------------------------------- listing
 class ProductForm(FlaskForm):
-    name = StringField(_l("Tên sản phẩm"), validators=[
+    name = StringField(_l("Tên sản phẩm"), validators=[PlainText(),
         DataRequired(_l("Vui lòng nhập tên sản phẩm.")), Length(max=160, message=_l("Tên tối đa 160 ký tự."))])
     group_id = ChoiceField(_l("Nhóm sản phẩm OCOP"), coerce=int,
                            validators=[DataRequired(_l("Vui lòng chọn nhóm sản phẩm."))])
-    description = TextAreaField(_l("Mô tả (văn bản thường, giữ xuống dòng)"), validators=[
+    description = TextAreaField(_l("Mô tả (văn bản thường, giữ xuống dòng)"), validators=[PlainText(multiline=True),
         Optional(), Length(max=5000, message=_l("Tối đa 5000 ký tự."))], render_kw={"rows": 6})
-    unit = StringField(_l("Đơn vị bán"), validators=[
+    unit = StringField(_l("Đơn vị bán"), validators=[PlainText(),
         DataRequired(_l("Vui lòng nhập đơn vị bán, ví dụ “gói 500g”.")), Length(max=60, message=_l("Tối đa 60 ký tự."))],
         render_kw={"placeholder": "gói 500g"})
     price_vnd = WholeNumberField(_l("Giá bán (đồng)"), validators=[InputRequired(_l("Vui lòng nhập giá bán."))],
@@ -336,7 +337,7 @@ class ProductForm(FlaskForm):
 class PhotoForm(FlaskForm):
     photos = MultipleFileField(_l("Ảnh sản phẩm (JPEG, PNG hoặc WebP, tối đa 8 MB mỗi ảnh)"),
                                render_kw={"accept": "image/jpeg,image/png,image/webp"})
-    alt_text = StringField(_l("Mô tả ngắn cho ảnh (cho người khiếm thị, không bắt buộc)"), validators=[
+    alt_text = StringField(_l("Mô tả ngắn cho ảnh (cho người khiếm thị, không bắt buộc)"), validators=[PlainText(),
         Optional(), Length(max=200, message=_l("Tối đa 200 ký tự."))])
 
     def validate_photos(self, field):
@@ -352,7 +353,7 @@ class PhotoForm(FlaskForm):
 
 
 class ReasonForm(FlaskForm):
-    reason = TextAreaField(_l("Lý do"), validators=[
+    reason = TextAreaField(_l("Lý do"), validators=[PlainText(multiline=True),
         DataRequired(_l("Vui lòng nêu lý do.")), Length(max=1000, message=_l("Tối đa 1000 ký tự."))],
         render_kw={"rows": 3})
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..constraints import one_of
 from ..extensions import Model
 from ..timeutil import UTCDateTime, add_months, local_today, utcnow
+from ..validators import PLAIN_TEXT, PLAIN_TEXT_MULTILINE
 
 if TYPE_CHECKING:
     from ..accounts.models import User
@@ -102,21 +103,21 @@ class Producer(Model):
     #: the account that manages the record; empty for a household without one
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     kind: Mapped[str] = mapped_column(String(24))
-    name: Mapped[str] = mapped_column(String(160))
-    representative: Mapped[str] = mapped_column(String(120), default="")
+    name: Mapped[str] = mapped_column(String(160), info=PLAIN_TEXT)
+    representative: Mapped[str] = mapped_column(String(120), default="", info=PLAIN_TEXT)
     phone: Mapped[str | None] = mapped_column(String(16))
     province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"), index=True)
-    commune: Mapped[str] = mapped_column(String(120))
-    village: Mapped[str] = mapped_column(String(120), default="")
+    commune: Mapped[str] = mapped_column(String(120), info=PLAIN_TEXT)
+    village: Mapped[str] = mapped_column(String(120), default="", info=PLAIN_TEXT)
     #: district name for records issued before the two-tier reform of 1 July 2025
-    legacy_district: Mapped[str] = mapped_column(String(120), default="")
+    legacy_district: Mapped[str] = mapped_column(String(120), default="", info=PLAIN_TEXT)
     household_category: Mapped[str] = mapped_column(String(16), default=HouseholdCategory.NONE)
     category_assessed_on: Mapped[dt.date | None] = mapped_column(Date)
     ethnic_minority: Mapped[bool] = mapped_column(default=False)
     woman_headed: Mapped[bool] = mapped_column(default=False)
-    story: Mapped[str] = mapped_column(Text, default="")
+    story: Mapped[str] = mapped_column(Text, default="", info=PLAIN_TEXT_MULTILINE)
     status: Mapped[str] = mapped_column(String(16), default=ProducerStatus.PENDING, index=True)
-    rejection_reason: Mapped[str] = mapped_column(Text, default="")
+    rejection_reason: Mapped[str] = mapped_column(Text, default="", info=PLAIN_TEXT_MULTILINE)
     verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: who typed the record in (the household itself, a cooperative, or staff)
@@ -157,15 +158,15 @@ class Product(Model):
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), index=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("product_groups.id"), index=True)
-    name: Mapped[str] = mapped_column(String(160))
+    name: Mapped[str] = mapped_column(String(160), info=PLAIN_TEXT)
     #: plain text; line breaks are kept on display, HTML is never interpreted
-    description: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="", info=PLAIN_TEXT_MULTILINE)
     #: selling unit as the producer says it, e.g. "gói 500g"
-    unit: Mapped[str] = mapped_column(String(60))
+    unit: Mapped[str] = mapped_column(String(60), info=PLAIN_TEXT)
     price_vnd: Mapped[int] = mapped_column(Integer)
     stock: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), default=ProductStatus.DRAFT)
-    rejection_reason: Mapped[str] = mapped_column(Text, default="")
+    rejection_reason: Mapped[str] = mapped_column(Text, default="", info=PLAIN_TEXT_MULTILINE)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -228,10 +229,10 @@ class OcopCertificate(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     #: e.g. "1234/QĐ-UBND"
-    decision_no: Mapped[str] = mapped_column(String(64))
+    decision_no: Mapped[str] = mapped_column(String(64), info=PLAIN_TEXT)
     decision_date: Mapped[dt.date] = mapped_column(Date)
     #: e.g. "UBND tỉnh Cao Bằng"
-    issuing_authority: Mapped[str] = mapped_column(String(160), default="")
+    issuing_authority: Mapped[str] = mapped_column(String(160), default="", info=PLAIN_TEXT)
     level: Mapped[str] = mapped_column(String(16), default=CertificateLevel.PROVINCE)
     score: Mapped[int | None] = mapped_column(Integer)
     stars: Mapped[int] = mapped_column(Integer)
@@ -274,7 +275,7 @@ class ProductImage(Model):
     height: Mapped[int] = mapped_column(Integer)
     size_bytes: Mapped[int] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer, default=0)
-    alt_text: Mapped[str] = mapped_column(String(200), default="")
+    alt_text: Mapped[str] = mapped_column(String(200), default="", info=PLAIN_TEXT)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

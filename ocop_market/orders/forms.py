@@ -8,11 +8,12 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..accounts.services import normalise_phone
 from ..money import parse_vnd
+from ..validators import PlainText
 
 
 class QuantityForm(FlaskForm):
     #: text, parsed by orders.rules.parse_quantity: "1.5", "-1", "abc" and 10**20 are form errors, not 500s
-    quantity = StringField(_l("Số lượng"), default="1", validators=[DataRequired(_l("Vui lòng nhập số lượng.")),
+    quantity = StringField(_l("Số lượng"), default="1", validators=[PlainText(), DataRequired(_l("Vui lòng nhập số lượng.")),
                                                                    Length(max=12)])
 
 
@@ -21,20 +22,20 @@ class ConfirmForm(FlaskForm):
 
 
 class NoteForm(FlaskForm):
-    note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=300)])
+    note = StringField(_l("Ghi chú"), validators=[PlainText(), Optional(), Length(max=300)])
 
 
 class CheckoutForm(FlaskForm):
-    contact_name = StringField(_l("Họ tên người nhận"), validators=[
+    contact_name = StringField(_l("Họ tên người nhận"), validators=[PlainText(),
         DataRequired(_l("Vui lòng nhập họ tên người nhận.")), Length(max=120)])
-    phone = StringField(_l("Số điện thoại di động"), validators=[
+    phone = StringField(_l("Số điện thoại di động"), validators=[PlainText(),
         DataRequired(_l("Vui lòng nhập số điện thoại.")), Length(max=20)])
-    address_line = StringField(_l("Số nhà, thôn/bản, đường"), validators=[
+    address_line = StringField(_l("Số nhà, thôn/bản, đường"), validators=[PlainText(),
         DataRequired(_l("Vui lòng nhập địa chỉ.")), Length(max=200)])
-    commune = StringField(_l("Xã/phường"), validators=[DataRequired(_l("Vui lòng nhập xã/phường.")), Length(max=120)])
+    commune = StringField(_l("Xã/phường"), validators=[PlainText(), DataRequired(_l("Vui lòng nhập xã/phường.")), Length(max=120)])
     province_id = SelectField(_l("Tỉnh/thành phố"), coerce=int, validate_choice=True,
                               validators=[DataRequired(_l("Vui lòng chọn tỉnh/thành phố."))])
-    note = TextAreaField(_l("Ghi chú cho người bán"), validators=[Optional(), Length(max=1000)])
+    note = TextAreaField(_l("Ghi chú cho người bán"), validators=[PlainText(multiline=True), Optional(), Length(max=1000)])
     payment_method = RadioField(_l("Phương thức thanh toán"), validators=[
         DataRequired(_l("Vui lòng chọn phương thức thanh toán."))])
 
@@ -46,9 +47,9 @@ class CheckoutForm(FlaskForm):
 
 
 class PayoutForm(FlaskForm):
-    amount = StringField(_l("Số tiền (đồng)"), validators=[DataRequired(_l("Vui lòng nhập số tiền.")), Length(max=20)])
-    reference = StringField(_l("Mã giao dịch chuyển khoản"), validators=[Optional(), Length(max=120)])
-    note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=300)])
+    amount = StringField(_l("Số tiền (đồng)"), validators=[PlainText(), DataRequired(_l("Vui lòng nhập số tiền.")), Length(max=20)])
+    reference = StringField(_l("Mã giao dịch chuyển khoản"), validators=[PlainText(), Optional(), Length(max=120)])
+    note = StringField(_l("Ghi chú"), validators=[PlainText(), Optional(), Length(max=300)])
 
     def validate_amount(self, field):
         try:

@@ -15,6 +15,7 @@ from ..constraints import one_of
 from ..extensions import Model
 from ..payments.models import PaymentMethod, PaymentStatus
 from ..timeutil import UTCDateTime, utcnow
+from ..validators import PLAIN_TEXT, PLAIN_TEXT_MULTILINE
 
 if TYPE_CHECKING:
     from ..accounts.models import User
@@ -80,14 +81,14 @@ class Order(Model):
     #: e.g. "DH2511277KQ3M": ASCII only, so it fits a bank transfer message
     code: Mapped[str] = mapped_column(String(20), unique=True)
     buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    contact_name: Mapped[str] = mapped_column(String(120))
+    contact_name: Mapped[str] = mapped_column(String(120), info=PLAIN_TEXT)
     #: +84XXXXXXXXX
     phone: Mapped[str] = mapped_column(String(16))
     #: house number, village (thôn/bản)
-    address_line: Mapped[str] = mapped_column(String(200))
-    commune: Mapped[str] = mapped_column(String(120))
+    address_line: Mapped[str] = mapped_column(String(200), info=PLAIN_TEXT)
+    commune: Mapped[str] = mapped_column(String(120), info=PLAIN_TEXT)
     province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"))
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="", info=PLAIN_TEXT_MULTILINE)
     payment_method: Mapped[str] = mapped_column(String(16))
     payment_status: Mapped[str] = mapped_column(String(16), default=PaymentStatus.UNPAID, index=True)
     subtotal_vnd: Mapped[int] = mapped_column(Integer)

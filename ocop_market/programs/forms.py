@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..catalog.forms import ChoiceField, DayField, WholeNumberField
+from ..validators import PlainText
 from . import rules
 from .models import BudgetSource, ProjectForm, ProjectStatus
 from .projects import CATEGORY_LABELS, FORM_LABELS, SOURCE_LABELS, STATUS_LABELS, ProjectData, provinces_for
@@ -20,7 +21,7 @@ def _choices(table: dict) -> list[SelectChoice]:
 
 
 def _text(label, max_len, required=True):
-    validators = [DataRequired(_l("Vui lòng nhập %(what)s.", what=label))] if required else [Optional()]
+    validators = [PlainText(), DataRequired(_l("Vui lòng nhập %(what)s.", what=label))] if required else [PlainText(), Optional()]
     validators.append(Length(max=max_len, message=_l("Tối đa %(n)s ký tự.", n=max_len)))
     return StringField(label, validators=validators)
 
@@ -43,7 +44,7 @@ class ProjectEditForm(FlaskForm):
     end_on = DayField(_l("Ngày kết thúc"), validators=[DataRequired(_l("Vui lòng nhập ngày kết thúc."))])
     status = ChoiceField(_l("Trạng thái"), choices=_choices(STATUS_LABELS), default=ProjectStatus.ACTIVE)
     target_households = WholeNumberField(_l("Số hộ mục tiêu"), validators=[Optional()], minimum=0, maximum=100_000)
-    description = TextAreaField(_l("Mô tả"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 5})
+    description = TextAreaField(_l("Mô tả"), validators=[PlainText(multiline=True), Optional(), Length(max=5000)], render_kw={"rows": 5})
     budget_central = WholeNumberField(_l(SOURCE_LABELS["central"]), validators=[Optional()], maximum=MAX_VND)
     budget_local = WholeNumberField(_l(SOURCE_LABELS["local"]), validators=[Optional()], maximum=MAX_VND)
     budget_policy_credit = WholeNumberField(_l(SOURCE_LABELS["policy_credit"]), validators=[Optional()],

@@ -15,6 +15,7 @@ from ..catalog.models import HouseholdCategory
 from ..constraints import AppendOnlyViolation, append_only, one_of
 from ..extensions import Model
 from ..timeutil import UTCDateTime, utcnow
+from ..validators import PLAIN_TEXT, PLAIN_TEXT_MULTILINE
 
 if TYPE_CHECKING:
     from ..catalog.models import Producer
@@ -55,26 +56,26 @@ class SupportProject(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: e.g. "CB-DA2-2024-01"; shown in the public address /du-an/<code>
     code: Mapped[str] = mapped_column(String(32), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200), info=PLAIN_TEXT)
     form: Mapped[str] = mapped_column(String(16))
     #: NTP component as data, e.g. "DA2", "DA3-TDA1"
-    component: Mapped[str] = mapped_column(String(32))
+    component: Mapped[str] = mapped_column(String(32), info=PLAIN_TEXT)
     #: e.g. "CTMTQG giảm nghèo bền vững"; the merged programme from 2026 is just another value
-    programme: Mapped[str] = mapped_column(String(200))
+    programme: Mapped[str] = mapped_column(String(200), info=PLAIN_TEXT)
     #: e.g. "2021–2025"
     period: Mapped[str] = mapped_column(String(32))
     province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"), index=True)
-    commune: Mapped[str] = mapped_column(String(120))
+    commune: Mapped[str] = mapped_column(String(120), info=PLAIN_TEXT)
     #: lead unit (đơn vị chủ trì liên kết) or community group leader (tổ trưởng nhóm cộng đồng)
-    lead: Mapped[str] = mapped_column(String(200))
+    lead: Mapped[str] = mapped_column(String(200), info=PLAIN_TEXT)
     decision_no: Mapped[str] = mapped_column(String(64), default="")
     decision_date: Mapped[dt.date | None] = mapped_column(Date)
-    decision_authority: Mapped[str] = mapped_column(String(160), default="")
+    decision_authority: Mapped[str] = mapped_column(String(160), default="", info=PLAIN_TEXT)
     start_on: Mapped[dt.date] = mapped_column(Date)
     end_on: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default=ProjectStatus.ACTIVE)
     target_households: Mapped[int] = mapped_column(Integer, default=0)
-    description: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="", info=PLAIN_TEXT_MULTILINE)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -123,7 +124,7 @@ class Disbursement(Model):
     source: Mapped[str] = mapped_column(String(16))
     disbursed_on: Mapped[dt.date] = mapped_column(Date)
     amount_vnd: Mapped[int] = mapped_column(BigInteger)
-    note: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(String(200), default="", info=PLAIN_TEXT)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -171,7 +172,7 @@ class LivelihoodRecord(Model):
     #: income per person per month, whole đồng
     income_vnd: Mapped[int] = mapped_column(Integer)
     category: Mapped[str] = mapped_column(String(16))
-    note: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(String(200), default="", info=PLAIN_TEXT)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -16,6 +16,7 @@ from ..accounts.services import users_by_id
 from ..catalog.models import Producer
 from ..errors import DomainError
 from ..extensions import db
+from ..text import spreadsheet_cell
 from ..timeutil import local_today
 from . import charts, disbursements, listings, outcomes, participation, projects, rules
 from .forms import DisbursementForm, JoinForm, LivelihoodForm, ProjectEditForm
@@ -309,8 +310,8 @@ def outcomes_csv():
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow([c for c, _doc in CSV_COLUMNS])
     for row in csv_rows(rows, period, group_by):
-        # A name starting with = + - @ would run as a formula in a spreadsheet.
-        writer.writerow([f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for v in row])
+        # A name starting with = + - @, a tab or a carriage return would run as a formula in a spreadsheet.
+        writer.writerow([spreadsheet_cell(v) for v in row])
     audit.record(current_user.id, "report.export", "outcomes", None, period=period.key, group_by=group_by,
                  rows=len(rows))
     db.session.commit()

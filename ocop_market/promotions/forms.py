@@ -11,6 +11,7 @@ from wtforms.validators import NumberRange as _NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..routing import MAX_ID
+from ..validators import PlainText
 
 
 class NumberRange(_NumberRange):
@@ -57,12 +58,12 @@ class PinForm(FlaskForm):
     placement_id = SelectField(_l("Vị trí"), coerce=int, validate_choice=False)
     product_id = IntegerField(_l("Mã sản phẩm"), validators=[
         InputRequired(_l("Vui lòng nhập mã sản phẩm.")), NumberRange(1, MAX_ID, _l("Mã sản phẩm không hợp lệ."))])
-    reason = TextAreaField(_l("Lý do (công khai trên trang minh bạch)"), validators=[
+    reason = TextAreaField(_l("Lý do (công khai trên trang minh bạch)"), validators=[PlainText(multiline=True),
         DataRequired(_l("Vui lòng ghi lý do.")), Length(5, 500, _l("Lý do dài từ 5 đến 500 ký tự."))])
 
 
 class RemoveForm(FlaskForm):
-    reason = StringField(_l("Lý do gỡ (công khai)"), validators=[
+    reason = StringField(_l("Lý do gỡ (công khai)"), validators=[PlainText(),
         DataRequired(_l("Vui lòng ghi lý do.")), Length(5, 500, _l("Lý do dài từ 5 đến 500 ký tự."))])
 
 

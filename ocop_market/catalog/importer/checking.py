@@ -13,6 +13,7 @@ from ...extensions import db
 from ...money import parse_vnd
 from ...places import Province
 from ...timeutil import local_today
+from ...validators import hidden_characters_message
 from .. import certificates, listings, producers
 from ..models import CertificateLevel, HouseholdCategory, ProducerKind, ProductGroup
 from .reading import CERTIFICATE_COLUMNS, HEADER, MAX_LENGTH, decode, read_records
@@ -142,6 +143,11 @@ def _check_row(line: int, rec: dict[str, str], look: _Lookups) -> tuple[ImportRo
     for column, limit in MAX_LENGTH.items():
         if len(rec[column]) > limit:
             err(column, f"Dài quá {limit} ký tự.")
+    # Names and every other cell: no bidi controls or other hidden characters (the forms refuse them too).
+    for column in HEADER:
+        hidden = hidden_characters_message(rec.get(column), multiline=column == "description")
+        if hidden:
+            err(column, hidden)
     if not rec["producer_name"]:
         err("producer_name", "Thiếu tên cơ sở sản xuất.")
     if not rec["commune"]:

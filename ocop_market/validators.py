@@ -1,0 +1,86 @@
+"""Plain text only: names, addresses and other text people type are refused when they hold hidden characters.
+
+A bidirectional control (U+202E…) saved in a product, producer or recipient name reorders it on every screen that
+shows it, staff screens included, so a name can pass for another; zero-width and other format characters make two
+names look the same. `text.hidden_characters` says what counts. Three places refuse them, with one message:
+- `PlainText()`, a WTForms validator on every text field of every form (`PlainText(multiline=True)` on text areas,
+  where tab and line breaks are fine);
+- `hidden_characters_message`, for input that comes without a form (the CSV importer's rows);
+- the flush guard (`install_plain_text_guard`), the last line of defence: a column declared with
+  `info=PLAIN_TEXT` (or `PLAIN_TEXT_MULTILINE`) refuses such a value whatever path wrote it, as an
+  `InvalidInput` (400), before anything reaches the database. Only values being set are checked, so a row saved
+  before this rule can still have its stock or state changed.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+from wtforms.validators import ValidationError
+
+from .errors import InvalidInput
+from .text import describe_characters, hidden_characters
+
+#: `mapped_column(String(160), info=PLAIN_TEXT)`: a one-line text a person typed (a name, a commune)
+PLAIN_TEXT = {"plain_text": "line"}
+#: `mapped_column(Text, info=PLAIN_TEXT_MULTILINE)`: free text where tab and line breaks belong (a description)
+PLAIN_TEXT_MULTILINE = {"plain_text": "multiline"}
+
+
+def hidden_characters_message(value: str | None, *, multiline: bool = False) -> str | None:
+    """The message for `value` in the visitor's language, or None when it is plain text."""
+    found = hidden_characters(value, multiline=multiline)
+    if not found:
+        return None
+    return gettext("Không được chứa ký tự ẩn hoặc ký tự điều khiển hướng chữ (%(chars)s); hãy gõ lại hoặc dán "
+                   "dưới dạng văn bản thường.", chars=describe_characters(found))
+
+
+class PlainText:
+    """WTForms validator: the field's text holds no hidden character (see the module's docstring)."""
+
+    field_flags = {"plain_text": True}
+
+    def __init__(self, multiline: bool = False):
+        self.multiline = multiline
+
+    def __call__(self, form, field) -> None:
+        message = hidden_characters_message(field.data, multiline=self.multiline) if isinstance(field.data, str) else None
+        if message:
+            raise ValidationError(message)
+
+
+def _changed_values(obj: Any, is_new: bool):
+    state = inspect(obj)
+    for attr in state.mapper.column_attrs:
+        kind = next((c.info.get("plain_text") for c in attr.columns if c.info.get("plain_text")), None)
+        if kind is None:
+            continue
+        if is_new:
+            values = [getattr(obj, attr.key)]
+        else:
+            values = list(state.attrs[attr.key].history.added or ())
+        for value in values:
+            if isinstance(value, str):
+                yield attr, kind, value
+
+
+def check_plain_text(session: Session) -> None:
+    for is_new, objects in ((True, session.new), (False, session.dirty)):
+        for obj in objects:
+            for attr, kind, value in _changed_values(obj, is_new):
+                message = hidden_characters_message(value, multiline=kind == "multiline")
+                if message:
+                    raise InvalidInput(message, field=attr.key)
+
+
+def install_plain_text_guard() -> None:
+    """Once per process: every session checks what it is about to write (idempotent)."""
+    if not event.contains(Session, "before_flush", _before_flush):
+        event.listen(Session, "before_flush", _before_flush)
+
+
+def _before_flush(session: Session, flush_context, instances) -> None:
+    check_plain_text(session)
