@@ -23,15 +23,22 @@ def is_id(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
+def parse_whole(raw: str | None, low: int, high: int) -> int | None:
+    """A whole number typed in a query string or form (a page number, a count): ASCII digits only, within
+    low..high, else None. str.isdigit() alone is not enough: it accepts "²" and "١", which int() refuses (a 500),
+    and int() refuses more than 4300 digits."""
+    raw = (raw or "").strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw.lstrip("0")) > len(str(high)):
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None
+
+
 def parse_id(value: Any) -> int | None:
     """An id from a form field, query string or JSON value: an int, or a string of ASCII digits, within 1..MAX_ID.
     Anything else (0, negative, too large, "1.5", "١", "", None, True) gives None."""
     if isinstance(value, str):
-        raw = value.strip()
-        # isdigit() accepts "²" and other non-ASCII digits; the length check keeps int() away from huge strings.
-        if not (raw.isascii() and raw.isdigit()) or len(raw.lstrip("0")) > _MAX_DIGITS:
-            return None
-        value = int(raw)
+        return parse_whole(value, 1, MAX_ID)
     return value if is_id(value) else None
 
 

@@ -17,7 +17,7 @@ from ..catalog.photo_upload import remove_photo, save_photos
 from ..errors import DomainError, InvalidInput
 from ..extensions import db
 from ..programs import listings as programs
-from ..routing import parse_id
+from ..routing import parse_id, parse_whole
 from . import queries
 from .forms import ConfirmForm, ReasonForm, StaffProductForm
 
@@ -28,10 +28,10 @@ PER_PAGE = 50
 
 
 def _page_arg() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
+    page = parse_whole(request.args.get("page", "1"), 1, 10_000)
+    if page is None:
         abort(400)
-    return int(raw)
+    return page
 
 
 def _status_arg(allowed) -> str | None:

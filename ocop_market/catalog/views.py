@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.sql.elements import UnaryExpression
 
 from ..extensions import db
+from ..routing import parse_whole
 from ..security import safe_next
 from . import images, labels, services
 from .models import Product, ProductImage
@@ -56,10 +57,10 @@ def _nav():
 
 
 def _page_arg() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
+    page = parse_whole(request.args.get("page", "1"), 1, 10_000)
+    if page is None:
         abort(400)
-    return int(raw)
+    return page
 
 
 @bp.get("/")

@@ -12,6 +12,7 @@ from ..errors import InvalidInput
 from ..extensions import db
 from ..payments import ledger, records
 from ..payments.models import Payment, PaymentKind
+from ..routing import parse_whole
 from . import fulfilment, rules, services
 from .forms import NoteForm, PayoutForm
 from .models import OrderStatus, PaymentMethod, PaymentStatus
@@ -35,10 +36,9 @@ def index():
     method = _choice("method", PaymentMethod)
     pay = _choice("payment", PaymentStatus)
     code = (request.args.get("code") or "").strip()[:20] or None
-    raw_page = request.args.get("page", "1")
-    if not raw_page.isdigit() or not 1 <= int(raw_page) <= 10_000:
+    page = parse_whole(request.args.get("page", "1"), 1, 10_000)
+    if page is None:
         abort(400)
-    page = int(raw_page)
     stmt = services.staff_orders(status, method, pay, code)
     orders = list(db.session.scalars(stmt.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)))
     has_next = len(orders) > PER_PAGE

@@ -11,6 +11,7 @@ from ..accounts.permissions import STAFF_ROLES, guard_blueprint
 from ..catalog import services as catalog
 from ..errors import DomainError, InvalidInput
 from ..extensions import db
+from ..routing import parse_whole
 from . import allocation, eligibility, live, placements, report, requests, rules, tracking
 from . import slots as promotion_slots
 from .cli import promotions_cli
@@ -182,10 +183,10 @@ def remove(allocation_id: int):
 def _capacities(placements) -> dict[int, int]:
     values = {}
     for p in placements:
-        raw = (request.form.get(f"capacity-{p.id}") or "").strip()
-        if not raw.isdigit() or not 0 <= int(raw) <= 48:
+        capacity = parse_whole(request.form.get(f"capacity-{p.id}"), 0, 48)
+        if capacity is None:
             raise InvalidInput(_("Sức chứa của mỗi vị trí phải là số nguyên từ 0 đến 48."))
-        values[p.id] = int(raw)
+        values[p.id] = capacity
     return values
 
 
@@ -215,11 +216,11 @@ def settings_page():
 
 @staff_bp.get("/bao-cao")
 def effect_report():
-    raw = request.args.get("weeks", "8")
-    if not raw.isdigit() or not 1 <= int(raw) <= 52:
+    weeks = parse_whole(request.args.get("weeks", "8"), 1, 52)
+    if weeks is None:
         abort(400)
-    data = report.effect_report(int(raw))
-    return render_template("promotions/staff_report.html", r=data, weeks=int(raw))
+    data = report.effect_report(weeks)
+    return render_template("promotions/staff_report.html", r=data, weeks=weeks)
 
 
 def register(app: Flask) -> None:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.routing.converters import NumberConverter
 
-from ocop_market.routing import MAX_ID, IdConverter, coerce_id, is_id, parse_id
+from ocop_market.routing import MAX_ID, IdConverter, coerce_id, is_id, parse_id, parse_whole
 
 from .conftest import csrf_token
 from .test_form_fuzz import _sign_in_role, role_for, url_args, world  # noqa: F401  (world is a fixture)
@@ -127,3 +127,17 @@ def test_one_id_rule_for_urls_forms_and_json():
         with pytest.raises(ValueError):
             coerce_id(bad)
     assert is_id(MAX_ID) and not is_id(MAX_ID + 1) and not is_id(0) and not is_id(True)
+
+
+@pytest.mark.parametrize("value", ["²", "١", "9" * 5000, "0", "-1", "1.5"], ids=["superscript", "arabic", "5000-digits",
+                                                                            "zero", "negative", "fraction"])
+def test_page_numbers_and_counts_in_query_strings_are_plain_whole_numbers(app, world, value):  # noqa: F811
+    """The same class of bug as the ids: str.isdigit() accepts "²", which int() refuses, and int() refuses 5000
+    digits — `/san-pham?page=²` was a 500 for any visitor. One parser (routing.parse_whole) for every such number."""
+    visitor = app.test_client()
+    assert visitor.get(f"/san-pham?page={value}").status_code == 400
+    admin, _token = _client_for(app, "admin")
+    for path in (f"/quan-tri/nhat-ky?page={value}", f"/quan-tri/don-hang/?page={value}",
+                 f"/quan-tri/quang-ba/bao-cao?weeks={value}"):
+        assert admin.get(path).status_code == 400, path
+    assert parse_whole(value, 1, 10_000) is None

@@ -114,7 +114,8 @@ def parse_date(raw: str) -> dt.date | None:
 
 def _whole_number(raw: str) -> int | None:
     cleaned = raw.replace(".", "").replace(",", "").replace(" ", "").replace("\u00a0", "")
-    return int(cleaned) if cleaned.isdigit() else None
+    # ASCII digits only: int() refuses "²", which isdigit() accepts.
+    return int(cleaned) if cleaned.isascii() and cleaned.isdigit() and len(cleaned) <= 18 else None
 
 
 def default_authority(stars: int, day: dt.date, province: Province) -> tuple[str, str]:
