@@ -96,6 +96,8 @@ def slugify(s: str, max_length: int = 80) -> str:
 _LINE_BREAKS = {"\u2028", "\u2029"}
 #: What a multi-line field (a description, a note) may hold among the control characters.
 _MULTILINE_CONTROLS = {"\t", "\n", "\r"}
+#: The joiners inside emoji sequences ("👨‍👩‍👧"): fine in free text, never needed in a name.
+_MULTILINE_JOINERS = {"\u200c", "\u200d"}
 
 
 def hidden_characters(s: str | None, *, multiline: bool = False) -> list[str]:
@@ -104,13 +106,15 @@ def hidden_characters(s: str | None, *, multiline: bool = False) -> list[str]:
     Every format character (Unicode category Cf): the bidirectional controls U+202A–202E, U+2066–2069, U+200E/200F
     and U+061C, which reorder a name on screen ("‮gnp.exe" shows as "exe.png"), the zero-width space, joiners
     U+200B–200D and U+2060, the BOM U+FEFF, the soft hyphen, tag characters…; every control character (Cc), but
-    tab and line breaks in a multi-line field; U+2028/2029 in a one-line field. Vietnamese text needs none of
+    tab and line breaks in a multi-line field; U+2028/2029 in a one-line field. A multi-line field (free text) may
+    also hold the joiners U+200C/200D that emoji sequences need. Vietnamese text needs none of
     them: its letters are precomposed or take combining marks (Mn), which are allowed.
     """
     found: list[str] = []
     for ch in s or "":
         category = unicodedata.category(ch)
-        if category == "Cf" or (category == "Cc" and not (multiline and ch in _MULTILINE_CONTROLS)) or (
+        if (category == "Cf" and not (multiline and ch in _MULTILINE_JOINERS)) or (
+                category == "Cc" and not (multiline and ch in _MULTILINE_CONTROLS)) or (
                 ch in _LINE_BREAKS and not multiline):
             if ch not in found:
                 found.append(ch)
