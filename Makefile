@@ -57,7 +57,9 @@ run: db
 	@echo "  OCOP Market chạy tại http://$(HOST):$(PORT)"
 	@$(FLASK) seed logins
 	@echo ""
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@$(FLASK) jobs list
+	@echo ""
+	PATH="$(abspath $(BIN)):$$PATH" OCOP_HOST=$(HOST) $(BIN)/honcho start -f Procfile -p $(PORT)
 
 test: setup
 	$(BIN)/python -m pytest -q tests --ignore=tests/e2e
@@ -117,6 +119,7 @@ bench: setup
 # then serves. With SECRET_KEY set it runs the production configuration (secure cookies, HSTS) unless
 # OCOP_ENV says otherwise; without it, the development configuration (a warning says so), because
 # production refuses to start without a real key. Behind HTTPS set SECRET_KEY; see README "Deployment".
+# It starts gunicorn and one queue consumer (Procfile.production); on several machines run them as services.
 serve: setup
 	@if [ -n "$$SECRET_KEY" ]; then export OCOP_ENV="$${OCOP_ENV:-production}"; \
 	else export OCOP_ENV="$${OCOP_ENV:-development}"; \
@@ -125,7 +128,7 @@ serve: setup
 	$(FLASK) db upgrade && \
 	{ $(BIN)/python -c "import sys; from wsgi import app; from ocop_market.search import get_search; \
 sys.exit(0 if get_search(app).index_exists() else 1)" || $(FLASK) search reindex; } && \
-	exec $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+	PATH="$(abspath $(BIN)):$$PATH" exec $(BIN)/honcho start -f Procfile.production
 
 # Load test (issue 7): locust (bench/requirements.txt, in a venv of its own, bench/.venv) against gunicorn on
 # 127.0.0.1 with 10,000 seeded products: bare Flask ceiling, SQLite, PostgreSQL (schema of LOAD_PG_URL is

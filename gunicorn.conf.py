@@ -12,7 +12,8 @@ Every value can be changed from the environment without editing this file:
 | GUNICORN_LOG_LEVEL | info | error log level; access and error logs go to stdout/stderr |
 
 Preloading stays off: each worker imports the app itself, so it opens its own database pool and its
-own search-index reader and outbox thread; nothing is shared across fork. With PostgreSQL, workers x
+own search-index reader; nothing is shared across fork. Background work (messages, the search outbox,
+the schedule) runs in the queue consumers (`flask --app wsgi jobs consume`), not in these workers. With PostgreSQL, workers x
 (pool_size 5 + max_overflow 10) connections may be open at once: keep that under `max_connections`
 (lower WEB_CONCURRENCY, or put PgBouncer in front).
 """
@@ -41,7 +42,7 @@ keepalive = _int("GUNICORN_KEEPALIVE", 5)  # behind a proxy that reuses connecti
 max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
 max_requests_jitter = max(0, max_requests // 10)
 
-preload_app = False  # each worker: its own DB pool, search reader and outbox thread
+preload_app = False  # each worker: its own DB pool and search reader
 
 accesslog = "-"  # stdout
 errorlog = "-"  # stderr
@@ -68,12 +69,9 @@ limit_request_fields = 100
 
 
 def post_worker_init(worker):
-    """Start this worker's search-outbox thread now, not at its first catalog write.
-
-    It applies at once any change committed but never indexed (a process killed between its commit
-    and its index write), then polls every SEARCH_APPLY_POLL seconds. The write lock is only tried:
-    with several workers one applies and the others leave the rows alone.
-    """
+    """Hand the search outbox to the queue as this worker starts: any change committed but never
+    indexed (a process killed between its commit and its index write) is applied by a consumer now,
+    not at the next repair (`search.repair_outbox`, every two minutes)."""
     app = getattr(worker, "wsgi", None)
     if app is None or not hasattr(app, "config"):
         return
@@ -82,4 +80,4 @@ def post_worker_init(worker):
 
         schedule_apply(app)
     except Exception:  # never keep a worker from serving over the index
-        worker.log.exception("could not start the search outbox applier")
+        worker.log.exception("could not hand the search outbox to the queue")

@@ -34,6 +34,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     register_models()
     register_converters(app.url_map)
     install_plain_text_guard()
+    register_jobs(app)
     register_blueprints(app)
     register_template_helpers(app)
     register_commands(app)
@@ -108,6 +109,7 @@ def register_models() -> None:
     from . import audit, places  # noqa: F401
     from .accounts import models as _a  # noqa: F401
     from .catalog import models as _c  # noqa: F401
+    from .jobs import models as _j  # noqa: F401
     from .messaging import delivery as _md  # noqa: F401  (the outbox table and its after-commit hook)
     from .orders import models as _o  # noqa: F401
     from .payments import models as _p  # noqa: F401
@@ -118,8 +120,22 @@ def register_models() -> None:
     from .search import outbox as _so  # noqa: F401
 
 
+def register_jobs(app: Flask) -> None:
+    # Each domain declares its queue jobs in its jobs.py; importing them fills the registry, then the app's
+    # Huey gets a task for each (jobs/queue.py).
+    from .catalog import jobs as _cj  # noqa: F401
+    from .jobs import queue
+    from .messaging import jobs as _mj  # noqa: F401
+    from .orders import jobs as _oj  # noqa: F401
+    from .promotions import jobs as _pj  # noqa: F401
+    from .search import jobs as _sj  # noqa: F401
+
+    queue.init_app(app)
+
+
 def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
+    from .admin import jobs_views as _admin_jobs  # noqa: F401  (its routes join the staff blueprint)
     from .admin.views import bp as admin_bp
     from .api import bp as api_bp
     from .api.promotions import bp as promotions_api_bp

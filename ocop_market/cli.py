@@ -168,6 +168,9 @@ def register_cli(app: Flask) -> None:
     from .messaging.cli import notify_cli
 
     app.cli.add_command(notify_cli)
+    from .jobs.cli import jobs_cli
+
+    app.cli.add_command(jobs_cli)
     from .backup import register_backup_commands
 
     register_backup_commands(app)  # flask --app wsgi db backup PATH / db restore PATH --yes

@@ -54,9 +54,14 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAIL_DIR": os.environ.get("MAIL_DIR") or str(instance / "mail"),
         "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL", ""),
         "SMS_GATEWAY_TOKEN": os.environ.get("SMS_GATEWAY_TOKEN", ""),
-        # "background" | "inline" | "off" (empty: inline when testing, else background)
+        # "queue" (default: a task per message on the task queue) | "inline" | "off"
         "MESSAGE_DELIVERY": os.environ.get("MESSAGE_DELIVERY", ""),
         "MESSAGE_MAX_ATTEMPTS": _env_int("MESSAGE_MAX_ATTEMPTS", 5),
+        # The task queue (jobs/queue.py): SQLite file on one machine; Redis (REDIS_URL) when set. Immediate: every
+        # task runs at once in the caller's thread on Huey's in-memory storage (tests).
+        "QUEUE_FILE": os.environ.get("QUEUE_FILE") or str(instance / "queue.sqlite3"),
+        "QUEUE_IMMEDIATE": os.environ.get("QUEUE_IMMEDIATE", "").lower() in ("1", "true", "yes")
+        or (env_name == "testing" and os.environ.get("QUEUE_IMMEDIATE", "") == ""),
         # The site's public address for links in messages (never taken from the request's Host header).
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", ""),
         # Uploads: one photo at most 8 MB; a form may carry a few photos.

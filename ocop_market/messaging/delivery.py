@@ -1,33 +1,33 @@
 """Sending what the outbox holds, and when.
 
 `deliver(message_id)` sends one message if it is still due and records the outcome on its row: sent (its
-secret values erased), failed (error and attempt count kept, retried while attempts remain) or expired. A row is
-first *claimed* by a conditional UPDATE (pending/failed -> sending, rowcount checked) and committed, so two
-deliverers never both send it; the send itself runs outside any transaction. `deliver_pending()` sends every
-due row. Both commit their own work and are what a queue task calls.
+secret values erased), failed (error and attempt count kept, tried again after a back-off while attempts remain)
+or expired. A row is first *claimed* by a conditional UPDATE (pending/failed -> sending, rowcount checked) and
+committed, so two deliverers never both send it; the send itself runs outside any transaction. `retry_due()`
+(the queue's `messaging.retry` job, every minute) takes back rows left `sending` by a process that died
+mid-send and sends every due row. Both commit their own work.
 
 After the transaction that wrote messages commits, the session hook hands their ids to the dispatcher chosen
 by `MESSAGE_DELIVERY`:
-- "background" (default outside tests): one worker thread per process sends them, so a request never waits
-  for an SMTP server or gateway (and a password-reset answer takes as long for an unknown account);
-- "inline" (tests, default when TESTING): sent at once in a fresh app context of its own;
-- "off": left in the outbox for `flask --app wsgi notify deliver` (cron) or a queue.
-A task queue adds itself with `register_dispatcher("queue", fn)`. A dispatcher never raises into the request.
+- "queue" (default): one `messaging.deliver` task per message on the task queue (`jobs`), so a request never
+  waits for an SMTP server or gateway (and a password-reset answer takes as long for an unknown account);
+- "inline": sent at once in a fresh app context of its own;
+- "off": left in the outbox for `flask --app wsgi notify deliver` or the next `messaging.retry`.
+A dispatcher never raises into the request: a row it could not hand over waits for `messaging.retry`.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
-import os
-import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from flask import Flask, current_app, has_app_context
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import event, select, update
+from sqlalchemy import event, or_, select, update
 
 from ..extensions import db
+from ..jobs import queue
 from ..timeutil import utcnow
 from .channels import channel_for
 from .models import DUE_STATES, MessageState, OutboundMessage
@@ -42,11 +42,25 @@ def _max_attempts() -> int:
     return int(current_app.config.get("MESSAGE_MAX_ATTEMPTS", 5))
 
 
+#: a row still `sending` this long after its claim was interrupted mid-send (the process died): tried again
+STALE_SENDING = dt.timedelta(minutes=10)
+#: the wait before retry n (1, 2, 3…) of a failed message: 1, 2, 4, 8… minutes, at most 6 hours
+RETRY_BASE = dt.timedelta(minutes=1)
+RETRY_CAP = dt.timedelta(hours=6)
+
+
+def retry_wait(attempts: int) -> dt.timedelta:
+    return min(RETRY_BASE * (2 ** max(0, attempts - 1)), RETRY_CAP)
+
+
 def _finish(message: OutboundMessage, state: str, error: str | None = None) -> None:
     message.state = state
     message.last_error = error
+    message.retry_at = None
     if state == MessageState.SENT:
         message.sent_at = utcnow()
+    elif state == MessageState.FAILED and message.attempts < _max_attempts():
+        message.retry_at = utcnow() + retry_wait(message.attempts)
     if state in (MessageState.SENT, MessageState.EXPIRED) or message.attempts >= _max_attempts():
         message.secret_params = None  # final: nothing secret stays at rest
 
@@ -99,11 +113,27 @@ class DeliveryReport:
     expired: int = 0
 
 
-def deliver_pending(limit: int = 200) -> DeliveryReport:
-    """Send every due message (oldest first), e.g. from cron or a periodic task: retries failed ones too."""
+def reclaim_stale_sending(now: dt.datetime | None = None) -> int:
+    """Rows left `sending` by a process that died mid-send become failed (their attempt counted), so they are tried
+    again. The price: a message whose send went through just before the crash may arrive twice; one lost is worse."""
+    now = now or utcnow()
+    taken = db.session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.state == MessageState.SENDING, OutboundMessage.claimed_at < now - STALE_SENDING)
+        .values(state=MessageState.FAILED, last_error="interrupted while sending (process stopped)", retry_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult
+    db.session.commit()
+    return taken
+
+
+def deliver_pending(limit: int = 200, now: dt.datetime | None = None) -> DeliveryReport:
+    """Send every due message (oldest first): new ones, and failed ones whose back-off has passed."""
+    now = now or utcnow()
     ids = db.session.scalars(
         select(OutboundMessage.id)
-        .where(OutboundMessage.state.in_(DUE_STATES), OutboundMessage.attempts < _max_attempts())
+        .where(OutboundMessage.state.in_(DUE_STATES), OutboundMessage.attempts < _max_attempts(),
+               or_(OutboundMessage.retry_at.is_(None), OutboundMessage.retry_at <= now))
         .order_by(OutboundMessage.id).limit(limit)
     ).all()
     db.session.rollback()
@@ -135,29 +165,14 @@ def _deliver_in_own_context(app: Flask, ids: Iterable[int]) -> None:
                 db.session.rollback()
 
 
-class _Worker:
-    """One sending thread per process (an executor does not survive a gunicorn fork: keyed by pid)."""
-
-    def __init__(self):
-        self.pid = os.getpid()
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="messages")
-
-
-_workers: dict[int, _Worker] = {}
-_workers_lock = threading.Lock()
-
-
-def _background(app: Flask, ids: list[int]) -> None:
-    with _workers_lock:
-        worker = _workers.get(id(app))
-        if worker is None or worker.pid != os.getpid():
-            worker = _workers[id(app)] = _Worker()
-    worker.executor.submit(_deliver_in_own_context, app, ids)
+def _to_queue(app: Flask, ids: list[int]) -> None:
+    for message_id in ids:
+        queue.enqueue("messaging.deliver", message_id, app=app)
 
 
 DISPATCHERS: dict[str, Callable[[Flask, list[int]], None]] = {
     "inline": _deliver_in_own_context,
-    "background": _background,
+    "queue": _to_queue,
     "off": lambda app, ids: None,
 }
 
@@ -167,7 +182,7 @@ def register_dispatcher(name: str, dispatcher: Callable[[Flask, list[int]], None
 
 
 def delivery_mode(app: Flask) -> str:
-    return app.config.get("MESSAGE_DELIVERY") or ("inline" if app.testing else "background")
+    return app.config.get("MESSAGE_DELIVERY") or "queue"
 
 
 def _after_commit(session) -> None:
@@ -179,7 +194,7 @@ def _after_commit(session) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's own method
     try:
         DISPATCHERS[delivery_mode(app)](app, list(ids))
-    except Exception:  # the rows are committed: they wait for `notify deliver` or the next dispatch
+    except Exception:  # the rows are committed: they wait for the next `messaging.retry` run
         log.exception("dispatching messages %s failed", ids)
 
 

@@ -60,5 +60,7 @@ class OutboundMessage(Model):
     #: when a deliverer took it (a row left "sending" long after this was interrupted mid-send)
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: a failed message is not tried again before this (back-off: 1, 2, 4… minutes)
+    retry_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     #: not sent after this (a 30-minute code is useless later); empty = no limit
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -58,3 +58,13 @@ def render(template: str, channel: str, locale: str, params: dict) -> Rendered:
         subject = _render(f"messaging/{template}/email_subject.txt", params)
         body = _render(f"messaging/{template}/email.txt", params)
     return Rendered(subject=" ".join(subject.split()), text=body.strip() + "\n")
+
+
+def has_template(template: str, channel: str) -> bool:
+    """Whether this kind of message has a text for this channel (a kind may be e-mail only, or SMS only)."""
+    names = ("sms.txt",) if channel == Channel.SMS else ("email_subject.txt", "email.txt")
+    loader = current_app.jinja_env.loader
+    if loader is None:
+        return False
+    known = set(loader.list_templates())
+    return all(f"messaging/{template}/{name}" in known for name in names)

@@ -27,6 +27,13 @@ def _existing(event_key: str, channel: str) -> OutboundMessage | None:
     )
 
 
+def was_queued(event_key: str, prefix: bool = False) -> bool:
+    """Whether any message of this event (or, with `prefix`, of any event whose key starts so) was written."""
+    match = (OutboundMessage.event_key.startswith(event_key, autoescape=True) if prefix
+             else OutboundMessage.event_key == event_key)
+    return db.session.scalar(select(OutboundMessage.id).where(match).limit(1)) is not None
+
+
 def queue_message(*, event_key: str, channel: str, recipient: str, template: str, params: dict | None = None,
                   secret_params: dict | None = None, locale: str | None = None, user_id: int | None = None,
                   expires_at: dt.datetime | None = None, deliver_after_commit: bool = True) -> OutboundMessage:

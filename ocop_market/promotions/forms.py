@@ -6,6 +6,7 @@ import math
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.validators import NumberRange as _NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -52,6 +53,10 @@ class SettingsForm(FlaskForm):
     min_stock = _number(_l("Tồn kho tối thiểu"), 1, 100000)
     lookback_weeks = _number(_l("“Gần đây” là bao nhiêu tuần"), 1, 104)
     attribution_days = _number(_l("Đơn hàng được tính cho quảng bá nếu người mua bấm vào trong vòng (ngày)"), 1, 90)
+    allocation_weekday = SelectField(_l("Ngày phân bổ tự động vị trí của tuần sau"), coerce=int, choices=[
+        SelectChoice(day, label) for day, label in enumerate(
+            (_l("Thứ hai"), _l("Thứ ba"), _l("Thứ tư"), _l("Thứ năm"), _l("Thứ sáu"), _l("Thứ bảy"), _l("Chủ nhật")))])
+    # (no validator of its own: a post without it keeps the stored day; one outside the list is refused)
 
 
 class PinForm(FlaskForm):

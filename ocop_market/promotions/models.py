@@ -82,6 +82,7 @@ class PromotionSettings(Model):
         CheckConstraint("min_stock BETWEEN 1 AND 100000", name="stock_range"),
         CheckConstraint("lookback_weeks BETWEEN 1 AND 104", name="lookback_range"),
         CheckConstraint("attribution_days BETWEEN 1 AND 90", name="attribution_range"),
+        CheckConstraint("allocation_weekday BETWEEN 0 AND 6", name="allocation_weekday_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,6 +96,8 @@ class PromotionSettings(Model):
     lookback_weeks: Mapped[int] = mapped_column(Integer, default=12)
     #: an order counts toward a promotion when the buyer clicked it within this many days
     attribution_days: Mapped[int] = mapped_column(Integer, default=7)
+    #: the day (0 = Monday … 6 = Sunday, Việt Nam time) on which the queue allocates the next week's slots
+    allocation_weekday: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

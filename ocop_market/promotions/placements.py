@@ -63,7 +63,8 @@ def ensure_defaults() -> PromotionSettings:
     settings = db.session.get(PromotionSettings, 1)
     if settings is None:
         settings = PromotionSettings(id=1, quota_per_quarter=4, max_per_week=1, min_stars=3, min_stock=1,
-                                     lookback_weeks=12, attribution_days=7)
+                                     lookback_weeks=12, attribution_days=7,
+                                     allocation_weekday=4)
         db.session.add(settings)
     existing = set(db.session.scalars(select(Placement.code)))
     for code, kind, group, name in _wanted_placements():
@@ -77,7 +78,8 @@ def ensure_defaults() -> PromotionSettings:
 def get_settings() -> PromotionSettings:
     """The rules' numbers; the defaults (unsaved) until staff or the first allocation store the row."""
     return db.session.get(PromotionSettings, 1) or PromotionSettings(
-        id=1, quota_per_quarter=4, max_per_week=1, min_stars=3, min_stock=1, lookback_weeks=12, attribution_days=7)
+        id=1, quota_per_quarter=4, max_per_week=1, min_stars=3, min_stock=1, lookback_weeks=12, attribution_days=7,
+        allocation_weekday=4)
 
 
 def placements() -> list[Placement]:
@@ -86,7 +88,7 @@ def placements() -> list[Placement]:
     return sorted(rows, key=lambda p: (order.get(p.kind, 9), p.group.position if p.group else 0, p.id))
 
 SETTING_FIELDS = ("quota_per_quarter", "max_per_week", "min_stars", "min_stock", "lookback_weeks",
-                  "attribution_days")
+                  "attribution_days", "allocation_weekday")
 
 
 def update_settings(actor: User, values: dict[str, int], capacities: dict[int, int]) -> None:

@@ -8,11 +8,11 @@
 - After the commit the outbox is applied (`SearchService.apply_outbox`): each product's current row is
   re-read, indexed or removed, and the applied rows are deleted. It only *tries* the index lock; if
   another worker holds it the rows wait for the next apply, so no user ever sees a lock error.
-- Mode (`SEARCH_APPLY` config): "background" (default) hands the apply to one thread per process, so
-  the response never waits for an index write; "inline" applies right after the commit (tests, CLI);
-  "off" leaves the rows for `flask --app wsgi search apply` (and lets tests simulate a crash).
-  The background thread also polls every SEARCH_APPLY_POLL seconds, which repairs rows left by a
-  crash between commit and index write, or by a busy lock.
+- Mode (`SEARCH_APPLY` config): "queue" (default outside tests) hands the apply to the task queue
+  (a `search.apply` task), so the response never waits for an index write; "inline" applies right after
+  the commit (tests, CLI); "off" leaves the rows for `flask --app wsgi search apply` (and lets tests
+  simulate a crash). The queue's `search.repair_outbox` job applies leftovers every two minutes: rows
+  left by a crash between commit and index write, or by a busy lock.
 - With the PostgreSQL backend (SEARCH_BACKEND=postgres on PostgreSQL) there is nothing to sync: the
   same hooks collect the product ids in `session.info` instead of writing outbox rows, and
   `before_commit` writes their `search_documents` rows in the same transaction (`_before_commit`).
@@ -21,14 +21,13 @@
 from __future__ import annotations
 
 import logging
-import os
-import threading
 
 from flask import Flask, current_app, has_app_context
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event, insert, inspect, select
 
 from ..catalog.models import OcopCertificate, Producer, Product, ProductImage
+from ..jobs import queue
 from ..timeutil import utcnow
 from .models import SearchOutbox
 
@@ -193,7 +192,7 @@ def install_hooks() -> None:
 
 
 def apply_mode(app: Flask) -> str:
-    return app.config.get("SEARCH_APPLY") or ("inline" if app.testing else "background")
+    return app.config.get("SEARCH_APPLY") or ("inline" if app.testing else "queue")
 
 
 def schedule_apply(app: Flask) -> None:
@@ -203,7 +202,10 @@ def schedule_apply(app: Flask) -> None:
     if mode == "inline":
         apply_now(app)
         return
-    _applier(app).wake()
+    try:
+        queue.enqueue("search.apply", app=app)
+    except Exception:  # the rows are committed: `search.repair_outbox` applies them
+        log.exception("could not hand the search outbox to the queue; rows kept for the repair job")
 
 
 def apply_now(app: Flask) -> None:
@@ -213,41 +215,6 @@ def apply_now(app: Flask) -> None:
         get_search(app).apply_outbox(wait=0.0)
     except Exception:  # the rows stay in the outbox; never break the caller's response
         log.exception("search outbox apply failed; rows kept for the next apply")
-
-
-class _Applier:
-    """One daemon thread per process that applies the outbox when woken, and every `poll` seconds."""
-
-    def __init__(self, app: Flask, poll: float):
-        self.app = app
-        self.poll = poll
-        self.pid = os.getpid()
-        self.event = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="search-outbox", daemon=True)
-        self.thread.start()
-
-    def wake(self) -> None:
-        self.event.set()
-
-    def _run(self) -> None:
-        while True:
-            self.event.wait(self.poll)
-            self.event.clear()
-            with self.app.app_context():
-                apply_now(self.app)
-
-
-_appliers: dict[int, _Applier] = {}
-_appliers_lock = threading.Lock()
-
-
-def _applier(app: Flask) -> _Applier:
-    # Keyed by app and checked against the pid: a thread does not survive a gunicorn fork.
-    with _appliers_lock:
-        applier = _appliers.get(id(app))
-        if applier is None or applier.pid != os.getpid() or not applier.thread.is_alive():
-            applier = _appliers[id(app)] = _Applier(app, float(app.config.get("SEARCH_APPLY_POLL", 30)))
-        return applier
 
 
 install_hooks()

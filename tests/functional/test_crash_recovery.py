@@ -2,7 +2,8 @@
 takes over the same database and search index.
 
 - killed right after a catalog commit, before the search index is touched: the change is in the database
-  and in the outbox; a restarted server (gunicorn with gunicorn.conf.py) applies it on start;
+  and in the outbox; a restarted server (the production layout: gunicorn with gunicorn.conf.py and a queue
+  consumer, `Procfile.production`) applies it on start;
 - killed in the middle of the index write, holding the index lock: `search apply` finishes the job;
 - killed half-way through a CSV import, after some rows were flushed: nothing of the import is kept.
 """
@@ -146,7 +147,8 @@ def test_killed_between_commit_and_index_write_restarted_server_catches_up(app, 
     assert pending() == 1  # ... and so is the note that the index must follow
     assert ids_for("mat ong") == [] and ids_for("hat de trung khanh") == [product.id]  # index is stale
 
-    # Restart: gunicorn with the production configuration file; each worker applies the outbox on start.
+    # Restart: the production layout (Procfile.production: gunicorn and a queue consumer, under honcho); each
+    # worker hands the outbox to the queue as it starts and the consumer applies it.
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if k not in ("FLASK_APP",)}
@@ -155,17 +157,18 @@ def test_killed_between_commit_and_index_write_restarted_server_catches_up(app, 
         SEARCH_INDEX_DIR=app.config["SEARCH_INDEX_DIR"], UPLOAD_DIR=app.config["UPLOAD_DIR"],
         OCOP_ENV="development", SECRET_KEY="x" * 8 + os.urandom(16).hex(),
         GUNICORN_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="1", GUNICORN_THREADS="2",
+        PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""), QUEUE_WORKERS="1",
     )
-    server = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "gunicorn"), "-c", "gunicorn.conf.py",
-                               "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              start_new_session=True)
+    server = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "honcho"), "start", "-f",
+                               "Procfile.production"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, start_new_session=True)
     started = time.monotonic()
     try:
         body = None
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if server.poll() is not None:
-                pytest.fail(f"gunicorn exited: {server.stdout.read().decode(errors='replace')}")
+                pytest.fail(f"the server exited: {server.stdout.read().decode(errors='replace')}")
             try:
                 status, body = _healthz(base)
             except OSError:

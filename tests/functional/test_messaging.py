@@ -16,7 +16,7 @@ from ocop_market.messaging.phone import InvalidPhoneNumber, normalise_msisdn
 from ocop_market.messaging.rendering import MessageTooLong, sms_text
 from ocop_market.messaging.services import queue_message
 from ocop_market.timeutil import utcnow
-from tests.loopback import SmtpServer, free_port, wait_for
+from tests.loopback import SmtpServer, free_port
 
 
 @pytest.fixture
@@ -129,7 +129,10 @@ def test_a_gateway_outage_never_fails_the_caller_and_the_message_is_retried(ctx,
     assert "503" in row.last_error and "gateway unavailable" in row.last_error
     assert row.secret_params == {"code": "123456"}  # kept for the retry
     sms_gateway.status = 200
-    report = delivery.deliver_pending()
+    # Back-off: not tried again within the first minute, then tried.
+    assert row.retry_at is not None and dt.timedelta(seconds=50) < row.retry_at - utcnow() <= dt.timedelta(minutes=1)
+    assert delivery.deliver_pending().sent == 0 and len(sms_gateway.messages) == 0
+    report = delivery.deliver_pending(now=utcnow() + dt.timedelta(seconds=61))
     assert (report.sent, report.failed) == (1, 0)
     row = _row(message.id)
     assert (row.state, row.attempts, row.last_error, row.secret_params) == ("sent", 2, None, None)
@@ -151,10 +154,10 @@ def test_an_unreachable_smtp_server_is_a_recorded_failure_and_attempts_are_bound
     message = _queue(secret_params={"link": "https://x/secret"})
     db.session.commit()
     assert _row(message.id).state == "failed"
-    delivery.deliver_pending()
+    delivery.deliver_pending(now=utcnow() + dt.timedelta(minutes=2))
     row = _row(message.id)
     assert (row.state, row.attempts) == ("failed", 2) and "ConnectionRefusedError" in row.last_error
-    assert row.secret_params is None  # no retry left: the secret does not stay at rest
+    assert row.secret_params is None and row.retry_at is None  # no retry left: the secret does not stay at rest
     assert delivery.deliver(message.id) is None and _row(message.id).attempts == 2
 
 
@@ -215,12 +218,40 @@ def test_without_a_gateway_the_sms_text_is_logged(ctx, caplog):
     assert "SMS to +84912345678" in caplog.text and "Cho OCOP: tin nhan thu." in caplog.text
 
 
-def test_background_delivery_sends_after_the_commit_without_the_caller_waiting(app, ctx, smtp_server):
-    app.config["MESSAGE_DELIVERY"] = "background"
+def test_by_default_each_message_is_a_task_on_the_queue(app, ctx, smtp_server):
+    assert delivery.delivery_mode(app) == "queue"
+    huey = app.extensions["huey"]
+    seen = []
+    huey.signal("executing")(lambda signal, task: seen.append((task.name, task.args)))
     message = _queue()
     db.session.commit()
-    assert wait_for(lambda: len(smtp_server.mails) == 1)
-    assert wait_for(lambda: _row(message.id).state == "sent")
+    assert seen == [("messaging.deliver", (message.id,))]  # Huey (immediate in tests) ran the task
+    assert len(smtp_server.mails) == 1 and _row(message.id).state == "sent"
+
+
+def test_a_message_left_sending_by_a_dead_process_is_taken_back_and_sent(app, ctx, smtp_server):
+    app.config["MESSAGE_DELIVERY"] = "off"
+    message = _queue()
+    db.session.commit()
+    # What a process killed mid-send leaves: claimed, attempt counted, never finished.
+    row = _row(message.id)
+    row.state, row.attempts, row.claimed_at = "sending", 1, utcnow() - dt.timedelta(minutes=11)
+    db.session.commit()
+    assert delivery.deliver_pending().sent == 0  # a sending row is no one else's to send
+    assert delivery.reclaim_stale_sending() == 1
+    assert delivery.deliver_pending().sent == 1
+    row = _row(message.id)
+    assert (row.state, row.attempts) == ("sent", 2) and len(smtp_server.mails) == 1
+
+
+def test_a_message_just_claimed_is_not_taken_back(app, ctx, smtp_server):
+    app.config["MESSAGE_DELIVERY"] = "off"
+    message = _queue()
+    db.session.commit()
+    row = _row(message.id)
+    row.state, row.claimed_at = "sending", utcnow() - dt.timedelta(minutes=2)
+    db.session.commit()
+    assert delivery.reclaim_stale_sending() == 0 and _row(message.id).state == "sending"
 
 
 def test_off_leaves_messages_for_notify_deliver(app, ctx, runner, smtp_server):

@@ -1,0 +1,46 @@
+"""Telling a person something on the channels they have: e-mail to their address, SMS to their number."""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import or_, select
+
+from ..extensions import db
+from ..messaging.models import Channel, OutboundMessage
+from ..messaging.phone import InvalidPhoneNumber
+from ..messaging.rendering import has_template
+from ..messaging.services import queue_message
+from .models import Role, User
+
+log = logging.getLogger(__name__)
+
+
+def tell(*, event_key: str, template: str, params: dict, email: str | None = None, phone: str | None = None,
+         user: User | None = None, locale: str | None = None) -> list[OutboundMessage]:
+    """Write one message per channel this kind has text for and the person can receive (flush only).
+    A number that is no phone number is skipped with a log line: the event itself must not fail over it."""
+    written = []
+    for channel, recipient in ((Channel.EMAIL, email), (Channel.SMS, phone)):
+        if not recipient or not has_template(template, channel):
+            continue
+        try:
+            written.append(queue_message(event_key=event_key, channel=channel, recipient=recipient, template=template,
+                                         params=params, user_id=user.id if user else None, locale=locale or "vi"))
+        except InvalidPhoneNumber:
+            log.warning("message %s not written: %r is not a phone number", event_key, recipient)
+    return written
+
+
+def tell_user(user: User, *, event_key: str, template: str, params: dict) -> list[OutboundMessage]:
+    return tell(event_key=event_key, template=template, params=params, email=user.email, phone=user.phone, user=user)
+
+
+def staff_for_province(province_id: int | None) -> list[User]:
+    """Active staff who look after this province (staff without a province look after all), admins if none."""
+    staff = list(db.session.scalars(
+        select(User).where(User.active.is_(True), User.role == Role.STAFF,
+                           or_(User.province_id == province_id, User.province_id.is_(None)))
+        .order_by(User.id)))
+    if staff:
+        return staff
+    return list(db.session.scalars(select(User).where(User.active.is_(True), User.role == Role.ADMIN).order_by(User.id)))
