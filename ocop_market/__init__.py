@@ -136,13 +136,16 @@ def register_jobs(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .admin import jobs_views as _admin_jobs  # noqa: F401  (its routes join the staff blueprint)
+    from .admin import messages_views as _admin_messages  # noqa: F401  (likewise)
     from .admin.views import bp as admin_bp
     from .api import bp as api_bp
     from .api.promotions import bp as promotions_api_bp
     from .catalog.producer_views import bp as producer_bp
     from .catalog.views import bp as catalog_bp
     from .health import bp as health_bp
+    from .orders.link_views import bp as order_links_bp
     from .orders.producer_views import bp as producer_orders_bp
+    from .orders.sms_views import bp as sms_bp
     from .orders.staff_views import bp as staff_orders_bp
     from .orders.views import bp as orders_bp
     from .payments.views import bp as payments_bp
@@ -156,6 +159,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(orders_bp)
+    app.register_blueprint(order_links_bp)
+    app.register_blueprint(sms_bp)
     app.register_blueprint(producer_orders_bp)
     app.register_blueprint(staff_orders_bp)
     app.register_blueprint(payments_bp)

@@ -38,6 +38,12 @@ class InvalidInput(DomainError):
     status_code = 400
 
 
+class Expired(DomainError):
+    """Something that was valid for a while no longer is (a link in a message past its lifetime)."""
+
+    status_code = 410
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
@@ -48,6 +54,7 @@ TITLES = {
     404: "Không tìm thấy trang",
     405: "Phương thức không được phép",
     409: "Thao tác không phù hợp với trạng thái hiện tại",
+    410: "Đã hết hạn",
     413: "Tệp tải lên quá lớn",
     429: "Quá nhiều yêu cầu",
     500: "Đã có lỗi xảy ra",

@@ -105,3 +105,8 @@ class ResetWithLinkForm(FlaskForm):
 class VerifyPhoneForm(FlaskForm):
     code = StringField(_l("Mã xác nhận"), validators=[PlainText(), DataRequired(_l("Vui lòng nhập mã xác nhận.")), Length(max=20),
                                                     _six_digits])
+
+
+class NotificationChannelsForm(FlaskForm):
+    notify_email = BooleanField(_l("Gửi tin về đơn hàng, gian hàng và quảng bá qua e-mail"))
+    notify_sms = BooleanField(_l("Gửi tin về đơn hàng, gian hàng và quảng bá qua SMS"))

@@ -4,7 +4,7 @@ import datetime as dt
 import enum
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
@@ -45,6 +45,9 @@ class User(UserMixin, Model):
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     #: when the owner proved the number is theirs with an SMS code (sign-up by phone, or a reset by SMS)
     phone_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: the channels the person chose for news of their orders, listings and promotions (codes always go out)
+    notify_email: Mapped[bool] = mapped_column(default=True, server_default=true())
+    notify_sms: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts at login...

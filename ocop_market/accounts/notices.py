@@ -16,23 +16,29 @@ log = logging.getLogger(__name__)
 
 
 def tell(*, event_key: str, template: str, params: dict, email: str | None = None, phone: str | None = None,
-         user: User | None = None, locale: str | None = None) -> list[OutboundMessage]:
-    """Write one message per channel this kind has text for and the person can receive (flush only).
+         user: User | None = None, locale: str | None = None, secret_params: dict | None = None) -> list[OutboundMessage]:
+    """Write one message per channel this kind has text for and the person can receive and chose (flush only).
     A number that is no phone number is skipped with a log line: the event itself must not fail over it."""
     written = []
     for channel, recipient in ((Channel.EMAIL, email), (Channel.SMS, phone)):
         if not recipient or not has_template(template, channel):
             continue
+        if user is not None and not (user.notify_email if channel == Channel.EMAIL else user.notify_sms):
+            continue
         try:
             written.append(queue_message(event_key=event_key, channel=channel, recipient=recipient, template=template,
-                                         params=params, user_id=user.id if user else None, locale=locale or "vi"))
+                                         params=params, user_id=user.id if user else None, locale=locale or "vi",
+                                         secret_params=secret_params))
         except InvalidPhoneNumber:
             log.warning("message %s not written: %r is not a phone number", event_key, recipient)
     return written
 
 
-def tell_user(user: User, *, event_key: str, template: str, params: dict) -> list[OutboundMessage]:
-    return tell(event_key=event_key, template=template, params=params, email=user.email, phone=user.phone, user=user)
+def tell_user(user: User, *, event_key: str, template: str, params: dict, phone: str | None = None,
+              secret_params: dict | None = None) -> list[OutboundMessage]:
+    """`phone`: where to text them when their account has no number (e.g. the one given with an order)."""
+    return tell(event_key=event_key, template=template, params=params, email=user.email, phone=user.phone or phone,
+                user=user, secret_params=secret_params)
 
 
 def staff_for_province(province_id: int | None) -> list[User]:

@@ -20,12 +20,13 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..errors import Conflict, InvalidInput
 from ..extensions import db, limiter
 from ..security import is_safe_next, safe_next
-from . import limits, recovery, services, sessions
+from . import limits, notifications, recovery, services, sessions
 from .forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
     LogoutEverywhereForm,
+    NotificationChannelsForm,
     RegisterForm,
     ResetWithCodeForm,
     ResetWithLinkForm,
@@ -172,6 +173,20 @@ def change_password():
             flash(_("Đã đổi mật khẩu. Các thiết bị khác đã được đăng xuất."), "success")
             return redirect(url_for("accounts.change_password"))
     return render_template("accounts/password.html", form=form, logout_form=LogoutEverywhereForm())
+
+
+@bp.route("/thong-bao", methods=["GET", "POST"])
+@login_required
+def notifications_page():
+    user = current_user._get_current_object()
+    form = NotificationChannelsForm(obj=user)
+    if form.validate_on_submit():
+        notifications.set_channels(user, form.notify_email.data, form.notify_sms.data)
+        db.session.commit()
+        flash(_("Đã lưu cách nhận tin."), "success")
+        return redirect(url_for("accounts.notifications_page"))
+    return render_template("accounts/notifications.html", form=form, messages=notifications.messages_of(user),
+                           kinds=notifications.KIND_LABELS, states=notifications.STATE_LABELS)
 
 
 @bp.post("/dang-xuat-moi-noi")

@@ -13,6 +13,7 @@ from ..accounts.models import User
 from ..errors import Conflict, InvalidInput
 from ..extensions import db
 from ..timeutil import utcnow
+from . import notices
 from .certificates import CertificateData, set_certificate
 from .models import (
     Producer,
@@ -135,7 +136,7 @@ def approve_product(actor: User, product: Product) -> None:
     product.reviewed_by_id = actor.id
     product.rejection_reason = ""
     db.session.flush()
-    audit.record(actor.id, "product.approve", "product", product.id)
+    notices.listing_reviewed(product, audit.record(actor.id, "product.approve", "product", product.id))
 
 
 def reject_product(actor: User, product: Product, reason: str) -> None:
@@ -147,7 +148,8 @@ def reject_product(actor: User, product: Product, reason: str) -> None:
     product.reviewed_by_id = actor.id
     product.rejection_reason = reason.strip()
     db.session.flush()
-    audit.record(actor.id, "product.reject", "product", product.id, reason=reason.strip())
+    notices.listing_reviewed(product, audit.record(actor.id, "product.reject", "product", product.id,
+                                                   reason=reason.strip()))
 
 
 def archive_product(actor: User, product: Product) -> None:

@@ -14,6 +14,7 @@ from ..errors import Conflict, InvalidInput
 from ..extensions import db
 from ..places import Province
 from ..timeutil import utcnow
+from . import notices
 from .models import (
     HouseholdCategory,
     Producer,
@@ -122,7 +123,7 @@ def verify_producer(actor: User, producer: Producer) -> None:
     producer.verified_at = utcnow()
     producer.verified_by_id = actor.id
     db.session.flush()
-    audit.record(actor.id, "producer.verify", "producer", producer.id)
+    notices.producer_reviewed(producer, audit.record(actor.id, "producer.verify", "producer", producer.id))
 
 
 def reject_producer(actor: User, producer: Producer, reason: str) -> None:
@@ -133,4 +134,5 @@ def reject_producer(actor: User, producer: Producer, reason: str) -> None:
     producer.rejection_reason = reason.strip()
     producer.verified_at = None
     db.session.flush()
-    audit.record(actor.id, "producer.reject", "producer", producer.id, reason=reason.strip())
+    notices.producer_reviewed(producer, audit.record(actor.id, "producer.reject", "producer", producer.id,
+                                                     reason=reason.strip()))

@@ -64,3 +64,22 @@ class OutboundMessage(Model):
     retry_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     #: not sent after this (a 30-minute code is useless later); empty = no limit
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class InboundSms(Model):
+    """One text a phone sent us through the SMS gateway (tin nhắn đến): kept with what it did, so a gateway's
+    redelivery of the same message (same `gateway_id`) gets the same answer and does nothing twice."""
+
+    __tablename__ = "inbound_sms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the gateway's own id of the message, when it sends one
+    gateway_id: Mapped[str | None] = mapped_column(String(120), unique=True)
+    #: E.164 (+84…)
+    sender: Mapped[str] = mapped_column(String(20), index=True)
+    text: Mapped[str] = mapped_column(String(1000))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: what it did: confirmed, declined, not_possible, unknown_order, not_understood
+    outcome: Mapped[str] = mapped_column(String(24), default="")
+    #: the order code it named, if any
+    order_code: Mapped[str | None] = mapped_column(String(20))

@@ -46,6 +46,21 @@ def sms_text(text: str) -> str:
     return folded
 
 
+#: a kind may offer shorter texts for when long names push it past one segment: tried in this order
+SMS_VARIANTS = ("sms.txt", "sms_short.txt", "sms_shortest.txt")
+
+
+def _fitting_sms(template: str, params: dict) -> str:
+    known = _known()
+    names = [n for n in SMS_VARIANTS if n == "sms.txt" or f"messaging/{template}/{n}" in known]
+    for name in names[:-1]:
+        try:
+            return sms_text(_render(f"messaging/{template}/{name}", params))
+        except MessageTooLong:
+            continue
+    return sms_text(_render(f"messaging/{template}/{names[-1]}", params))
+
+
 def _render(name: str, params: dict) -> str:
     # The bare environment, without the site's context processors: a message is rendered outside any request.
     return current_app.jinja_env.get_template(name).render(**params)
@@ -54,7 +69,7 @@ def _render(name: str, params: dict) -> str:
 def render(template: str, channel: str, locale: str, params: dict) -> Rendered:
     with force_locale(locale or "vi"):
         if channel == Channel.SMS:
-            return Rendered(text=sms_text(_render(f"messaging/{template}/sms.txt", params)))
+            return Rendered(text=_fitting_sms(template, params))
         subject = _render(f"messaging/{template}/email_subject.txt", params)
         body = _render(f"messaging/{template}/email.txt", params)
     return Rendered(subject=" ".join(subject.split()), text=body.strip() + "\n")
@@ -63,8 +78,14 @@ def render(template: str, channel: str, locale: str, params: dict) -> Rendered:
 def has_template(template: str, channel: str) -> bool:
     """Whether this kind of message has a text for this channel (a kind may be e-mail only, or SMS only)."""
     names = ("sms.txt",) if channel == Channel.SMS else ("email_subject.txt", "email.txt")
-    loader = current_app.jinja_env.loader
-    if loader is None:
-        return False
-    known = set(loader.list_templates())
+    known = _known()
     return all(f"messaging/{template}/{name}" in known for name in names)
+
+
+def _known() -> set[str]:
+    known = current_app.extensions.get("messaging_templates")
+    if known is None:  # read once per app: list_templates walks every template folder
+        loader = current_app.jinja_env.loader
+        known = current_app.extensions["messaging_templates"] = {
+            name for name in (loader.list_templates() if loader is not None else []) if name.startswith("messaging/")}
+    return known

@@ -5,11 +5,12 @@ import datetime as dt
 
 from flask import has_request_context
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
 from . import delivery
-from .models import Channel, OutboundMessage
+from .models import Channel, MessageState, OutboundMessage
 from .phone import normalise_msisdn
 
 
@@ -62,3 +63,30 @@ def queue_message(*, event_key: str, channel: str, recipient: str, template: str
     if deliver_after_commit:
         delivery.deliver_after_commit(db.session(), message.id)
     return message
+
+
+class NotResendable(ValueError):
+    pass
+
+
+def resend(message_id: int) -> OutboundMessage:
+    """Staff send a failed message again (its attempts start over), after the caller's commit (flush only).
+    A message that carried a time-limited code is not resent: its code may be stale and its secret is erased;
+    the person asks for a new one."""
+    message = db.session.get(OutboundMessage, message_id)
+    if message is None:
+        raise NotResendable(_("không có tin này"))
+    if message.state != MessageState.FAILED:
+        raise NotResendable(_("chỉ gửi lại tin đang lỗi"))
+    if message.expires_at is not None:
+        raise NotResendable(_("tin có mã dùng trong thời hạn không được gửi lại; người nhận hãy xin mã mới"))
+    message.state, message.attempts, message.retry_at, message.last_error = MessageState.PENDING, 0, None, None
+    db.session.flush()
+    delivery.deliver_after_commit(db.session(), message.id)
+    return message
+
+
+def failed_messages(limit: int = 200) -> list[OutboundMessage]:
+    return list(db.session.scalars(
+        select(OutboundMessage).where(OutboundMessage.state == MessageState.FAILED)
+        .order_by(OutboundMessage.created_at.desc(), OutboundMessage.id.desc()).limit(limit)))

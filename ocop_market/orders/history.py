@@ -3,14 +3,17 @@ from __future__ import annotations
 
 from ..extensions import db
 from ..timeutil import utcnow
+from . import notices
 from .models import Order, OrderEvent, ProducerOrder
 
 
 def part_event(order: Order, po: ProducerOrder | None, actor_id: int | None, frm: str | None, to: str,
                note: str = "") -> None:
-    """A producer order moved from `frm` to `to` (or, with `po` None, an order-level entry)."""
+    """A producer order moved from `frm` to `to` (or, with `po` None, an order-level entry); whoever must hear
+    of it gets a message in the same transaction (`notices`)."""
     db.session.add(OrderEvent(order_id=order.id, producer_order_id=po.id if po else None, actor_id=actor_id,
                               from_status=frm, to_status=to, note=note or "", at=utcnow()))
+    notices.step_recorded(order, po, to, note or "")
 
 
 def order_event(order: Order, actor_id: int | None, to: str, note: str = "") -> None:

@@ -197,6 +197,11 @@ def place_order(buyer: User, items: dict[int, int], data: CheckoutData, cfg=None
 def _role_of(actor: User | None, po: ProducerOrder, as_role: str) -> str:
     if as_role == "system":
         return "system"
+    if as_role == "household":
+        # The caller proved it speaks for this part's producer without a login: the one-tap link in the
+        # producer's message (signed for this part and producer) or an SMS reply from the household's registered
+        # number (`links`, `sms_replies`). It acts as the producer; `actor` is the owner's account, if any.
+        return "producer"
     if actor is None:
         raise NotAllowed()
     if as_role == "staff":

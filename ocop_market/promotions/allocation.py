@@ -16,6 +16,7 @@ from .. import audit
 from ..accounts.models import User
 from ..catalog import services as catalog
 from ..catalog.models import Product
+from ..catalog.notices import tell_producer
 from ..errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
 from ..routing import is_id
@@ -152,12 +153,28 @@ def allocate_week(week: str, actor: User | None = None) -> WeekResult:
         by_rw[key].state = WeekState.NOT_ALLOCATED
         by_rw[key].reason = reason
         by_rw[key].decided_at = now
+    placement_names = {p.id: p.name_vi for p in placements()}
+    for a in outcome.assignments:
+        _tell(by_rw[a.key], week, placement=placement_names.get(a.placement_id, ""))
+    for key in outcome.refusals:
+        _tell(by_rw[key], week)
     run.allocated = len(outcome.assignments)
     run.refused = len(outcome.refusals)
     audit.record(actor.id if actor else None, "promotion.allocate", "promotion_week", run.id, week=week,
                  allocated=run.allocated, refused=run.refused)
     db.session.flush()
     return WeekResult(week, True, run.allocated, run.refused)
+
+
+def _tell(rw: RequestedWeek, week: str, placement: str = "") -> None:
+    """The producer hears whether the week they asked for was granted, or why not (in the outbox, this
+    transaction); once per requested week and outcome."""
+    product = rw.request.product
+    monday = rules.week_monday(week)
+    tell_producer(product.producer, event_key=f"promotion_week:{rw.id}:{rw.state}", template="promotion_decided",
+                  params={"producer": product.producer.name, "product": product.name, "week": week,
+                          "monday": monday.strftime("%d/%m/%Y"), "granted": rw.state == WeekState.ALLOCATED,
+                          "placement": placement, "reason": rules.REASON_TEXT.get(rw.reason, rw.reason)})
 
 
 def week_allocations(week: str, include_removed: bool = True) -> list[Allocation]:
