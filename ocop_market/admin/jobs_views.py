@@ -18,6 +18,7 @@ JOB_LABELS = {
     "search.repair_outbox": _l("Cập nhật chỉ mục tìm kiếm với các thay đổi còn sót"),
     "messaging.retry": _l("Gửi lại tin nhắn lỗi (giãn cách tăng dần), nhận lại tin bị ngắt giữa chừng"),
     "catalog.certificate_warnings": _l("Báo chứng nhận OCOP hết hạn sau 90 và 30 ngày"),
+    "promotions.flush_counters": _l("Cộng lượt hiển thị và lượt bấm quảng bá vào số liệu hằng ngày"),
 }
 STATE_LABELS = {
     RunState.RUNNING: _l("Đang chạy"),

@@ -27,7 +27,7 @@ from typing import Any
 from flask import Flask, current_app
 from huey import RedisHuey, SqliteHuey, crontab
 from huey.api import Huey, TaskWrapper
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -181,8 +181,22 @@ def run_job(name: str, *args: Any, trigger: str = "command", attempt: int = 1, w
     db.session.rollback()  # whatever the job left open is its own business; the record is ours
     row = db.session.get_one(JobRun, run_id)
     row.state, row.summary, row.finished_at = RunState.SUCCEEDED, _summary(result), utcnow()
+    _prune(name)
     db.session.commit()
     return RunOutcome(RunState.SUCCEEDED, row.summary, run_id=run_id)
+
+
+#: how long runs stay on record: routine ones (succeeded, skipped) briefly, the ones staff must look at longer
+KEEP_ROUTINE = dt.timedelta(days=3)
+KEEP_TROUBLE = dt.timedelta(days=30)
+
+
+def _prune(name: str) -> None:
+    now = utcnow()
+    db.session.execute(delete(JobRun).where(JobRun.name == name, JobRun.started_at < now - KEEP_ROUTINE,
+                                            JobRun.state.in_((RunState.SUCCEEDED, RunState.SKIPPED))))
+    db.session.execute(delete(JobRun).where(JobRun.name == name, JobRun.started_at < now - KEEP_TROUBLE,
+                                            JobRun.state != RunState.RUNNING))
 
 
 def last_runs() -> dict[str, JobRun]:

@@ -30,5 +30,6 @@ def allocate(week):
 
 @promotions_cli.command("flush-counters")
 def flush_counters():
-    """Write buffered impression/click counts of this process now."""
-    click.echo(f"{tracking.flush()} dòng đếm đã ghi.")
+    """Add every impression/click count the web processes handed over to the daily counters now."""
+    tracking.flush()  # this process's own (a command shows no promotions: usually nothing)
+    click.echo(f"{tracking.flush_spool()} dòng đếm đã ghi.")

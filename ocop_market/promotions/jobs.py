@@ -6,7 +6,7 @@ import datetime as dt
 from ..db_tx import transaction
 from ..jobs.queue import LocalCron, job
 from ..timeutil import LOCAL_TZ, utcnow
-from . import allocation, rules
+from . import allocation, rules, tracking
 from .placements import get_settings
 
 
@@ -23,3 +23,15 @@ def allocate_next_week(now: dt.datetime | None = None) -> str:
     if not result.ran_now:
         return f"{week} already allocated ({result.allocated} slots)"
     return f"{week}: {result.allocated} slots allocated, {result.refused} requests refused"
+
+
+@job("promotions.write_counters", retries=2, retry_delay=10, recorded=False)
+def write_counters() -> int:
+    """Add the counts a web process just handed over (enqueued by it) to the daily counters."""
+    return tracking.flush_spool()
+
+
+@job("promotions.flush_counters", schedule=LocalCron(minute="*"))
+def flush_counters() -> dict:
+    """Add every impression and click the web processes handed over to the daily counters."""
+    return {"counter rows": tracking.flush_spool()}

@@ -224,6 +224,23 @@ class DailyCounter(Model):
     clicks: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class CounterSpool(Model):
+    """Counts a web process handed over, waiting to be added to the daily counters: the buffer every process and
+    the queue share. Rows are only inserted (one batch per hand-over) and deleted by the queue's counter flush."""
+
+    __tablename__ = "promotion_counter_spool"
+    __table_args__ = (
+        CheckConstraint("impressions >= 0 AND clicks >= 0", name="counts_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    placement_id: Mapped[int] = mapped_column(ForeignKey("promotion_placements.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    impressions: Mapped[int] = mapped_column(Integer, default=0)
+    clicks: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Conversion(Model):
     """An order line bought within the attribution window after a click on a promotion."""
 

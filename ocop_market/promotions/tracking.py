@@ -1,10 +1,13 @@
 """Impressions, clicks and orders of promoted listings, without a row per page view.
 
-- Counting: each shown item adds to an in-process buffer keyed by (placement, listing, local day); the buffer
-  is written with one UPSERT (`INSERT ... ON CONFLICT DO UPDATE`, SQLite and PostgreSQL alike) every
-  PROMOTION_COUNTER_FLUSH_EVENTS events or PROMOTION_COUNTER_FLUSH_SECONDS seconds, checked when a request
-  ends, and once more when the process exits. A crash loses at most one buffer of counts: these are
-  statistics, not money.
+- Counting: each shown item adds to an in-process buffer keyed by (placement, listing, local day). Every
+  PROMOTION_COUNTER_FLUSH_EVENTS events or PROMOTION_COUNTER_FLUSH_SECONDS seconds (checked when a request
+  ends) and once more when the process exits, the process hands its buffer over to the shared one, the
+  `promotion_counter_spool` table (one plain multi-row INSERT), and asks the queue to add it up. The queue
+  (`promotions.write_counters` at once, `promotions.flush_counters` every minute) takes the spool's rows with
+  one DELETE … RETURNING, so two flushes never count a row twice, and adds them to the daily counters with one
+  UPSERT (`INSERT ... ON CONFLICT DO UPDATE`, SQLite and PostgreSQL alike) in the same transaction. A crash of a
+  web process loses at most its own unhanded buffer: these are statistics, not money.
 - Clicks go through /qc/<allocation id>, which counts the click and redirects to the listing.
 - Attribution: the click is remembered in a signed cookie (not the session, which login clears) holding
   (allocation, listing, time) for the last few clicks. When an order is placed (`signals.order_placed`, sent
@@ -26,14 +29,15 @@ from typing import cast
 
 from flask import Flask, current_app, has_request_context, request
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, delete, func, insert, select
 
 from .. import signals
 from ..extensions import db
+from ..jobs import queue
 from ..orders.models import Order
 from ..timeutil import local_today, utcnow
 from . import rules
-from .models import Conversion, DailyCounter
+from .models import Conversion, CounterSpool, DailyCounter
 from .placements import get_settings
 
 CLICK_COOKIE = "ocop_qc"
@@ -83,7 +87,7 @@ def _buffer(app: Flask | None = None) -> CounterBuffer:
     return (app or current_app).extensions["promotion_counters"]
 
 
-def _upsert(counts: dict) -> None:
+def _upsert(conn, counts: dict) -> None:
     table = cast(Table, DailyCounter.__table__)
     rows = [dict(placement_id=p, product_id=pr, day=d, impressions=i, clicks=c) for (p, pr, d), (i, c) in counts.items()]
     dialect = db.engine.dialect.name
@@ -97,22 +101,45 @@ def _upsert(counts: dict) -> None:
         set_={"impressions": table.c.impressions + stmt.excluded.impressions,
               "clicks": table.c.clicks + stmt.excluded.clicks},
     )
-    # Its own short transaction: the request's session (and whatever it holds) is left alone.
-    with db.engine.begin() as conn:
-        conn.execute(stmt)
+    conn.execute(stmt)
 
 
 def flush(app: Flask | None = None) -> int:
-    """Write the buffered counts now; returns how many (placement, listing, day) rows were touched."""
+    """Hand this process's buffered counts over to the shared spool now, and ask the queue to add them up;
+    returns how many (placement, listing, day) rows were handed over."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's own method
     buffer = _buffer(app)
     counts = buffer.take()
     if not counts:
         return 0
+    rows = [dict(placement_id=p, product_id=pr, day=d, impressions=i, clicks=c) for (p, pr, d), (i, c) in counts.items()]
     try:
-        _upsert(counts)
+        # Its own short transaction: the request's session (and whatever it holds) is left alone.
+        with db.engine.begin() as conn:
+            conn.execute(insert(CounterSpool), rows)
     except Exception:
         buffer.put_back(counts)
         raise
+    try:
+        queue.enqueue("promotions.write_counters", app=app)
+    except Exception:  # the rows wait in the spool for the next `promotions.flush_counters`
+        app.logger.exception("could not hand the counter flush to the queue")
+    return len(counts)
+
+
+def flush_spool() -> int:
+    """Add every handed-over count to the daily counters; returns how many counter rows were touched."""
+    spool = cast(Table, CounterSpool.__table__)
+    with db.engine.begin() as conn:
+        taken = conn.execute(delete(spool).returning(
+            spool.c.placement_id, spool.c.product_id, spool.c.day, spool.c.impressions, spool.c.clicks)).all()
+        counts: dict[tuple[int, int, dt.date], list[int]] = defaultdict(lambda: [0, 0])
+        for placement_id, product_id, day, impressions, clicks in taken:
+            entry = counts[(placement_id, product_id, day)]
+            entry[0] += impressions
+            entry[1] += clicks
+        if counts:
+            _upsert(conn, counts)
     return len(counts)
 
 

@@ -24,7 +24,7 @@ from tests.loopback import wait_for
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCHEDULED = {"orders.expire_unpaid", "orders.remind_unconfirmed", "promotions.allocate_next_week",
-             "search.repair_outbox", "messaging.retry", "catalog.certificate_warnings"}
+             "search.repair_outbox", "messaging.retry", "catalog.certificate_warnings", "promotions.flush_counters"}
 
 
 class Flaky:
@@ -71,7 +71,8 @@ def test_every_scheduled_job_is_on_the_queue_in_vietnam_time(app):
     huey = app.extensions["huey"]
     # What Huey's scheduler starts at 00:00 UTC, which is 07:00 in Việt Nam (naive UTC is Huey's clock).
     due = {t.name for t in huey.read_periodic(dt.datetime(2026, 12, 4, 0, 0))}
-    assert due == {"catalog.certificate_warnings", "orders.expire_unpaid", "messaging.retry", "search.repair_outbox"}
+    assert due == {"catalog.certificate_warnings", "orders.expire_unpaid", "messaging.retry", "search.repair_outbox",
+                   "promotions.flush_counters"}
     assert {t.name for t in huey.read_periodic(dt.datetime(2026, 12, 3, 23, 30))} >= {"promotions.allocate_next_week"}
     assert "orders.remind_unconfirmed" in {t.name for t in huey.read_periodic(dt.datetime(2026, 12, 4, 3, 15))}
     # 07:00 in Việt Nam is 00:00 UTC: Huey's clock (naive UTC) is read in Asia/Ho_Chi_Minh.
@@ -201,6 +202,15 @@ def test_no_job_runs_twice_at_once(app, ctx, flaky, runner):
         thread.join(20)
     assert outcome["first"].state == "succeeded" and flaky.calls == 1
     assert [r.state for r in _runs("test.flaky")] == ["succeeded", "skipped"]
+
+
+def test_old_routine_runs_are_pruned_and_failures_kept_longer(ctx, flaky):
+    old = utcnow() - dt.timedelta(days=4)
+    db.session.add_all([JobRun(name="test.flaky", state="succeeded", started_at=old, finished_at=old),
+                        JobRun(name="test.flaky", state="failed", started_at=old, finished_at=old, error="x")])
+    db.session.commit()
+    queue.run_job("test.flaky")
+    assert [r.state for r in _runs("test.flaky")] == ["failed", "succeeded"]
 
 
 def test_a_run_left_running_by_a_dead_process_does_not_block_the_job_for_ever(ctx, flaky):

@@ -147,3 +147,38 @@ def test_catalog_changes_reach_search_through_the_queue(app, ctx):
     assert "search.apply" in seen
     assert get_search(app).outbox_lag()[0] == 0
     assert queue.run_job("search.repair_outbox").summary == "applied 0, waiting 0"
+
+
+# ---------------------------------------------------------------- promotion counters: the shared buffer
+def test_counts_handed_over_reach_the_daily_counters_once_however_many_flush(app, ctx):
+    import threading
+
+    from ocop_market.promotions import tracking
+    from ocop_market.promotions.models import CounterSpool, DailyCounter, Placement
+
+    placements.ensure_defaults()
+    product = make_product(make_producer())
+    placement_id = db.session.scalars(select(Placement.id)).first()
+    today = local_today()
+    # What several web processes hand over: a batch each, some for the same (placement, listing, day).
+    db.session.add_all([CounterSpool(placement_id=placement_id, product_id=product.id, day=today,
+                                     impressions=i, clicks=i % 2) for i in range(1, 41)])
+    db.session.commit()
+    touched = []
+
+    def flusher():
+        with app.app_context():
+            touched.append(tracking.flush_spool())
+            db.session.remove()
+
+    threads = [threading.Thread(target=flusher) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(touched) == [0, 0, 0, 1]  # one flush took every row; the others found none
+    db.session.expire_all()
+    row = db.session.get_one(DailyCounter, (placement_id, product.id, today))
+    assert (row.impressions, row.clicks) == (sum(range(1, 41)), 20)
+    assert db.session.scalars(select(CounterSpool)).all() == []
+    assert queue.run_job("promotions.flush_counters").summary == "counter rows 0"
