@@ -161,7 +161,7 @@ def make_user(email: str, role: str = "buyer", password: str = "secret-pass-1", 
 
 
 def make_producer(owner=None, name="Hộ bà Lục Thị Hoa", verified=True, category="poor", province_code="CB",
-                  commune="Xã Trùng Khánh", actor=None):
+                  commune="Xã Trùng Khánh", actor=None, ethnic_minority=False, woman_headed=False):
     from sqlalchemy import select
 
     from ocop_market.catalog import producers
@@ -171,7 +171,8 @@ def make_producer(owner=None, name="Hộ bà Lục Thị Hoa", verified=True, ca
     producer = producers.create_producer(
         actor or owner,
         producers.ProducerData(kind="household", name=name, province_id=province.id, commune=commune,
-                               household_category=category, story="Gia đình trồng hạt dẻ ba đời."),
+                               household_category=category, story="Gia đình trồng hạt dẻ ba đời.",
+                               ethnic_minority=ethnic_minority, woman_headed=woman_headed),
         owner=owner,
     )
     if verified:

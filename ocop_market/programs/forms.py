@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from ..catalog.forms import ChoiceField, DayField, WholeNumberField
 from ..validators import PlainText
 from . import rules
-from .models import BudgetSource, ProjectForm, ProjectStatus
+from .models import BudgetSource, PlanSource, ProjectForm, ProjectStatus
 from .projects import CATEGORY_LABELS, FORM_LABELS, SOURCE_LABELS, STATUS_LABELS, ProjectData, provinces_for
 
 MAX_VND = rules.MAX_AMOUNT_VND
@@ -85,7 +85,23 @@ class DisbursementForm(FlaskForm):
     disbursed_on = DayField(_l("Ngày giải ngân"), validators=[DataRequired(_l("Vui lòng nhập ngày giải ngân."))])
     amount_vnd = WholeNumberField(_l("Số tiền (đồng)"), validators=[InputRequired(_l("Vui lòng nhập số tiền."))],
                                   minimum=1, maximum=MAX_VND)
+    plan_year = WholeNumberField(_l("Thuộc kế hoạch vốn năm"), validators=[Optional()], minimum=2000, maximum=2100)
     note = _text(_l("Ghi chú"), 200, required=False)
+
+
+PLAN_SOURCE_LABELS = {s.value: SOURCE_LABELS[s.value] for s in PlanSource}
+
+
+class CapitalPlanForm(FlaskForm):
+    year = WholeNumberField(_l("Năm kế hoạch"), validators=[InputRequired(_l("Vui lòng nhập năm kế hoạch."))],
+                            minimum=2000, maximum=2100)
+    source = ChoiceField(_l("Nguồn vốn"), choices=_choices(PLAN_SOURCE_LABELS))
+    planned_vnd = WholeNumberField(_l("Vốn giao trong năm (đồng)"),
+                                   validators=[InputRequired(_l("Vui lòng nhập vốn giao trong năm."))],
+                                   maximum=MAX_VND)
+    carried_over_vnd = WholeNumberField(_l("Vốn năm trước chuyển sang (đồng)"), validators=[Optional()],
+                                        maximum=MAX_VND)
+    decision_no = _text(_l("Số quyết định giao kế hoạch vốn"), 64, required=False)
 
 
 class JoinForm(FlaskForm):

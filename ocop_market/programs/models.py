@@ -87,6 +87,9 @@ class SupportProject(Model):
                                  order_by="Disbursement.disbursed_on")
     participants: Mapped[list[Participation]] = relationship("Participation", back_populates="project", cascade="all, delete-orphan",
                                 order_by="Participation.id")
+    capital_plans: Mapped[list[CapitalPlan]] = relationship("CapitalPlan", back_populates="project",
+                                                            cascade="all, delete-orphan",
+                                                            order_by="(CapitalPlan.year, CapitalPlan.source)")
 
     def budget_of(self, source: str) -> int:
         return next((b.amount_vnd for b in self.budgets if b.source == source), 0)
@@ -123,12 +126,50 @@ class Disbursement(Model):
     project_id: Mapped[int] = mapped_column(ForeignKey("support_projects.id"), index=True)
     source: Mapped[str] = mapped_column(String(16))
     disbursed_on: Mapped[dt.date] = mapped_column(Date)
+    #: the budget year whose capital this payment draws from: its own year, or the previous one until that
+    #: year's cut-off (rules.plan_years_for)
+    plan_year: Mapped[int] = mapped_column(Integer)
     amount_vnd: Mapped[int] = mapped_column(BigInteger)
     note: Mapped[str] = mapped_column(String(200), default="", info=PLAIN_TEXT)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     project: Mapped[SupportProject] = relationship("SupportProject", back_populates="disbursements")
+
+
+class PlanSource(enum.StrEnum):
+    """The state-budget sources that get a yearly capital plan (the others are loans and contributions)."""
+
+    CENTRAL = "central"
+    LOCAL = "local"
+
+
+class CapitalPlan(Model):
+    """A project's capital plan for one budget year and one state-budget source (kế hoạch vốn năm), with what the
+    previous year left and was allowed to carry over (vốn năm trước chuyển sang): the denominator of the
+    disbursement rate officials report."""
+
+    __tablename__ = "project_capital_plans"
+    __table_args__ = (
+        one_of("source", PlanSource, "source_known"),
+        CheckConstraint("planned_vnd >= 0", name="planned_not_negative"),
+        CheckConstraint("carried_over_vnd >= 0", name="carried_not_negative"),
+        CheckConstraint("year BETWEEN 2000 AND 2100", name="year_in_range"),
+        UniqueConstraint("project_id", "year", "source", name="uq_project_capital_plans_project_year_source"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("support_projects.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16))
+    planned_vnd: Mapped[int] = mapped_column(BigInteger, default=0)
+    carried_over_vnd: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: the decision assigning the plan, e.g. "2150/QĐ-UBND"
+    decision_no: Mapped[str] = mapped_column(String(64), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    project: Mapped[SupportProject] = relationship("SupportProject", back_populates="capital_plans")
 
 
 class Participation(Model):

@@ -20,8 +20,8 @@ from ..extensions import db
 from ..orders.models import OrderEvent, OrderLine, OrderStatus, ProducerOrder
 from ..timeutil import LOCAL_TZ, to_local
 from . import rules
+from .disbursements import apart_disbursed, plan_lines
 from .models import (
-    BudgetSource,
     LivelihoodRecord,
     Participation,
     SupportProject,
@@ -163,16 +163,16 @@ def outcomes(projects: list[SupportProject], period: rules.Period, group_by: str
                     continue  # joined after the period: not yet part of it
                 households.append(rules.Household(
                     part.producer_id, p.id, part.category_at_joining, part.baseline_income_vnd,
-                    (latest.income_vnd, latest.category) if latest else None))
-        budget = sum(p.budget_of(s) for p in members for s in BudgetSource)
-        disbursed = sum(d.amount_vnd for p in members for d in p.disbursements if d.disbursed_on <= period.last_day)
+                    (latest.income_vnd, latest.category) if latest else None,
+                    ethnic_minority=part.producer.ethnic_minority, woman_headed=part.producer.woman_headed))
         product_ids = sorted(i for p in members for i in listing_ids.get(p.id, []))
         result.append(rules.outcome(
             key, labels[key], period, households, [s for s in sales if s.project_id in member_ids],
             active_listings=sum(listings.get(i, 0) for i in member_ids),
             promotion_impressions=promotion_impressions(product_ids, period),
             certificates_expiring=sum(expiring.get(i, 0) for i in member_ids),
-            budget_vnd=budget, disbursed_vnd=disbursed,
+            plan=plan_lines(members, period.budget_year, until=period.last_day),
+            apart_disbursed_vnd=apart_disbursed(members, until=period.last_day),
         ))
     return sorted(result, key=lambda o: o.key)
 

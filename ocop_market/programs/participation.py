@@ -21,7 +21,7 @@ from .models import (
     Participation,
     SupportProject,
 )
-from .projects import CATEGORIES, check_amount, require_scope
+from .projects import CATEGORIES, CATEGORY_LABELS, check_amount, require_scope
 
 
 # ---------------------------------------------------------------- households
@@ -36,6 +36,26 @@ def candidate_producers(project: SupportProject) -> list[Producer]:
         select(Producer).where(Producer.province_id == project.province_id, Producer.id.not_in(joined))
         .order_by(Producer.name)
     ))
+
+
+def category_history(producer: Producer, before: dt.date) -> list[tuple[dt.date, str]]:
+    """The household's known categories before `before`: its livelihood records and the categories it joined
+    projects with, oldest first."""
+    rows = list(db.session.execute(select(LivelihoodRecord.assessed_on, LivelihoodRecord.category).where(
+        LivelihoodRecord.producer_id == producer.id, LivelihoodRecord.assessed_on < before)).tuples())
+    rows += db.session.execute(select(Participation.joined_on, Participation.category_at_joining).where(
+        Participation.producer_id == producer.id, Participation.joined_on < before)).tuples()
+    return sorted(rows)
+
+
+def _check_escaped(producer: Producer, category: str, on: dt.date) -> None:
+    if category == rules.ESCAPED:
+        history = category_history(producer, on)
+        if not rules.escaped_allowed(history, on):
+            raise InvalidInput(_(
+                "“Hộ mới thoát nghèo” chỉ dành cho hộ đã là hộ nghèo trong %(n)s tháng trước; hộ này trước đó là "
+                "“%(prev)s”. Hộ cận nghèo có thu nhập trên chuẩn cận nghèo là “Không thuộc diện” (thoát cận nghèo).",
+                n=rules.ESCAPED_MONTHS, prev=_(CATEGORY_LABELS.get(history[-1][1], history[-1][1]))))
 
 
 def join_project(actor, project: SupportProject, producer: Producer | None, joined_on: dt.date,
@@ -54,6 +74,7 @@ def join_project(actor, project: SupportProject, producer: Producer | None, join
         raise InvalidInput(_("Ngày tham gia không thể ở tương lai."))
     if joined_on > project.end_on:
         raise InvalidInput(_("Ngày tham gia phải trước ngày kết thúc dự án."))
+    _check_escaped(producer, category, joined_on)
     if db.session.scalar(select(Participation.id).where(Participation.project_id == project.id,
                                                         Participation.producer_id == producer.id)):
         raise Conflict(_("Hộ “%(name)s” đã tham gia dự án này.", name=producer.name))
@@ -86,6 +107,7 @@ def add_livelihood_record(actor, producer: Producer, assessed_on: dt.date, incom
         raise InvalidInput(_("Vui lòng nhập ngày đánh giá."))
     if assessed_on > local_today():
         raise InvalidInput(_("Ngày đánh giá không thể ở tương lai."))
+    _check_escaped(producer, category, assessed_on)
     if db.session.scalar(select(LivelihoodRecord.id).where(LivelihoodRecord.producer_id == producer.id,
                                                            LivelihoodRecord.assessed_on == assessed_on)):
         raise Conflict(_("Đã có bản ghi sinh kế ngày %(d)s cho hộ này; bản ghi cũ được giữ nguyên, hãy chọn ngày khác.",

@@ -27,6 +27,7 @@ from ..timeutil import local_today
 from . import rules
 from .models import (
     BudgetSource,
+    Participation,
     ProjectBudget,
     ProjectForm,
     ProjectStatus,
@@ -66,7 +67,8 @@ def scoped(query: Select, user) -> Select:
 def projects_for(user) -> list[SupportProject]:
     q = select(SupportProject).options(
         selectinload(SupportProject.province), selectinload(SupportProject.budgets),
-        selectinload(SupportProject.disbursements), selectinload(SupportProject.participants),
+        selectinload(SupportProject.disbursements), selectinload(SupportProject.capital_plans),
+        selectinload(SupportProject.participants).selectinload(Participation.producer),
     ).order_by(SupportProject.province_id, SupportProject.code)
     return list(db.session.scalars(scoped(q, user)))
 
@@ -249,6 +251,10 @@ STATUS_LABELS = {"planned": "Chuẩn bị", "active": "Đang thực hiện", "co
 
 CATEGORY_LABELS = {"poor": "Hộ nghèo", "near_poor": "Hộ cận nghèo", "escaped": "Hộ mới thoát nghèo",
                    "none": "Không thuộc diện"}
+
+
+MOVE_LABELS = {"escaped_poverty": "Thoát nghèo", "escaped_near_poverty": "Thoát cận nghèo", "fell_back": "Tái nghèo",
+               "newly_poor": "Phát sinh nghèo"}
 
 
 def source_label(source: str) -> str:

@@ -19,8 +19,7 @@ from ..extensions import db
 from ..text import spreadsheet_cell
 from ..timeutil import local_today
 from . import charts, disbursements, listings, outcomes, participation, projects, rules
-from .forms import DisbursementForm, JoinForm, LivelihoodForm, ProjectEditForm
-from .models import BudgetSource
+from .forms import CapitalPlanForm, DisbursementForm, JoinForm, LivelihoodForm, ProjectEditForm
 
 bp = Blueprint("staff_programs", __name__)
 guard_blueprint(bp, *STAFF_ROLES)
@@ -43,13 +42,33 @@ CSV_COLUMNS = (
     ("baseline_income_avg_vnd", _l("thu nhập bình quân đầu người/tháng khi tham gia (các hộ có bản ghi)")),
     ("latest_income_avg_vnd", _l("thu nhập bình quân theo bản ghi mới nhất đến cuối kỳ")),
     ("income_change_vnd", _l("chênh lệch thu nhập bình quân")),
-    ("poor_to_near_poor", _l("số hộ từ nghèo chuyển sang cận nghèo")),
-    ("escaped", _l("số hộ nghèo/cận nghèo đã thoát nghèo")),
+    ("escaped_poverty", _l("số hộ thoát nghèo: hộ nghèo khi tham gia, nay cận nghèo trở lên")),
+    ("poor_to_near_poor", _l("trong đó: số hộ thoát nghèo nay là hộ cận nghèo")),
+    ("escaped_near_poverty", _l("số hộ thoát cận nghèo: hộ cận nghèo khi tham gia, nay trên chuẩn cận nghèo")),
+    ("fell_back", _l("số hộ tái nghèo: hộ mới thoát nghèo khi tham gia, nay là hộ nghèo")),
+    ("newly_poor", _l("số hộ phát sinh nghèo: hộ cận nghèo hoặc không thuộc diện khi tham gia, nay là hộ nghèo")),
     ("promotion_impressions", _l("lượt hiển thị quảng bá miễn phí trong kỳ")),
     ("certificates_expiring_90d", _l("chứng nhận OCOP hết hạn trong 90 ngày tới (tính từ hôm nay)")),
-    ("budget_vnd", _l("tổng vốn các nguồn, đồng")),
-    ("disbursed_vnd", _l("đã giải ngân đến cuối kỳ, đồng")),
-    ("disbursement_rate_pct", _l("tỷ lệ giải ngân, %, hai chữ số thập phân")),
+    ("budget_year", _l("năm kế hoạch vốn của kỳ")),
+    ("central_plan_vnd", _l("NSTW: kế hoạch vốn năm, gồm vốn năm trước chuyển sang, đồng")),
+    ("central_carried_over_vnd", _l("NSTW: trong đó vốn năm trước chuyển sang, đồng")),
+    ("central_disbursed_vnd", _l("NSTW: đã giải ngân từ kế hoạch năm đến cuối kỳ, đồng")),
+    ("central_rate_pct", _l("NSTW: tỷ lệ giải ngân so với kế hoạch vốn năm, %, hai chữ số thập phân")),
+    ("local_plan_vnd", _l("NSĐP: kế hoạch vốn năm, gồm vốn năm trước chuyển sang, đồng")),
+    ("local_carried_over_vnd", _l("NSĐP: trong đó vốn năm trước chuyển sang, đồng")),
+    ("local_disbursed_vnd", _l("NSĐP: đã giải ngân từ kế hoạch năm đến cuối kỳ, đồng")),
+    ("local_rate_pct", _l("NSĐP: tỷ lệ giải ngân so với kế hoạch vốn năm, %, hai chữ số thập phân")),
+    ("policy_credit_disbursed_vnd", _l("vốn vay NHCSXH đã giải ngân đến cuối kỳ, đồng (không tính vào tỷ lệ)")),
+    ("people_disbursed_vnd", _l("đối ứng của người dân đến cuối kỳ, đồng (không tính vào tỷ lệ)")),
+    ("enterprise_disbursed_vnd", _l("vốn doanh nghiệp đến cuối kỳ, đồng (không tính vào tỷ lệ)")),
+    ("households_ethnic_minority", _l("số hộ dân tộc thiểu số tham gia")),
+    ("escaped_poverty_ethnic_minority", _l("số hộ dân tộc thiểu số thoát nghèo")),
+    ("escaped_near_poverty_ethnic_minority", _l("số hộ dân tộc thiểu số thoát cận nghèo")),
+    ("revenue_ethnic_minority_vnd", _l("doanh thu trong kỳ của hộ dân tộc thiểu số, đồng")),
+    ("households_woman_headed", _l("số hộ do phụ nữ làm chủ tham gia")),
+    ("escaped_poverty_woman_headed", _l("số hộ do phụ nữ làm chủ thoát nghèo")),
+    ("escaped_near_poverty_woman_headed", _l("số hộ do phụ nữ làm chủ thoát cận nghèo")),
+    ("revenue_woman_headed_vnd", _l("doanh thu trong kỳ của hộ do phụ nữ làm chủ, đồng")),
 )
 
 
@@ -62,7 +81,7 @@ def _period() -> rules.Period:
     try:
         return rules.parse_period(raw)
     except rules.PeriodError:
-        abort(400, description=_("Kỳ báo cáo không hợp lệ (ví dụ 2026, 2026-Q4, 2026-10)."))
+        abort(400, description=_("Kỳ báo cáo không hợp lệ (ví dụ 2026, 2026-H1, 2026-Q4, 2026-10, 2026-NS)."))
 
 
 def _group_by() -> str:
@@ -72,11 +91,12 @@ def _group_by() -> str:
     return value
 
 
-def _disbursement_chart(lines) -> charts.Chart:
+def _disbursement_chart(plan: list[rules.PlanLine], year: int) -> charts.Chart:
     return charts.paired_chart(
-        _("Giải ngân so với kế hoạch vốn"),
-        [(projects.source_label(line.source).split(" (")[0], line.budget_vnd, line.disbursed_vnd) for line in lines],
-        (_("Kế hoạch"), _("Đã giải ngân")))
+        _("Giải ngân so với kế hoạch vốn năm %(y)s", y=year),
+        [(projects.source_label(line.source).split(" (")[0], line.plan_total_vnd, line.disbursed_vnd)
+         for line in plan],
+        (_("Kế hoạch (gồm vốn chuyển sang)"), _("Đã giải ngân")))
 
 
 def _category_chart(outcome: rules.Outcome) -> charts.Chart:
@@ -146,16 +166,17 @@ def project_edit(project_id: int):
 
 def _detail_page(project, period=None, status=200, **forms):
     period = period or _period()
-    lines, total = disbursements.disbursement_lines(project)
+    lines = disbursements.disbursement_lines(project)
     outcome = outcomes.outcomes([project], period, "project")[0]
     forms.setdefault("disburse_form", DisbursementForm(formdata=None))
+    forms.setdefault("plan_form", CapitalPlanForm(formdata=None, year=period.budget_year))
     forms.setdefault("join_form", JoinForm(participation.candidate_producers(project), formdata=None))
     return render_template(
-        "programs/detail.html", project=project, period=period, lines=lines, total=total, outcome=outcome,
+        "programs/detail.html", project=project, period=period, lines=lines, outcome=outcome,
         households=outcomes.household_rows(project, period),
         history=_history(project),
         revenue_chart=_revenue_chart([project.id], period), category_chart=_category_chart(outcome),
-        disbursement_chart=_disbursement_chart(lines), **forms,
+        disbursement_chart=_disbursement_chart(list(outcome.plan.values()), period.budget_year), **forms,
     ), status
 
 
@@ -183,13 +204,30 @@ def project_disburse(project_id: int):
         return _detail_page(project, status=400, disburse_form=form)
     try:
         disbursements.add_disbursement(current_user, project, form.source.data, form.disbursed_on.data,
-                                       form.amount_vnd.data, form.note.data or "")
+                                       form.amount_vnd.data, form.note.data or "", plan_year=form.plan_year.data)
         db.session.commit()
     except DomainError as err:
         status = _refused(form, err)
         return _detail_page(db.session.get(type(project), project_id), status=status, disburse_form=form)
     flash(_("Đã ghi khoản giải ngân."), "success")
     return redirect(url_for(".project_detail", project_id=project.id))
+
+
+@bp.post("/quan-tri/du-an/<id:project_id>/ke-hoach-von")
+def project_capital_plan(project_id: int):
+    project = projects.project_or_404(project_id, current_user)
+    form = CapitalPlanForm()
+    if not form.validate_on_submit():
+        return _detail_page(project, status=400, plan_form=form)
+    try:
+        disbursements.set_capital_plan(current_user, project, form.year.data, form.source.data,
+                                       form.planned_vnd.data, form.carried_over_vnd.data, form.decision_no.data or "")
+        db.session.commit()
+    except DomainError as err:
+        status = _refused(form, err)
+        return _detail_page(db.session.get(type(project), project_id), status=status, plan_form=form)
+    flash(_("Đã lưu kế hoạch vốn năm %(y)s.", y=form.year.data), "success")
+    return redirect(url_for(".project_detail", project_id=project.id, period=str(form.year.data)))
 
 
 @bp.post("/quan-tri/du-an/<id:project_id>/ho-tham-gia")
@@ -244,15 +282,15 @@ def household_detail(project_id: int, producer_id: int):
 def project_report(project_id: int):
     project = projects.project_or_404(project_id, current_user)
     period = _period()
-    lines, total = disbursements.disbursement_lines(project, until=period.last_day)
+    lines = disbursements.disbursement_lines(project, until=period.last_day)
     outcome = outcomes.outcomes([project], period, "project")[0]
     audit.record(current_user.id, "report.print", "support_project", project.id, period=period.key)
     db.session.commit()
     return render_template(
-        "programs/report.html", project=project, period=period, lines=lines, total=total, outcome=outcome,
+        "programs/report.html", project=project, period=period, lines=lines, outcome=outcome,
         households=outcomes.household_rows(project, period), today=local_today(),
         revenue_chart=_revenue_chart([project.id], period), category_chart=_category_chart(outcome),
-        disbursement_chart=_disbursement_chart(lines),
+        disbursement_chart=_disbursement_chart(list(outcome.plan.values()), period.budget_year),
     )
 
 
@@ -264,10 +302,7 @@ def dashboard():
     visible = projects.projects_for(current_user)
     rows = outcomes.outcomes(visible, period, group_by)
     overall = outcomes.outcomes(visible, period, "province") if visible else []
-    lines_all = [disbursements.disbursement_lines(p, until=period.last_day) for p in visible]
-    plan = {s.value: sum(ls[0][i].budget_vnd for ls in lines_all) for i, s in enumerate(BudgetSource)}
-    done = {s.value: sum(ls[0][i].disbursed_vnd for ls in lines_all) for i, s in enumerate(BudgetSource)}
-    source_lines = [rules.SourceLine(s.value, plan[s.value], done[s.value]) for s in BudgetSource]
+    plan = disbursements.plan_lines(visible, period.budget_year, until=period.last_day)
     total = rules.Outcome(key="all", label=_("Tất cả"))
     for o in rows:
         for k, v in o.category_counts_joining.items():
@@ -278,14 +313,26 @@ def dashboard():
         "programs/dashboard.html", rows=rows, period=period, group_by=group_by, overall=overall,
         projects=visible, columns=CSV_COLUMNS,
         revenue_chart=_revenue_chart([p.id for p in visible], period),
-        category_chart=_category_chart(total), disbursement_chart=_disbursement_chart(source_lines),
+        category_chart=_category_chart(total), disbursement_chart=_disbursement_chart(plan, period.budget_year),
+        plan=plan, apart=disbursements.apart_disbursed(visible, until=period.last_day),
     )
+
+
+def _pct(bp: int | None) -> str:
+    return "" if bp is None else f"{bp // 100}.{bp % 100:02d}"
 
 
 def csv_rows(rows: list[rules.Outcome], period: rules.Period, group_by: str) -> list[list]:
     out = []
     for o in rows:
-        rate = o.disbursement_rate_bp
+        money = []
+        for source in rules.HEADLINE_SOURCES:
+            line = o.plan.get(source) or rules.PlanLine(source, period.budget_year, 0, 0, 0)
+            money += [line.plan_total_vnd, line.carried_over_vnd, line.disbursed_vnd, _pct(line.rate_bp)]
+        breakdown = []
+        for flag in rules.BREAKDOWNS:
+            b = o.breakdown.get(flag) or rules.Breakdown()
+            breakdown += [b.households, b.escaped_poverty, b.escaped_near_poverty, b.revenue_vnd]
         out.append([
             group_by, o.key, o.label, period.key, o.households, o.households_with_sales,
             o.first_sale_on.isoformat() if o.first_sale_on else "", o.revenue_vnd, o.orders,
@@ -293,8 +340,9 @@ def csv_rows(rows: list[rules.Outcome], period: rules.Period, group_by: str) -> 
             "" if o.baseline_income_avg_vnd is None else o.baseline_income_avg_vnd,
             "" if o.latest_income_avg_vnd is None else o.latest_income_avg_vnd,
             "" if o.income_change_vnd is None else o.income_change_vnd,
-            o.poor_to_near_poor, o.escaped, o.promotion_impressions, o.certificates_expiring,
-            o.budget_vnd, o.disbursed_vnd, "" if rate is None else f"{rate // 100}.{rate % 100:02d}",
+            o.escaped_poverty, o.poor_to_near_poor, o.escaped_near_poverty, o.fell_back, o.newly_poor,
+            o.promotion_impressions, o.certificates_expiring, period.budget_year, *money,
+            *(o.apart_disbursed_vnd.get(s, 0) for s in rules.APART_SOURCES), *breakdown,
         ])
     return out
 
@@ -337,6 +385,7 @@ def _template_helpers() -> dict:
         "program_category_label": lambda c: _(projects.CATEGORY_LABELS.get(c, c)),
         "program_form_label": lambda f: _(projects.FORM_LABELS.get(f, f)),
         "program_status_label": lambda s: _(projects.STATUS_LABELS.get(s, s)),
+        "program_move_label": lambda m: _(projects.MOVE_LABELS.get(m, m)),
         "program_rate": rules.format_rate,
     }
 

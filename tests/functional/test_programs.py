@@ -20,7 +20,7 @@ from ocop_market.places import Province
 from ocop_market.programs import disbursements, listings, outcomes, participation, projects, rules
 from ocop_market.programs.models import Disbursement, LivelihoodRecord, SupportProject
 from ocop_market.timeutil import add_months, local_today
-from tests.conftest import csrf_from, make_producer, make_product, make_user
+from tests.conftest import Auth, csrf_from, make_producer, make_product, make_user
 
 D = dt.date
 UTC = dt.UTC
@@ -62,9 +62,9 @@ def world(ctx):
     staff_cb = make_user("canbo.cb@example.vn", role="staff", province_id=cb.id)
     staff_ls = make_user("canbo.ls@example.vn", role="staff", province_id=ls.id)
     buyer = make_user("nguoimua@example.vn")
-    h1 = make_producer(name="Hộ bà Lục Thị Hoa", category="poor")
-    h2 = make_producer(name="Hộ ông Nông Văn Phúc", category="near_poor")
-    h3 = make_producer(name="Hộ ông Thào Seo Dìn", category="poor")
+    h1 = make_producer(name="Hộ bà Lục Thị Hoa", category="poor", ethnic_minority=True, woman_headed=True)
+    h2 = make_producer(name="Hộ ông Nông Văn Phúc", category="near_poor", ethnic_minority=True)
+    h3 = make_producer(name="Hộ ông Thào Seo Dìn", category="poor", ethnic_minority=True)
     soon = add_months(local_today(), -36) + dt.timedelta(days=30)  # the certificate runs out in 30 days
     a = make_product(h1, name="Hạt dẻ Trùng Khánh", price=100_000, decision_date=soon)
     b = make_product(h2, name="Dao Phúc Sen", price=50_000, stars=None)
@@ -76,6 +76,8 @@ def world(ctx):
         decision_authority="UBND xã Trùng Khánh", start_on=D(2025, 7, 1), end_on=D(2027, 6, 30),
         target_households=30,
         budgets={"central": 100_000_000, "local": 20_000_000, "people": 10_000_000}))
+    disbursements.set_capital_plan(admin, p1, 2025, "central", 100_000_000, 0, "2150/QĐ-UBND")
+    disbursements.set_capital_plan(admin, p1, 2025, "local", 20_000_000, 0)
     disbursements.add_disbursement(admin, p1, "central", D(2025, 8, 1), 69_060_000)
     disbursements.add_disbursement(admin, p1, "local", D(2025, 10, 1), 5_000_000)
     disbursements.add_disbursement(admin, p1, "people", D(2026, 1, 15), 1_000_000)  # after 2025-Q4
@@ -84,7 +86,7 @@ def world(ctx):
     participation.join_project(admin, p1, h3, D(2025, 7, 12), "poor", 800_000)
     participation.add_livelihood_record(admin, h1, D(2025, 6, 30), 900_000, "poor")  # before joining: ignored
     participation.add_livelihood_record(admin, h1, D(2025, 12, 1), 1_600_000, "near_poor")
-    participation.add_livelihood_record(admin, h2, D(2025, 11, 15), 2_000_000, "escaped")
+    participation.add_livelihood_record(admin, h2, D(2025, 11, 15), 2_000_000, "none")  # above near-poor
     participation.add_livelihood_record(admin, h2, D(2026, 3, 1), 2_500_000, "none")  # after the period
     listings.set_product_project(admin, a, p1)
     listings.set_product_project(admin, b, p1)
@@ -125,8 +127,27 @@ EXPECTED_Q4 = dict(
     households=3, households_with_sales=2, first_sale_on="2025-09-30", revenue_vnd=450_000, orders=3,
     revenue_per_household_vnd=150_000, active_listings=2, households_with_records=2,
     baseline_income_avg_vnd=1_100_000, latest_income_avg_vnd=1_800_000, income_change_vnd=700_000,
-    poor_to_near_poor=1, escaped=1, certificates_expiring=1, budget_vnd=130_000_000, disbursed_vnd=74_060_000,
+    escaped_poverty=1, poor_to_near_poor=1, escaped_near_poverty=1, fell_back=0, newly_poor=0,
+    certificates_expiring=1, central_plan_vnd=100_000_000, central_disbursed_vnd=69_060_000,
+    local_plan_vnd=20_000_000, local_disbursed_vnd=5_000_000,
+    households_ethnic_minority=3, escaped_poverty_ethnic_minority=1, escaped_near_poverty_ethnic_minority=1,
+    revenue_ethnic_minority_vnd=450_000, households_woman_headed=1, escaped_poverty_woman_headed=1,
+    escaped_near_poverty_woman_headed=0, revenue_woman_headed_vnd=300_000,
 )
+
+
+def _figure(outcome, name):
+    """EXPECTED_Q4's names read from an Outcome (the dashboard's object)."""
+    for source in ("central", "local"):
+        if name.startswith(source + "_"):
+            line = outcome.plan[source]
+            return {"plan_vnd": line.plan_total_vnd, "disbursed_vnd": line.disbursed_vnd}[name[len(source) + 1:]]
+    for flag in ("ethnic_minority", "woman_headed"):
+        if flag in name:
+            b = outcome.breakdown[flag]
+            return b.revenue_vnd if name.startswith("revenue") else getattr(b, name.replace("_" + flag, ""))
+    got = getattr(outcome, name)
+    return got.isoformat() if isinstance(got, dt.date) else got
 
 
 def login(client, user):
@@ -143,20 +164,32 @@ def login(client, user):
 def test_dashboard_figures_of_a_hand_made_data_set(world, client):
     outcome, = outcomes.outcomes([world["p1"]], rules.parse_period("2025-Q4"), "project")
     for name, value in EXPECTED_Q4.items():
-        got = getattr(outcome, name)
-        got = got.isoformat() if isinstance(got, dt.date) else got
-        assert got == value, name
+        assert _figure(outcome, name) == value, name
     assert outcome.promotion_impressions == world["impressions"]
-    assert rules.format_rate(outcome.disbursement_rate_bp) == "56,97 %"
+    # The headline: central and local apart, against 2025's capital plan; the people's 1.000.000 (January 2026)
+    # is a contribution, shown apart and never in a rate.
+    assert rules.format_rate(outcome.rate_bp("central")) == "69,06 %"
+    assert rules.format_rate(outcome.rate_bp("local")) == "25,00 %"
+    assert outcome.apart_disbursed_vnd == {"policy_credit": 0, "people": 0, "enterprise": 0}
 
     login(client, world["staff_cb"])
     html = client.get("/quan-tri/du-an/ket-qua?period=2025-Q4&group_by=project").get_data(as_text=True)
-    assert "CB-DA2-01" in html and "450.000" in html and "56,97 %" in html and "<svg" in html
+    assert "CB-DA2-01" in html and "450.000" in html and "<svg" in html
+    assert '<td class="num" data-col="central_rate">69,06 %</td>' in html
+    assert '<td class="num" data-col="local_rate">25,00 %</td>' in html
+    assert '<td class="num" data-col="escaped_poverty">1</td>' in html
+    assert '<td class="num" data-col="escaped_near_poverty">1</td>' in html
+    assert '<td class="num" data-col="households_ethnic_minority">3</td>' in html
+    assert '<td class="num" data-col="households_woman_headed">1</td>' in html
+    assert "56,97 %" not in html  # the old five-source figure against the whole budget is gone
     detail = client.get(f"/quan-tri/du-an/{world['p1'].id}?period=2025-Q4").get_data(as_text=True)
     assert '<dd id="o-revenue">450.000' in detail and '<dd id="o-sellers">2</dd>' in detail
     assert '<dd id="o-escaped">1</dd>' in detail and '<dd id="o-near-poor">1</dd>' in detail
-    # The project page's own table runs to today: the central source 69,06 %, all sources 57,74 %.
-    assert 'data-source="central">69,06 %' in detail and 'id="rate-total">57,74 %' in detail
+    assert '<dd id="o-escaped-near-poor">1</dd>' in detail
+    assert 'data-move="escaped_poverty">Thoát nghèo<' in detail and 'data-move="escaped_near_poverty">Thoát cận nghèo<' in detail
+    assert 'data-source="central">69,06 %' in detail and 'data-source="local">25,00 %' in detail
+    assert 'id="rate-total"' not in detail  # no rate across loans, contributions and budget
+    assert '<tr data-breakdown="ethnic_minority"><td>Hộ dân tộc thiểu số</td><td class="num">3</td>' in detail
     assert "Hộ bà Lục Thị Hoa" in detail and "30/09/2025" in detail
     # Charts are inline SVG drawn on the server: no script, no style attribute, nothing from a CDN.
     assert "<script>" not in detail and 'style="' not in detail and "cdn" not in detail.lower()
@@ -170,7 +203,12 @@ def test_a_year_and_a_month_and_grouping_by_commune_and_province(world):
     assert month.key == "CB/Xã Trùng Khánh" and (month.revenue_vnd, month.households_with_sales) == (200_000, 1)
     # In January 2026 the record of March 2026 is still in the future.
     jan, = outcomes.outcomes([p1], rules.parse_period("2026-01"), "project")
-    assert (jan.revenue_vnd, jan.escaped, jan.latest_income_avg_vnd) == (100_000, 1, 1_800_000)
+    assert (jan.revenue_vnd, jan.escaped_poverty, jan.latest_income_avg_vnd) == (100_000, 1, 1_800_000)
+    # January 2026 is measured against 2026's plan (none entered): no rate; the people's money stays apart.
+    assert jan.rate_bp("central") is None and jan.apart_disbursed_vnd["people"] == 1_000_000
+    half, = outcomes.outcomes([p1], rules.parse_period("2025-H2"), "project")
+    assert (half.revenue_vnd, half.orders, half.escaped_poverty, half.escaped_near_poverty) == (500_000, 4, 1, 1)
+    assert half.rate_bp("central") == 6906
 
 
 def _csv(resp):
@@ -192,9 +230,10 @@ def test_the_export_has_the_dashboards_figures(world, client, app):
     for name, value in EXPECTED_Q4.items():
         column = "certificates_expiring_90d" if name == "certificates_expiring" else name
         assert row[column] == str(value), name
-        got = getattr(outcome, name)
-        assert row[column] == (got.isoformat() if isinstance(got, dt.date) else str(got)), name
-    assert row["disbursement_rate_pct"] == "56.97" and row["period"] == "2025-Q4"
+        assert row[column] == str(_figure(outcome, name)), name
+    assert (row["central_rate_pct"], row["local_rate_pct"], row["period"]) == ("69.06", "25.00", "2025-Q4")
+    assert (row["budget_year"], row["people_disbursed_vnd"], row["central_carried_over_vnd"]) == ("2025", "0", "0")
+    assert "disbursement_rate_pct" not in row and "budget_vnd" not in row
     assert row["promotion_impressions"] == str(world["impressions"])
     assert row["group_name"] == "Liên kết chuỗi hạt dẻ Trùng Khánh"  # Vietnamese survives the round trip
     same = client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-Q4&group_by=project")
@@ -203,7 +242,9 @@ def test_the_export_has_the_dashboards_figures(world, client, app):
     assert after == before + 2
     by_province = _csv(client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-Q4&group_by=province"))
     assert [(r["group_key"], r["revenue_vnd"]) for r in by_province] == [("CB", "450000")]
-    for bad in ("period=2025-Q5", "group_by=household", "period=x" * 20):
+    half = _csv(client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-H2&group_by=project"))
+    assert [(r["period"], r["revenue_vnd"], r["central_rate_pct"]) for r in half] == [("2025-H2", "500000", "69.06")]
+    for bad in ("period=2025-Q5", "period=2025-H3", "group_by=household", "period=x" * 20):
         assert client.get(f"/quan-tri/bao-cao/outcomes.csv?{bad}").status_code == 400
 
 
@@ -274,8 +315,8 @@ def test_staff_create_a_project_and_every_change_is_audited(world, client):
     db.session.expire_all()
     project = db.session.get(SupportProject, pid)
     assert [d.amount_vnd for d in project.disbursements] == [200_000_000, 30_000_000]
-    lines, total = disbursements.disbursement_lines(project)
-    assert {line.source: line.rate_bp for line in lines}["central"] == 10000 and total.rate_bp == 5882
+    lines = disbursements.disbursement_lines(project)
+    assert {line.source: line.rate_bp for line in lines}["central"] == 10000
 
     # Lowering a budget below what was paid out is refused; nothing is half-saved.
     edit = _post(client, f"/quan-tri/du-an/{pid}/sua", {**form, "budget_central": "100000000", "name": "Đổi tên"})
@@ -399,3 +440,87 @@ def test_import_links_a_known_project_code_and_refuses_an_unknown_one(world, app
     # Importing the same file again changes nothing.
     again = importer.run_import(f"{header}\n{row.format(code='CB-DA2-01')}\n".encode(), source="t")
     assert again.products_unchanged == 1 and not again.changed
+
+
+def test_newly_escaped_is_refused_for_a_household_that_was_never_poor(world, client):
+    """'Hộ mới thoát nghèo' only after poverty: H2 joined near-poor, so its rise is 'không thuộc diện'."""
+    h1, h2, p1 = world["h1"], world["h2"], world["p1"]
+    with pytest.raises(participation.InvalidInput) as exc:
+        participation.add_livelihood_record(world["admin"], h2, D(2026, 4, 1), 2_600_000, "escaped")
+    assert "chỉ dành cho hộ đã là hộ nghèo" in exc.value.message
+    db.session.rollback()
+    login(client, world["staff_cb"])
+    url, page = f"/quan-tri/du-an/{p1.id}/ho/{h2.id}/sinh-ke", f"/quan-tri/du-an/{p1.id}/ho/{h2.id}"
+    resp = _post(client, url, {"assessed_on": "2026-04-01", "income_vnd": "2600000", "category": "escaped"}, page)
+    assert resp.status_code == 400 and "Không thuộc diện" in resp.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(LivelihoodRecord)
+                             .where(LivelihoodRecord.producer_id == h2.id)) == 2
+    # H1 was poor when it joined (July 2025): after its near-poor record it may be recorded newly escaped.
+    url1, page1 = f"/quan-tri/du-an/{p1.id}/ho/{h1.id}/sinh-ke", f"/quan-tri/du-an/{p1.id}/ho/{h1.id}"
+    assert _post(client, url1, {"assessed_on": "2026-04-01", "income_vnd": "2600000", "category": "escaped"},
+                 page1).status_code == 302
+
+
+def test_capital_plans_with_carry_over_and_the_cut_off(world, client):
+    p1 = world["p1"]
+    login(client, world["staff_cb"])
+    page = f"/quan-tri/du-an/{p1.id}"
+    plan_url = f"/quan-tri/du-an/{p1.id}/ke-hoach-von"
+    # 2026 central plan with the carry-over left empty: what 2025 left unspent, 100.000.000 − 69.060.000.
+    assert _post(client, plan_url, {"year": "2026", "source": "central", "planned_vnd": "0",
+                                    "decision_no": "12/QĐ-UBND"}, page).status_code == 302
+    db.session.expire_all()
+    plan = {(c.year, c.source): c for c in db.session.get(SupportProject, p1.id).capital_plans}
+    assert (plan[(2026, "central")].planned_vnd, plan[(2026, "central")].carried_over_vnd) == (0, 30_940_000)
+    # The years' assigned capital may not pass the project's central budget (100.000.000, all given to 2025).
+    over = _post(client, plan_url, {"year": "2026", "source": "central", "planned_vnd": "1"}, page)
+    assert over.status_code == 400 and "vượt tổng vốn dự án" in over.get_data(as_text=True)
+    assert _post(client, plan_url, {"year": "2026", "source": "people", "planned_vnd": "1"}, page).status_code == 400
+    assert _post(client, plan_url, {"year": "2040", "source": "local", "planned_vnd": "1"}, page).status_code == 400
+    # A payment beyond the year's plan (with carry-over) is refused, with the figures in Vietnamese.
+    pay = f"/quan-tri/du-an/{p1.id}/giai-ngan"
+    refused = _post(client, pay, {"source": "local", "disbursed_on": "2025-12-01", "amount_vnd": "15000001"}, page)
+    assert refused.status_code == 400 and "vượt kế hoạch vốn năm 2025" in refused.get_data(as_text=True)
+    # In January 2026 a payment may still be 2025's capital (before the cut-off), not 2024's.
+    assert _post(client, pay, {"source": "local", "disbursed_on": "2026-01-20", "amount_vnd": "3000000",
+                               "plan_year": "2025"}, page).status_code == 302
+    assert _post(client, pay, {"source": "local", "disbursed_on": "2026-01-20", "amount_vnd": "1",
+                               "plan_year": "2024"}, page).status_code == 400
+    assert _post(client, pay, {"source": "local", "disbursed_on": "2026-02-02", "amount_vnd": "1",
+                               "plan_year": "2025"}, page).status_code == 400
+    ns, = outcomes.outcomes([db.session.get(SupportProject, p1.id)], rules.parse_period("2025-NS"), "project")
+    year, = outcomes.outcomes([db.session.get(SupportProject, p1.id)], rules.parse_period("2025"), "project")
+    assert ns.rate_bp("local") == 4000 and year.rate_bp("local") == 2500  # 8.000.000 vs 5.000.000 of 20.000.000
+    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.actor_id == world["staff_cb"].id)).all()
+    assert actions.count("project.capital_plan") == 1 and actions.count("project.disburse") == 1
+
+
+def test_demo_project_1_official_figures(app, runner, client):
+    """The demo's CB-DA2-2024-01 in 2025: 1 thoát nghèo and 2 thoát cận nghèo (it showed 'Thoát nghèo 2'), and
+    the central and local rates against the year's plan with carry-over, 69,06 % and 85,35 % (it showed one
+    rate of five sources against the whole budget)."""
+    app.config["DEMO_PHOTO_SIZE"] = 160
+    result = runner.invoke(args=["seed", "demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        project = projects.project_by_code("CB-DA2-2024-01")
+        for key in ("2025", "2025-NS", "2025-H2"):
+            o, = outcomes.outcomes([project], rules.parse_period(key), "project")
+            assert (o.escaped_poverty, o.poor_to_near_poor, o.escaped_near_poverty) == (1, 1, 2), key
+            assert (rules.format_rate(o.rate_bp("central")), rules.format_rate(o.rate_bp("local"))) == \
+                ("69,06 %", "85,35 %"), key
+            assert o.apart_disbursed_vnd == {"policy_credit": 60_000_000, "people": 30_000_000,
+                                             "enterprise": 20_000_000}
+        # No demo household that was never poor carries 'hộ mới thoát nghèo'.
+        for part in project.participants:
+            history = participation.category_history(part.producer, D(2100, 1, 1))
+            escaped = [day for day, c in history if c == "escaped"]
+            assert all(rules.escaped_allowed([h for h in history if h[0] < day], day) for day in escaped)
+        assert not any(c == "escaped" for p in project.participants if p.category_at_joining == "near_poor"
+                       for _day, c in participation.category_history(p.producer, D(2100, 1, 1)))
+    with app.app_context():
+        pid = projects.project_by_code("CB-DA2-2024-01").id
+    Auth(client).login("canbo@ocop.local", "ocop-staff-2026")
+    html = client.get(f"/quan-tri/du-an/{pid}?period=2025").get_data(as_text=True)
+    assert 'data-source="central">69,06 %' in html and 'data-source="local">85,35 %' in html
+    assert '<dd id="o-escaped">1</dd>' in html and '<dd id="o-escaped-near-poor">2</dd>' in html
