@@ -52,6 +52,8 @@ PROJECTS = [
                     ("Hộ ông Nông Văn Phúc", D(2024, 4, 15), "near_poor", 1_350_000),
                     ("Hộ bà Đinh Thị Lan", D(2024, 5, 2), "near_poor", 1_250_000)],
         listings=["Hạt dẻ Trùng Khánh", "Hạt dẻ sấy nứt vỏ", "Dao Phúc Sen", "Gạo nếp Khẩu Nua Lếch"],
+        # agreed at the village meeting to be named on the project page; the others appear in aggregates only
+        consent={"Hộ bà Lục Thị Hoa": D(2024, 4, 15)},
     ),
     dict(
         code="CB-DA3-2024-02", name="Nuôi bò Mông sinh sản cộng đồng xã Bảo Lạc",
@@ -112,7 +114,7 @@ def _ensure_project(spec: dict, actor) -> SupportProject:
         return project
     province = db.session.scalars(select(Province).where(Province.code == spec["province"])).one()
     fields = {k: v for k, v in spec.items()
-              if k not in ("province", "disbursements", "households", "listings", "plans")}
+              if k not in ("province", "disbursements", "households", "listings", "plans", "consent")}
     return projects.create_project(actor, projects.ProjectData(province_id=province.id, **fields))
 
 
@@ -145,7 +147,9 @@ def _ensure_households(project: SupportProject, spec: dict, actor) -> int:
         if producer is None or db.session.scalar(select(Participation.id).where(
                 Participation.project_id == project.id, Participation.producer_id == producer.id)):
             continue
-        participation.join_project(actor, project, producer, joined_on, category, baseline)
+        part = participation.join_project(actor, project, producer, joined_on, category, baseline)
+        if name in spec.get("consent", {}):
+            participation.set_public_consent(actor, part, spec["consent"][name])
         added += 1
     return added
 

@@ -125,3 +125,7 @@ class LivelihoodForm(FlaskForm):
                                   maximum=rules.MAX_INCOME_VND)
     category = ChoiceField(_l("Phân loại hộ tại thời điểm đánh giá"), choices=_choices(CATEGORY_LABELS))
     note = _text(_l("Ghi chú"), 200, required=False)
+
+
+class ConsentForm(FlaskForm):
+    consent_on = DayField(_l("Ngày hộ đồng ý công khai tên"), validators=[Optional()])

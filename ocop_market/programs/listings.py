@@ -20,6 +20,7 @@ from ..errors import InvalidInput
 from ..extensions import db
 from ..routing import is_id
 from .models import SupportProject
+from .participation import nameable_producer_ids
 from .projects import project_by_code, require_scope, scoped
 
 
@@ -80,6 +81,9 @@ def _imported_listing(actor, product: Product, project: SupportProject) -> bool:
 def _product_page_link(_slot: str, product: Product) -> str | None:
     project = db.session.get(SupportProject, product.support_project_id) if product.support_project_id else None
     if project is None:
+        return None
+    # Naming the project beside a household's name says the household is poor or near-poor: only with its consent.
+    if product.producer_id not in nameable_producer_ids(project):
         return None
     return render_template("programs/_product_project_link.html", project=project)
 

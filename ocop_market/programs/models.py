@@ -189,10 +189,20 @@ class Participation(Model):
     category_at_joining: Mapped[str] = mapped_column(String(16))
     #: income per person per month at joining, whole đồng
     baseline_income_vnd: Mapped[int] = mapped_column(Integer)
+    #: the day the household agreed to be named as taking part in this project on public pages (None: it has
+    #: not; then public pages show it only inside aggregates). Taking part in a poverty-reduction project says
+    #: the household is poor or near-poor, so the default is off.
+    public_consent_on: Mapped[dt.date | None] = mapped_column(Date)
+    #: the staff member who recorded the consent (or its withdrawal)
+    public_consent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     project: Mapped[SupportProject] = relationship("SupportProject", back_populates="participants")
+
+    @property
+    def may_be_named(self) -> bool:
+        return self.public_consent_on is not None
     producer: Mapped[Producer] = relationship("Producer")
 
 

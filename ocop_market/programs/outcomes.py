@@ -26,7 +26,7 @@ from .models import (
     Participation,
     SupportProject,
 )
-from .participation import latest_record, records_of
+from .participation import latest_record, nameable_producer_ids, records_of
 
 SOLD_STATES = (OrderStatus.DELIVERED, OrderStatus.COMPLETED)
 
@@ -197,7 +197,8 @@ def monthly_revenue(project_ids: list[int], period: rules.Period) -> list[tuple[
 
 
 def public_figures(project: SupportProject) -> dict:
-    """Aggregates only, for the public page: no names, no incomes."""
+    """For the public page: aggregates, and the listings only of producers who may be named (lead units, and
+    households that consented); no incomes, no categories."""
     sales = sales_of([project.id])
     listings = db.session.scalars(
         select(Product).join(Product.producer)
@@ -207,9 +208,11 @@ def public_figures(project: SupportProject) -> dict:
                  selectinload(Product.producer).selectinload(Producer.province))
         .order_by(Product.name)
     ).all()
+    nameable = nameable_producer_ids(project)
     return {
         "households": len(project.participants),
-        "products": listings,
+        "listings": len(listings),
+        "products": [p for p in listings if p.producer_id in nameable],
         "revenue_vnd": sum(s.amount_vnd for s in sales),
         "orders": len({s.producer_order_id for s in sales}),
         "households_with_sales": len({s.producer_id for s in sales}

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import audit
-from ..catalog.models import Producer
+from ..catalog.models import Producer, Product
 from ..errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
 from ..routing import is_id
@@ -85,6 +85,38 @@ def join_project(actor, project: SupportProject, producer: Producer | None, join
     audit.record(actor.id, "project.join", "support_project", project.id, producer_id=producer.id,
                  category=category, baseline_income_vnd=baseline_income_vnd, joined_on=joined_on.isoformat())
     return part
+
+
+def set_public_consent(actor, part: Participation, consent_on: dt.date | None) -> Participation:
+    """Record (a date) or withdraw (None) a household's consent to be named publicly as taking part in the
+    project. Audited with who recorded it; the withdrawal keeps nothing public."""
+    require_scope(actor, part.project.province_id)
+    if consent_on is not None:
+        if consent_on > local_today():
+            raise InvalidInput(_("Ngày đồng ý không thể ở tương lai."))
+        if consent_on < part.joined_on:
+            raise InvalidInput(_("Ngày đồng ý không thể trước ngày tham gia dự án (%(d)s).",
+                                 d=part.joined_on.strftime("%d/%m/%Y")))
+    before = part.public_consent_on.isoformat() if part.public_consent_on else None
+    part.public_consent_on = consent_on
+    part.public_consent_by_id = actor.id
+    db.session.flush()
+    audit.record(actor.id, "project.public_consent", "support_project", part.project_id, producer_id=part.producer_id,
+                 before=before, consent_on=consent_on.isoformat() if consent_on else None)
+    return part
+
+
+def nameable_producer_ids(project: SupportProject) -> set[int]:
+    """Producers a public page may show as taking part in `project`: lead units (not households), and households
+    that consented. Any other producer's listings are shown only inside the project's aggregates."""
+    consent = {p.producer_id: p.public_consent_on for p in project.participants}
+    producer_ids = set(consent) | set(db.session.scalars(
+        select(Product.producer_id).where(Product.support_project_id == project.id)))
+    kinds: dict[int, str] = {}
+    if producer_ids:
+        rows = db.session.execute(select(Producer.id, Producer.kind).where(Producer.id.in_(producer_ids)))
+        kinds = {pid: kind for pid, kind in rows}
+    return {pid for pid, kind in kinds.items() if rules.may_name_publicly(kind, consent.get(pid))}
 
 
 def participation_or_404(project: SupportProject, producer_id: int) -> Participation:

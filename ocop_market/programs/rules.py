@@ -272,6 +272,13 @@ def escaped_allowed(history: Iterable[tuple[dt.date, str]], on: dt.date) -> bool
     return any(category in (POOR, ESCAPED) and since <= day < on for day, category in history)
 
 
+# ---------------------------------------------------------------- privacy
+def may_name_publicly(producer_kind: str, consent_on: dt.date | None) -> bool:
+    """Whether a public page may show a producer as taking part in a poverty-reduction project: a household only
+    with its recorded consent; a cooperative, cooperative group or enterprise (a lead unit) always."""
+    return producer_kind != "household" or consent_on is not None
+
+
 @dataclass(frozen=True)
 class Household:
     """One participation: a household in a project, with what the services found about it."""

@@ -19,7 +19,7 @@ from ..extensions import db
 from ..text import spreadsheet_cell
 from ..timeutil import local_today
 from . import charts, disbursements, listings, outcomes, participation, projects, rules
-from .forms import CapitalPlanForm, DisbursementForm, JoinForm, LivelihoodForm, ProjectEditForm
+from .forms import CapitalPlanForm, ConsentForm, DisbursementForm, JoinForm, LivelihoodForm, ProjectEditForm
 
 bp = Blueprint("staff_programs", __name__)
 guard_blueprint(bp, *STAFF_ROLES)
@@ -248,10 +248,32 @@ def project_join(project_id: int):
     return redirect(url_for(".project_detail", project_id=project.id))
 
 
-def _household_page(project, part, form=None, status=200):
+def _household_page(project, part, form=None, status=200, consent_form=None):
     records = participation.records_of([part.producer_id]).get(part.producer_id, [])
+    consent_by = users_by_id({part.public_consent_by_id} if part.public_consent_by_id else set())
     return render_template("programs/household.html", project=project, part=part, records=records,
-                           form=form or LivelihoodForm(formdata=None)), status
+                           form=form or LivelihoodForm(formdata=None), consent_by=consent_by,
+                           consent_form=consent_form or ConsentForm(formdata=None, consent_on=part.public_consent_on)
+                           ), status
+
+
+@bp.post("/quan-tri/du-an/<int:project_id>/ho/<int:producer_id>/dong-y")
+def household_consent(project_id: int, producer_id: int):
+    project = projects.project_or_404(project_id, current_user)
+    part = participation.participation_or_404(project, producer_id)
+    form = ConsentForm()
+    if not form.validate_on_submit():
+        return _household_page(project, part, status=400, consent_form=form)
+    try:
+        participation.set_public_consent(current_user, part, form.consent_on.data)
+        db.session.commit()
+    except DomainError as err:
+        status = _refused(form, err)
+        return _household_page(project, participation.participation_or_404(project, producer_id), status=status,
+                               consent_form=form)
+    flash(_("Đã ghi sự đồng ý công khai tên của hộ.") if form.consent_on.data else
+          _("Đã rút sự đồng ý: tên hộ không còn hiện trên trang công khai."), "success")
+    return redirect(url_for(".household_detail", project_id=project.id, producer_id=producer_id))
 
 
 @bp.post("/quan-tri/du-an/<id:project_id>/ho/<id:producer_id>/sinh-ke")

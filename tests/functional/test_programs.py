@@ -161,6 +161,14 @@ def login(client, user):
     Auth(client).login(user.email)
 
 
+def anonymous(client):
+    """A visitor who is signed in nowhere."""
+    from flask import g
+
+    client._cookies.clear()
+    g.pop("_login_user", None)
+
+
 def test_dashboard_figures_of_a_hand_made_data_set(world, client):
     outcome, = outcomes.outcomes([world["p1"]], rules.parse_period("2025-Q4"), "project")
     for name, value in EXPECTED_Q4.items():
@@ -360,16 +368,62 @@ def test_livelihood_records_are_append_only(world):
     db.session.rollback()
 
 
-def test_public_project_page_shows_aggregates_only_and_the_product_links_to_it(world, client):
+def test_public_pages_name_no_household_of_the_project_without_its_consent(world, client):
+    """Taking part in a poverty-reduction project says a household is poor or near-poor (the transparency page
+    promises categories are not public): without a recorded consent the public project page shows it only in
+    aggregates, and its listing's page does not name the project."""
+    a, b = world["a"], world["b"]
     html = client.get("/du-an/CB-DA2-01").get_data(as_text=True)
-    assert 'id="pub-households">3<' in html and 'id="pub-products">2<' in html
+    assert 'id="pub-households">3<' in html and 'id="pub-products">2<' in html  # the aggregates stay
     assert "600.000" in html  # every delivered sale of the project's listings: 200+100+150+50+100 thousand
-    for private in ("Hộ ông Thào Seo Dìn", "1.100.000", "1.600.000", "Hộ nghèo"):
-        assert private not in html
+    for private in ("Hộ bà Lục Thị Hoa", "Hộ ông Nông Văn Phúc", "Hộ ông Thào Seo Dìn", a.name, b.name,
+                    "1.100.000", "1.600.000", "Hộ nghèo", "Hộ cận nghèo"):
+        assert private not in html, private
+    assert "2 sản phẩm khác của các hộ tham gia" in html
     assert client.get("/du-an/KHONG-CO").status_code == 404
-    product = client.get(f"/san-pham/{world['a'].slug}").get_data(as_text=True)
-    assert "Sản phẩm của dự án hỗ trợ phát triển sản xuất" in product and "/du-an/CB-DA2-01" in product
+    for product in (a, b):
+        page = client.get(f"/san-pham/{product.slug}").get_data(as_text=True)
+        assert "/du-an/" not in page and "dự án hỗ trợ" not in page
     assert "/du-an/" not in client.get(f"/san-pham/{world['c'].slug}").get_data(as_text=True)
+
+    # Staff record H1's consent (dated, by whom, audited): its listing and name appear, H2's still do not.
+    login(client, world["staff_cb"])
+    p1, h1 = world["p1"], world["h1"]
+    url, page = f"/quan-tri/du-an/{p1.id}/ho/{h1.id}/dong-y", f"/quan-tri/du-an/{p1.id}/ho/{h1.id}"
+    future = (local_today() + dt.timedelta(days=1)).isoformat()
+    assert _post(client, url, {"consent_on": future}, page).status_code == 400
+    assert _post(client, url, {"consent_on": "2025-07-01"}, page).status_code == 400  # before joining
+    assert _post(client, url, {"consent_on": "2025-08-01"}, page).status_code == 302
+    assert "Hộ đồng ý từ 01/08/2025" in client.get(page).get_data(as_text=True)
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "project.public_consent"))
+    assert entry.actor_id == world["staff_cb"].id
+    anonymous(client)
+    html = client.get("/du-an/CB-DA2-01").get_data(as_text=True)
+    assert "Hộ bà Lục Thị Hoa" in html and a.name in html
+    assert "Hộ ông Nông Văn Phúc" not in html and b.name not in html and "1 sản phẩm khác" in html
+    product = client.get(f"/san-pham/{a.slug}").get_data(as_text=True)
+    assert "Sản phẩm của dự án hỗ trợ phát triển sản xuất" in product and "/du-an/CB-DA2-01" in product
+    assert "/du-an/" not in client.get(f"/san-pham/{b.slug}").get_data(as_text=True)
+
+    # Withdrawn (an empty date): aggregates only again.
+    login(client, world["staff_cb"])
+    assert _post(client, url, {"consent_on": ""}, page).status_code == 302
+    anonymous(client)
+    assert "Hộ bà Lục Thị Hoa" not in client.get("/du-an/CB-DA2-01").get_data(as_text=True)
+    assert "/du-an/" not in client.get(f"/san-pham/{a.slug}").get_data(as_text=True)
+
+
+def test_a_lead_unit_is_named_without_a_household_consent(world, client):
+    """A cooperative or enterprise leading the project is no household: its listings are named."""
+    htx = make_producer(name="HTX Nông nghiệp Trà Lĩnh", category="none")
+    htx.kind = "cooperative"
+    db.session.commit()
+    product = make_product(htx, name="Miến dong Trà Lĩnh", price=60_000)
+    listings.set_product_project(world["admin"], product, world["p1"])
+    db.session.commit()
+    html = client.get("/du-an/CB-DA2-01").get_data(as_text=True)
+    assert "Miến dong Trà Lĩnh" in html and "HTX Nông nghiệp Trà Lĩnh" in html
+    assert "/du-an/CB-DA2-01" in client.get(f"/san-pham/{product.slug}").get_data(as_text=True)
 
 
 def test_staff_link_a_listing_to_a_project_in_the_product_form(world, client):
