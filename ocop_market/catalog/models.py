@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..constraints import one_of
+from ..constraints import AppendOnlyViolation, append_only, one_of
 from ..extensions import Model
 from ..timeutil import UTCDateTime, add_months, local_today, utcnow
 from ..validators import PLAIN_TEXT, PLAIN_TEXT_MULTILINE
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from ..places import Province
 
 CERTIFICATE_VALID_MONTHS = 36
+#: 'hộ mới thoát nghèo' lasts this long after the household escaped (the commune's recognition)
+ESCAPED_MONTHS = 36
 
 
 class ProducerKind(enum.StrEnum):
@@ -41,6 +43,18 @@ class HouseholdCategory(enum.StrEnum):
     NEAR_POOR = "near_poor"
     ESCAPED = "escaped"
     NONE = "none"
+
+
+class AssessmentSource(enum.StrEnum):
+    DECLARED = "declared"  # what the household (or staff for it) stated on its producer record
+    ASSESSED = "assessed"  # a programme officer's dated re-assessment (rà soát), with income
+    IMPORTED = "imported"  # a catalog CSV import
+    MIGRATED = "migrated"  # the producer record's own category before the registry (revision 5efb1b8f6d8f)
+
+
+class LivingArea(enum.StrEnum):
+    RURAL = "rural"
+    URBAN = "urban"
 
 
 class ProducerStatus(enum.StrEnum):
@@ -93,9 +107,9 @@ class Producer(Model):
     __tablename__ = "producers"
     __table_args__ = (
         one_of("kind", ProducerKind, "kind_known"),
-        one_of("household_category", HouseholdCategory, "category_known"),
         one_of("status", ProducerStatus, "status_known"),
         UniqueConstraint("name", "commune", "province_id", name="uq_producers_name_place"),
+        UniqueConstraint("province_id", "household_code", name="uq_producers_household_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -111,8 +125,8 @@ class Producer(Model):
     village: Mapped[str] = mapped_column(String(120), default="", info=PLAIN_TEXT)
     #: district name for records issued before the two-tier reform of 1 July 2025
     legacy_district: Mapped[str] = mapped_column(String(120), default="", info=PLAIN_TEXT)
-    household_category: Mapped[str] = mapped_column(String(16), default=HouseholdCategory.NONE)
-    category_assessed_on: Mapped[dt.date | None] = mapped_column(Date)
+    #: the household's code in the commune's official list of poor and near-poor households (mã hộ), if listed
+    household_code: Mapped[str | None] = mapped_column(String(32), info=PLAIN_TEXT)
     ethnic_minority: Mapped[bool] = mapped_column(default=False)
     woman_headed: Mapped[bool] = mapped_column(default=False)
     story: Mapped[str] = mapped_column(Text, default="", info=PLAIN_TEXT_MULTILINE)
@@ -132,6 +146,27 @@ class Producer(Model):
     updated_by: Mapped[User | None] = relationship("User", foreign_keys=[updated_by_id])
     verified_by: Mapped[User | None] = relationship("User", foreign_keys=[verified_by_id])
     products: Mapped[list[Product]] = relationship("Product", back_populates="producer", order_by="Product.id")
+    #: the household's dated assessments: the one place its poverty category is stored (promotion priority,
+    #: programme outcomes and the producer's own page all read it)
+    assessments: Mapped[list[HouseholdAssessment]] = relationship(
+        "HouseholdAssessment", back_populates="producer", order_by="(HouseholdAssessment.assessed_on, HouseholdAssessment.id)",
+        lazy="selectin")
+
+    @property
+    def current_assessment(self) -> HouseholdAssessment | None:
+        return max(self.assessments, key=lambda a: a.assessed_on) if self.assessments else None
+
+    @property
+    def household_category(self) -> str:
+        """The category of the latest assessment as of today ('hộ mới thoát nghèo' lapses to 'none' after 36
+        months); 'none' for a producer never assessed."""
+        current = self.current_assessment
+        return current.category_on(local_today()) if current else HouseholdCategory.NONE
+
+    @property
+    def category_assessed_on(self) -> dt.date | None:
+        current = self.current_assessment
+        return current.assessed_on if current else None
 
     @property
     def is_verified(self) -> bool:
@@ -140,6 +175,58 @@ class Producer(Model):
     @property
     def entered_on_behalf(self) -> bool:
         return self.created_by_id is not None and self.created_by_id != self.owner_id
+
+
+class HouseholdAssessment(Model):
+    """A household's poverty category as assessed on a date (rà soát, phân loại hộ nghèo, cận nghèo): the
+    beneficiary registry. Append-only: a new assessment is a new row, so the history is never overwritten;
+    classification is re-checked every year."""
+
+    __tablename__ = "household_assessments"
+    __table_args__ = (
+        one_of("category", HouseholdCategory, "category_known"),
+        one_of("source", AssessmentSource, "source_known"),
+        CheckConstraint("area IS NULL OR area IN ('rural','urban')", name="area_known"),
+        CheckConstraint("income_vnd IS NULL OR income_vnd >= 0", name="income_not_negative"),
+        CheckConstraint("deprivations IS NULL OR deprivations BETWEEN 0 AND 12", name="deprivations_in_range"),
+        UniqueConstraint("producer_id", "assessed_on", name="uq_household_assessments_producer_assessed_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), index=True)
+    assessed_on: Mapped[dt.date] = mapped_column(Date)
+    category: Mapped[str] = mapped_column(String(16))
+    #: income per person per month, whole đồng; unknown for a declared category
+    income_vnd: Mapped[int | None] = mapped_column(Integer)
+    #: the poverty standard in force, e.g. "2022-2025" (Decree 07/2021/NĐ-CP); the next one is another value
+    standard: Mapped[str] = mapped_column(String(32), default="")
+    area: Mapped[str | None] = mapped_column(String(8))
+    #: how many of the standard's deprivation indicators the household lacks (of 12 under Decree 07/2021)
+    deprivations: Mapped[int | None] = mapped_column(Integer)
+    #: the commune's recognition decision (quyết định công nhận) and its date: "newly escaped" runs 36 months from it
+    recognition_no: Mapped[str] = mapped_column(String(64), default="")
+    recognition_date: Mapped[dt.date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(16), default=AssessmentSource.ASSESSED)
+    note: Mapped[str] = mapped_column(String(200), default="", info=PLAIN_TEXT)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    producer: Mapped[Producer] = relationship("Producer", back_populates="assessments")
+
+    def category_on(self, day: dt.date) -> str:
+        """What this assessment says on `day`: 'newly escaped' ends 36 months after the commune recognised the
+        escape (the assessment's own date when no decision is recorded)."""
+        if self.category == HouseholdCategory.ESCAPED and \
+                day >= add_months(self.recognition_date or self.assessed_on, ESCAPED_MONTHS):
+            return HouseholdCategory.NONE
+        return self.category
+
+
+class AssessmentHistoryIsAppendOnly(AppendOnlyViolation):
+    pass
+
+
+append_only(HouseholdAssessment, "household assessments", AssessmentHistoryIsAppendOnly)
 
 
 class Product(Model):

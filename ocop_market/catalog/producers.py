@@ -14,7 +14,7 @@ from ..errors import Conflict, InvalidInput
 from ..extensions import db
 from ..places import Province
 from ..timeutil import utcnow
-from . import notices
+from . import households, notices
 from .models import (
     HouseholdCategory,
     Producer,
@@ -69,6 +69,7 @@ def create_producer(actor: User | None, data: ProducerData, owner: User | None =
     db.session.flush()
     audit.record(actor.id if actor else None, "producer.create", "producer", producer.id,
                  on_behalf=bool(actor and (owner is None or actor.id != owner.id)))
+    households.declare(actor, producer, data.household_category, data.category_assessed_on)
     return producer
 
 
@@ -94,8 +95,6 @@ def _producer_fields(data: ProducerData) -> dict:
         "commune": data.commune.strip(),
         "village": data.village.strip(),
         "legacy_district": data.legacy_district.strip(),
-        "household_category": data.household_category,
-        "category_assessed_on": data.category_assessed_on,
         "ethnic_minority": data.ethnic_minority,
         "woman_headed": data.woman_headed,
         "story": data.story.strip(),
@@ -113,6 +112,7 @@ def update_producer(actor: User, producer: Producer, data: ProducerData) -> Prod
         producer.status = ProducerStatus.PENDING
     db.session.flush()
     audit.record(actor.id, "producer.update", "producer", producer.id)
+    households.declare(actor, producer, data.household_category, data.category_assessed_on)
     return producer
 
 

@@ -21,7 +21,7 @@ from ..payments import ledger
 from ..places import Province
 from ..timeutil import LOCAL_TZ, add_months, local_today
 from . import disbursements, listings, participation, projects
-from .models import LivelihoodRecord, Participation, SupportProject
+from .models import Participation, SupportProject
 
 D = dt.date
 ADMIN_EMAIL = "admin@ocop.local"
@@ -171,8 +171,7 @@ def _ensure_records(actor_for) -> int:
     added = 0
     for name, day, income, category in RECORDS:
         producer = _producer(name)
-        if producer is None or day > local_today() or db.session.scalar(select(LivelihoodRecord.id).where(
-                LivelihoodRecord.producer_id == producer.id, LivelihoodRecord.assessed_on == day)):
+        if producer is None or day > local_today() or any(a.assessed_on == day for a in producer.assessments):
             continue
         participation.add_livelihood_record(actor_for(producer), producer, day, income, category,
                                             note="Rà soát hộ nghèo, cận nghèo cuối năm")

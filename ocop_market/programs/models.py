@@ -1,4 +1,5 @@
-"""Support projects, their budget by source, disbursements, participating households and livelihood records.
+"""Support projects, their budget by source, yearly capital plans, disbursements and participating households.
+A household's livelihood records are its assessments in the beneficiary registry (catalog.HouseholdAssessment).
 
 Rates (disbursed / allocated) and outcomes are always computed (see rules.py), never stored.
 """
@@ -12,7 +13,7 @@ from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Integer, S
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..catalog.models import HouseholdCategory
-from ..constraints import AppendOnlyViolation, append_only, one_of
+from ..constraints import one_of
 from ..extensions import Model
 from ..timeutil import UTCDateTime, utcnow
 from ..validators import PLAIN_TEXT, PLAIN_TEXT_MULTILINE
@@ -205,33 +206,3 @@ class Participation(Model):
         return self.public_consent_on is not None
     producer: Mapped[Producer] = relationship("Producer")
 
-
-class LivelihoodRecord(Model):
-    """A household's income and category as assessed on a date (theo dõi sinh kế). Append-only: a new
-    assessment is a new row, so the history is never overwritten."""
-
-    __tablename__ = "livelihood_records"
-    __table_args__ = (
-        one_of("category", HouseholdCategory, "category_known"),
-        CheckConstraint("income_vnd >= 0", name="income_not_negative"),
-        UniqueConstraint("producer_id", "assessed_on", name="uq_livelihood_records_producer_assessed_on"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), index=True)
-    assessed_on: Mapped[dt.date] = mapped_column(Date)
-    #: income per person per month, whole đồng
-    income_vnd: Mapped[int] = mapped_column(Integer)
-    category: Mapped[str] = mapped_column(String(16))
-    note: Mapped[str] = mapped_column(String(200), default="", info=PLAIN_TEXT)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    producer: Mapped[Producer] = relationship("Producer")
-
-
-class LivelihoodHistoryIsAppendOnly(AppendOnlyViolation):
-    pass
-
-
-append_only(LivelihoodRecord, "livelihood records", LivelihoodHistoryIsAppendOnly)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import signals
 from ..catalog.certificates import EXPIRY_WARNING_DAYS, certificates_expiring
-from ..catalog.models import Producer, ProducerStatus, Product, ProductStatus
+from ..catalog.models import HouseholdAssessment, Producer, ProducerStatus, Product, ProductStatus
 from ..errors import InvalidInput
 from ..extensions import db
 from ..orders.models import OrderEvent, OrderLine, OrderStatus, ProducerOrder
@@ -22,7 +22,6 @@ from ..timeutil import LOCAL_TZ, to_local
 from . import rules
 from .disbursements import apart_disbursed, plan_lines
 from .models import (
-    LivelihoodRecord,
     Participation,
     SupportProject,
 )
@@ -118,7 +117,7 @@ def promotion_impressions(product_ids: list[int], period: rules.Period) -> int:
 @dataclass
 class HouseholdRow:
     participation: Participation
-    latest: LivelihoodRecord | None
+    latest: HouseholdAssessment | None
     first_sale_on: dt.date | None
     revenue_vnd: int
 
@@ -158,12 +157,17 @@ def outcomes(projects: list[SupportProject], period: rules.Period, group_by: str
         households = []
         for p in members:
             for part in p.participants:
-                latest = latest_record(records.get(part.producer_id, []), part.joined_on, period.last_day)
                 if part.joined_on > period.last_day:
                     continue  # joined after the period: not yet part of it
+                own = records.get(part.producer_id, [])
+                latest = latest_record(own, part.joined_on, period.last_day)
+                # The category is the latest assessment's; the income the latest surveyed one (a declared
+                # category has none).
+                surveyed = latest_record([r for r in own if r.income_vnd is not None], part.joined_on,
+                                         period.last_day)
                 households.append(rules.Household(
                     part.producer_id, p.id, part.category_at_joining, part.baseline_income_vnd,
-                    (latest.income_vnd, latest.category) if latest else None,
+                    (surveyed.income_vnd if surveyed else None, latest.category) if latest else None,
                     ethnic_minority=part.producer.ethnic_minority, woman_headed=part.producer.woman_headed))
         product_ids = sorted(i for p in members for i in listing_ids.get(p.id, []))
         result.append(rules.outcome(

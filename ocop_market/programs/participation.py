@@ -10,14 +10,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import audit
-from ..catalog.models import Producer, Product
+from ..catalog import households
+from ..catalog.models import AssessmentSource, HouseholdAssessment, Producer, Product
 from ..errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
 from ..routing import is_id
 from ..timeutil import local_today
 from . import rules
 from .models import (
-    LivelihoodRecord,
     Participation,
     SupportProject,
 )
@@ -41,11 +41,15 @@ def candidate_producers(project: SupportProject) -> list[Producer]:
 def category_history(producer: Producer, before: dt.date) -> list[tuple[dt.date, str]]:
     """The household's known categories before `before`: its livelihood records and the categories it joined
     projects with, oldest first."""
-    rows = list(db.session.execute(select(LivelihoodRecord.assessed_on, LivelihoodRecord.category).where(
-        LivelihoodRecord.producer_id == producer.id, LivelihoodRecord.assessed_on < before)).tuples())
-    rows += db.session.execute(select(Participation.joined_on, Participation.category_at_joining).where(
-        Participation.producer_id == producer.id, Participation.joined_on < before)).tuples()
-    return sorted(rows)
+    rows = [(a.assessed_on, a.category) for a in producer.assessments if a.assessed_on < before]
+    return sorted(rows + joining_categories(producer, before))
+
+
+def joining_categories(producer: Producer, before: dt.date) -> list[tuple[dt.date, str]]:
+    """The categories the household joined projects with (what the programmes add to the registry's history)."""
+    return [(d, c) for d, c in db.session.execute(
+        select(Participation.joined_on, Participation.category_at_joining).where(
+            Participation.producer_id == producer.id, Participation.joined_on < before)).tuples()]
 
 
 def _check_escaped(producer: Producer, category: str, on: dt.date) -> None:
@@ -129,42 +133,33 @@ def participation_or_404(project: SupportProject, producer_id: int) -> Participa
 
 
 def add_livelihood_record(actor, producer: Producer, assessed_on: dt.date, income_vnd: int, category: str,
-                          note: str = "") -> LivelihoodRecord:
-    """A new dated assessment; an earlier one is never changed. One per household and day."""
+                          note: str = "") -> HouseholdAssessment:
+    """A programme officer's dated re-assessment of a household, with its income, into the beneficiary registry
+    (the same record promotion priority reads). An earlier one is never changed; one per household and day."""
     require_scope(actor, producer.province_id)
     if category not in CATEGORIES:
         raise InvalidInput(_("Phân loại hộ không hợp lệ."))
     _check_income(income_vnd)
     if assessed_on is None:
         raise InvalidInput(_("Vui lòng nhập ngày đánh giá."))
-    if assessed_on > local_today():
-        raise InvalidInput(_("Ngày đánh giá không thể ở tương lai."))
-    _check_escaped(producer, category, assessed_on)
-    if db.session.scalar(select(LivelihoodRecord.id).where(LivelihoodRecord.producer_id == producer.id,
-                                                           LivelihoodRecord.assessed_on == assessed_on)):
-        raise Conflict(_("Đã có bản ghi sinh kế ngày %(d)s cho hộ này; bản ghi cũ được giữ nguyên, hãy chọn ngày khác.",
-                         d=assessed_on.strftime("%d/%m/%Y")))
-    record = LivelihoodRecord(producer_id=producer.id, assessed_on=assessed_on, income_vnd=income_vnd,
-                              category=category, note=(note or "").strip()[:200], created_by_id=actor.id)
-    db.session.add(record)
-    db.session.flush()
-    audit.record(actor.id, "livelihood.record", "producer", producer.id, assessed_on=assessed_on.isoformat(),
-                 income_vnd=income_vnd, category=category, record_id=record.id)
-    return record
+    return households.assess(actor, producer, assessed_on, category, income_vnd=income_vnd,
+                             source=AssessmentSource.ASSESSED, note=note,
+                             earlier=joining_categories(producer, assessed_on))
 
 
-def records_of(producer_ids: Iterable[int]) -> dict[int, list[LivelihoodRecord]]:
+def records_of(producer_ids: Iterable[int]) -> dict[int, list[HouseholdAssessment]]:
     ids = list(set(producer_ids))
-    out: dict[int, list[LivelihoodRecord]] = defaultdict(list)
+    out: dict[int, list[HouseholdAssessment]] = defaultdict(list)
     if not ids:
         return out
-    for r in db.session.scalars(select(LivelihoodRecord).where(LivelihoodRecord.producer_id.in_(ids))
-                                .order_by(LivelihoodRecord.assessed_on, LivelihoodRecord.id)):
+    for r in db.session.scalars(select(HouseholdAssessment).where(HouseholdAssessment.producer_id.in_(ids))
+                                .order_by(HouseholdAssessment.assessed_on, HouseholdAssessment.id)):
         out[r.producer_id].append(r)
     return out
 
 
-def latest_record(records: list[LivelihoodRecord], joined_on: dt.date, until: dt.date) -> LivelihoodRecord | None:
+def latest_record(records: list[HouseholdAssessment], joined_on: dt.date,
+                  until: dt.date) -> HouseholdAssessment | None:
     """The last assessment from joining to `until`: what the household's situation was at the period's end."""
     found = [r for r in records if joined_on <= r.assessed_on <= until]
     return found[-1] if found else None

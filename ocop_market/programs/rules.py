@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
+from ..catalog import households
 from ..timeutil import add_months
 
 #: one project may not carry more than this per source (a typo guard; the biggest projects are far below)
@@ -257,19 +258,9 @@ def category_move(at_joining: str, latest: str | None) -> str | None:
     return None
 
 
-#: 'hộ mới thoát nghèo' lasts this long after the household escaped (the commune's recognition)
-ESCAPED_MONTHS = 36
-
-
-def escaped_allowed(history: Iterable[tuple[dt.date, str]], on: dt.date) -> bool:
-    """'Hộ mới thoát nghèo' only for a household that was poor: among its assessments before `on` (day, category),
-    one poor (or already newly escaped) within the last 36 months. A near-poor household that rises is simply above
-    the near-poor line. No history at all is not refused: the household's file may predate the platform."""
-    history = list(history)
-    if not history:
-        return True
-    since = add_months(on, -ESCAPED_MONTHS)
-    return any(category in (POOR, ESCAPED) and since <= day < on for day, category in history)
+# The registry's rule, re-exported with the other definitions: 'hộ mới thoát nghèo' only after poverty.
+ESCAPED_MONTHS = households.ESCAPED_MONTHS
+escaped_allowed = households.escaped_allowed
 
 
 # ---------------------------------------------------------------- privacy
@@ -287,8 +278,9 @@ class Household:
     project_id: int
     category_at_joining: str
     baseline_income_vnd: int
-    #: the latest livelihood record on or before the period's end: (income, category), or None
-    latest: tuple[int, str] | None = None
+    #: the latest assessment from joining to the period's end: (income, category), or None; the income is None
+    #: for a category the household declared without an income survey
+    latest: tuple[int | None, str] | None = None
     ethnic_minority: bool = False
     woman_headed: bool = False
 
@@ -421,8 +413,9 @@ def outcome(key: str, label: str, period: Period, households: Iterable[Household
         if h.latest is None:
             continue
         income, category = h.latest
-        baselines.append(h.baseline_income_vnd)
-        latest.append(income)
+        if income is not None:
+            baselines.append(h.baseline_income_vnd)
+            latest.append(income)
         out.category_counts_latest[category] = out.category_counts_latest.get(category, 0) + 1
         move = category_move(h.category_at_joining, category)
         if move is None:
@@ -431,7 +424,7 @@ def outcome(key: str, label: str, period: Period, households: Iterable[Household
             setattr(target, move, getattr(target, move) + 1)
         if move == ESCAPED_POVERTY and category == NEAR_POOR:
             out.poor_to_near_poor += 1
-    out.households_with_records = len(latest)
+    out.households_with_records = sum(1 for h in members.values() if h.latest is not None)
     # The change compares the same households: those with a record after joining.
     out.baseline_income_avg_vnd = _avg(baselines)
     out.latest_income_avg_vnd = _avg(latest)

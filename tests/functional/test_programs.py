@@ -13,12 +13,12 @@ from sqlalchemy import func, select
 
 from ocop_market.audit import AuditEntry
 from ocop_market.catalog import importer
-from ocop_market.catalog.models import Product
+from ocop_market.catalog.models import HouseholdAssessment, Product
 from ocop_market.extensions import db
 from ocop_market.orders.models import Order, OrderEvent, OrderLine, ProducerOrder
 from ocop_market.places import Province
 from ocop_market.programs import disbursements, listings, outcomes, participation, projects, rules
-from ocop_market.programs.models import Disbursement, LivelihoodRecord, SupportProject
+from ocop_market.programs.models import Disbursement, SupportProject
 from ocop_market.timeutil import add_months, local_today
 from tests.conftest import Auth, csrf_from, make_producer, make_product, make_user
 
@@ -346,14 +346,15 @@ def test_staff_create_a_project_and_every_change_is_audited(world, client):
     assert again.status_code == 409
     assert _post(client, rec, {"assessed_on": "2026-06-01", "income_vnd": "1700000", "category": "escaped"},
                  hpage).status_code == 302
-    records = db.session.scalars(select(LivelihoodRecord).where(LivelihoodRecord.producer_id == h.id)
-                                 .order_by(LivelihoodRecord.assessed_on)).all()
+    records = db.session.scalars(select(HouseholdAssessment).where(HouseholdAssessment.producer_id == h.id,
+                                                                   HouseholdAssessment.income_vnd.is_not(None))
+                                 .order_by(HouseholdAssessment.assessed_on)).all()
     assert [(r.income_vnd, r.category) for r in records] == [(1_400_000, "near_poor"), (1_700_000, "escaped")]
     assert "1.400.000" in client.get(hpage).get_data(as_text=True)  # the history is shown, oldest kept
 
     actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.actor_id == world["staff_cb"].id)).all()
     assert actions.count("project.create") == 1 and actions.count("project.disburse") == 2
-    assert "project.join" in actions and actions.count("livelihood.record") == 2
+    assert "project.join" in actions and actions.count("household.assess") == 2
     assert "project.update" not in actions  # the refused edit left no trace
     report = client.get(f"/quan-tri/du-an/{pid}/bao-cao?period=2025")
     assert report.status_code == 200 and "print-report" in report.get_data(as_text=True)
@@ -361,7 +362,7 @@ def test_staff_create_a_project_and_every_change_is_audited(world, client):
 
 
 def test_livelihood_records_are_append_only(world):
-    record = db.session.scalars(select(LivelihoodRecord)).first()
+    record = db.session.scalars(select(HouseholdAssessment)).first()
     record.income_vnd = 1
     with pytest.raises(Exception):
         db.session.flush()
@@ -507,8 +508,8 @@ def test_newly_escaped_is_refused_for_a_household_that_was_never_poor(world, cli
     url, page = f"/quan-tri/du-an/{p1.id}/ho/{h2.id}/sinh-ke", f"/quan-tri/du-an/{p1.id}/ho/{h2.id}"
     resp = _post(client, url, {"assessed_on": "2026-04-01", "income_vnd": "2600000", "category": "escaped"}, page)
     assert resp.status_code == 400 and "Không thuộc diện" in resp.get_data(as_text=True)
-    assert db.session.scalar(select(func.count()).select_from(LivelihoodRecord)
-                             .where(LivelihoodRecord.producer_id == h2.id)) == 2
+    assert db.session.scalar(select(func.count()).select_from(HouseholdAssessment)
+                             .where(HouseholdAssessment.producer_id == h2.id, HouseholdAssessment.source == "assessed")) == 2
     # H1 was poor when it joined (July 2025): after its near-poor record it may be recorded newly escaped.
     url1, page1 = f"/quan-tri/du-an/{p1.id}/ho/{h1.id}/sinh-ke", f"/quan-tri/du-an/{p1.id}/ho/{h1.id}"
     assert _post(client, url1, {"assessed_on": "2026-04-01", "income_vnd": "2600000", "category": "escaped"},
@@ -578,3 +579,47 @@ def test_demo_project_1_official_figures(app, runner, client):
     html = client.get(f"/quan-tri/du-an/{pid}?period=2025").get_data(as_text=True)
     assert 'data-source="central">69,06 %' in html and 'data-source="local">85,35 %' in html
     assert '<dd id="o-escaped">1</dd>' in html and '<dd id="o-escaped-near-poor">2</dd>' in html
+
+
+def test_promotion_priority_and_outcomes_read_one_registry(world, client):
+    """A household's category is stored once (the dated assessments): the promotion draw's priority, the
+    outcome figures and the producer's page all show the latest one, whoever entered it."""
+    from ocop_market.catalog import producers
+    from ocop_market.catalog.importer import producer_data_of
+    from ocop_market.promotions import eligibility
+
+    p1, admin = world["p1"], world["admin"]
+    h = make_producer(name="Hộ bà Giàng Thị Mỷ", category="none", commune="Xã Trùng Khánh")
+    product = make_product(h, name="Mận tam hoa sấy", price=70_000)
+    today = local_today()
+    participation.join_project(admin, p1, h, today - dt.timedelta(days=3), "poor", 900_000)
+    db.session.commit()
+    period = rules.parse_period(today.isoformat()[:7])
+
+    def agree(expected):
+        db.session.expire_all()
+        producer = db.session.get(type(h), h.id)
+        facts = eligibility.listing_facts(db.session.get(type(product), product.id), True)
+        row = next(r for r in outcomes.household_rows(db.session.get(SupportProject, p1.id), period)
+                   if r.participation.producer_id == h.id)
+        assert facts.household_category == producer.household_category == row.latest.category == expected
+
+    # A programme officer's re-assessment (with income) is what promotion priority reads.
+    participation.add_livelihood_record(admin, h, today - dt.timedelta(days=1), 1_600_000, "near_poor")
+    db.session.commit()
+    agree("near_poor")
+    # And a category stated on the producer record is what the outcomes read (no second copy to fall behind).
+    producers.update_producer(admin, h, producer_data_of(h, household_category="poor", category_assessed_on=today))
+    db.session.commit()
+    agree("poor")
+    assert db.session.get(type(h), h.id).current_assessment.source == "declared"
+    # The same day cannot say two things: a second change that day is refused, nothing half-saved.
+    with pytest.raises(participation.InvalidInput):
+        producers.update_producer(admin, h, producer_data_of(h, household_category="none",
+                                                             category_assessed_on=today))
+    db.session.rollback()
+    agree("poor")
+    # The producer's own page shows the same value.
+    login(client, world["staff_cb"])
+    html = client.get(f"/quan-tri/co-so/{h.id}").get_data(as_text=True)
+    assert "Hộ nghèo" in html and "Hộ cận nghèo" not in html

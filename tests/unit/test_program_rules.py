@@ -253,3 +253,16 @@ def test_monthly_revenue_and_bar_geometry():
     assert tallest.y + tallest.h == pytest.approx(chart.baseline_y)
     paired = charts.paired_chart("t", [("a", 10, 5)], ("x", "y"), money=False)
     assert [b.css for b in paired.bars] == ["bar-a", "bar-b"] and paired.bars[1].value_text == "5"
+
+
+def test_newly_escaped_lapses_36_months_after_recognition():
+    from ocop_market import register_models
+    from ocop_market.catalog.models import HouseholdAssessment
+
+    register_models()  # every mapped class, so the model can be built without a database
+    a = HouseholdAssessment(assessed_on=D(2024, 1, 10), category="escaped", recognition_date=D(2023, 12, 20))
+    assert a.category_on(D(2026, 12, 19)) == "escaped"
+    assert a.category_on(D(2026, 12, 20)) == "none"  # 36 months after the commune's decision
+    undated = HouseholdAssessment(assessed_on=D(2024, 1, 10), category="escaped")
+    assert undated.category_on(D(2027, 1, 9)) == "escaped" and undated.category_on(D(2027, 1, 10)) == "none"
+    assert HouseholdAssessment(assessed_on=D(2020, 1, 1), category="poor").category_on(D(2030, 1, 1)) == "poor"

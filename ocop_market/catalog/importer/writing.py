@@ -84,7 +84,8 @@ def _apply_row(row: ImportRow, actor, known: dict[tuple, Producer], touched: set
         result.producer_ids.append(producer.id)
         if (producer.kind, producer.household_category) != (row.producer.kind, row.producer.household_category):
             producers.update_producer(actor, producer, producer_data_of(
-                producer, kind=row.producer.kind, household_category=row.producer.household_category))
+                producer, kind=row.producer.kind, household_category=row.producer.household_category,
+                category_assessed_on=None))  # a changed category is assessed as of the import
             result.producers_updated += 1
         else:
             result.producers_unchanged += 1
