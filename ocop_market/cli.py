@@ -6,6 +6,7 @@ import os
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from .extensions import db
 
@@ -158,7 +159,60 @@ def seed_logins():
     click.echo(demo.logins_table())
 
 
+places_cli = AppGroup("places", help="Official communes (đơn vị hành chính cấp xã) and matching free text to them.")
+
+
+@places_cli.command("load-communes")
+def places_load_communes():
+    """Insert the official list of communes (data/communes_2025.csv) where missing."""
+    from .places import load_communes
+
+    added = load_communes()
+    db.session.commit()
+    click.echo(f"Đã thêm {added} đơn vị hành chính cấp xã.")
+
+
+@places_cli.command("match-communes")
+@click.option("--dry-run", is_flag=True, help="Report what would match without saving.")
+def places_match_communes(dry_run: bool):
+    """Give producers and support projects whose commune is free text the official commune it names, and list
+    every record that could not be matched (staff correct those by hand)."""
+    from .audit import record
+    from .catalog.models import Producer
+    from .places import Province, load_communes, match_commune
+    from .programs.models import SupportProject
+
+    load_communes()
+    provinces = {p.id: p.code for p in db.session.scalars(select(Province))}
+    matched, unmatched = 0, []
+    records: list[tuple[str, list[Producer] | list[SupportProject]]] = [
+        ("producer", list(db.session.scalars(select(Producer).where(Producer.commune_id.is_(None))
+                                             .order_by(Producer.id)))),
+        ("support_project", list(db.session.scalars(select(SupportProject).where(SupportProject.commune_id.is_(None))
+                                                    .order_by(SupportProject.id)))),
+    ]
+    for kind, rows in records:
+        for row in rows:
+            commune = match_commune(row.province_id, row.commune)
+            if commune is None:
+                unmatched.append((kind, row.id, provinces.get(row.province_id, "?"), row.commune))
+                continue
+            matched += 1
+            if not dry_run:
+                row.commune_id = commune.id
+                record(None, "places.match_commune", kind, row.id, commune=row.commune, commune_code=commune.code)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    click.echo(f"Khớp được {matched} hồ sơ{' (chạy thử, chưa lưu)' if dry_run else ''}; "
+               f"không khớp được {len(unmatched)}.")
+    for kind, row_id, province, text in unmatched:
+        click.echo(f"  {kind} #{row_id} ({province}): “{text}”")
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(places_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(catalog_cli)

@@ -23,7 +23,7 @@ from .accounts.models import Role, User
 from .catalog import images, importer, listings, photos, producers, services
 from .catalog.models import Producer, Product
 from .extensions import db
-from .places import Province
+from .places import Province, load_communes
 from .reference import ensure_reference_data
 from .text import fold
 
@@ -311,6 +311,7 @@ def load_demo(upload_dir: str, photo_size: int = 720) -> DemoReport:
     """Create whatever part of the demo shop is missing. Flushes only; the command commits once.
     `photo_size` is the side of the square placeholders (tests use small ones: encoding dominates the time)."""
     ensure_reference_data()
+    load_communes()  # the official communes, so the demo's producers and projects carry commune codes
     report = DemoReport()
     _ensure_users(report)
     staff = _demo_user(STAFF_EMAIL)

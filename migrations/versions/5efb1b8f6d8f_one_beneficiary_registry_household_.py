@@ -64,22 +64,23 @@ def upgrade():
         batch_op.drop_index(batch_op.f('ix_livelihood_records_producer_id'))
 
     op.drop_table('livelihood_records')
-    # SQLite rebuilds `producers` to drop its columns; the tables that reference it would refuse the rebuild.
-    _foreign_keys(False)
+    # SQLite rebuilds `producers` to drop its columns; the tables referencing it would refuse the rebuild unless their
+    # foreign keys are checked at commit (when the rebuilt table is back under its name).
+    _defer_foreign_keys(True)
     with op.batch_alter_table('producers', schema=None) as batch_op:
         batch_op.add_column(sa.Column('household_code', sa.String(length=32), nullable=True))
         batch_op.create_unique_constraint('uq_producers_household_code', ['province_id', 'household_code'])
         batch_op.drop_constraint(op.f('ck_producers_category_known'), type_='check')
         batch_op.drop_column('household_category')
         batch_op.drop_column('category_assessed_on')
-    _foreign_keys(True)
+    _defer_foreign_keys(False)
 
     # ### end Alembic commands ###
 
 
-def _foreign_keys(on: bool) -> None:
+def _defer_foreign_keys(on: bool) -> None:
     if op.get_bind().dialect.name == "sqlite":
-        op.execute(f"PRAGMA defer_foreign_keys={'OFF' if on else 'ON'}")
+        op.execute(f"PRAGMA defer_foreign_keys={'ON' if on else 'OFF'}")
 
 
 ESCAPED_MONTHS = 36

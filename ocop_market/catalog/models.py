@@ -24,7 +24,7 @@ from ..validators import PLAIN_TEXT, PLAIN_TEXT_MULTILINE
 
 if TYPE_CHECKING:
     from ..accounts.models import User
-    from ..places import Province
+    from ..places import Commune, Province
 
 CERTIFICATE_VALID_MONTHS = 36
 #: 'hộ mới thoát nghèo' lasts this long after the household escaped (the commune's recognition)
@@ -122,6 +122,9 @@ class Producer(Model):
     phone: Mapped[str | None] = mapped_column(String(16))
     province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"), index=True)
     commune: Mapped[str] = mapped_column(String(120), info=PLAIN_TEXT)
+    #: the commune in the official list the text names (set on save when it matches, or by
+    #: `flask places match-communes`); reports group by its code
+    commune_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id"), index=True)
     village: Mapped[str] = mapped_column(String(120), default="", info=PLAIN_TEXT)
     #: district name for records issued before the two-tier reform of 1 July 2025
     legacy_district: Mapped[str] = mapped_column(String(120), default="", info=PLAIN_TEXT)
@@ -141,6 +144,7 @@ class Producer(Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     province: Mapped[Province] = relationship("Province")
+    commune_ref: Mapped[Commune | None] = relationship("Commune")
     owner: Mapped[User | None] = relationship("User", foreign_keys=[owner_id])
     created_by: Mapped[User | None] = relationship("User", foreign_keys=[created_by_id])
     updated_by: Mapped[User | None] = relationship("User", foreign_keys=[updated_by_id])

@@ -12,7 +12,7 @@ from .. import audit
 from ..accounts.models import User
 from ..errors import Conflict, InvalidInput
 from ..extensions import db
-from ..places import Province
+from ..places import Province, match_commune
 from ..timeutil import utcnow
 from . import households, notices
 from .models import (
@@ -85,6 +85,11 @@ def _check_producer_unique(data: ProducerData, producer_id: int | None = None) -
         raise Conflict(_("Đã có cơ sở cùng tên ở xã/phường này."))
 
 
+def _commune_id(data: ProducerData) -> int | None:
+    commune = match_commune(data.province_id, data.commune)
+    return commune.id if commune else None
+
+
 def _producer_fields(data: ProducerData) -> dict:
     return {
         "kind": data.kind,
@@ -93,6 +98,7 @@ def _producer_fields(data: ProducerData) -> dict:
         "phone": data.phone,
         "province_id": data.province_id,
         "commune": data.commune.strip(),
+        "commune_id": _commune_id(data),
         "village": data.village.strip(),
         "legacy_district": data.legacy_district.strip(),
         "ethnic_minority": data.ethnic_minority,

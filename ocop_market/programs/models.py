@@ -20,7 +20,7 @@ from ..validators import PLAIN_TEXT, PLAIN_TEXT_MULTILINE
 
 if TYPE_CHECKING:
     from ..catalog.models import Producer
-    from ..places import Province
+    from ..places import Commune, Province
 
 
 class ProjectForm(enum.StrEnum):
@@ -67,6 +67,8 @@ class SupportProject(Model):
     period: Mapped[str] = mapped_column(String(32))
     province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"), index=True)
     commune: Mapped[str] = mapped_column(String(120), info=PLAIN_TEXT)
+    #: the official commune the text names (matched on save or by `flask places match-communes`)
+    commune_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id"), index=True)
     #: lead unit (đơn vị chủ trì liên kết) or community group leader (tổ trưởng nhóm cộng đồng)
     lead: Mapped[str] = mapped_column(String(200), info=PLAIN_TEXT)
     decision_no: Mapped[str] = mapped_column(String(64), default="")
@@ -82,6 +84,7 @@ class SupportProject(Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     province: Mapped[Province] = relationship("Province")
+    commune_ref: Mapped[Commune | None] = relationship("Commune")
     budgets: Mapped[list[ProjectBudget]] = relationship("ProjectBudget", back_populates="project", cascade="all, delete-orphan",
                            order_by="ProjectBudget.id")
     disbursements: Mapped[list[Disbursement]] = relationship("Disbursement", back_populates="project", cascade="all, delete-orphan",

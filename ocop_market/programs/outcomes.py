@@ -131,7 +131,12 @@ def _group_key(project: SupportProject, group_by: str) -> tuple[str, str]:
     if group_by == "project":
         return project.code, project.name
     if group_by == "commune":
-        return f"{project.province.code}/{project.commune}", f"{project.commune}, {project.province.name}"
+        commune = project.commune_ref
+        if commune is not None:  # the official code: two spellings of one commune are one row
+            return commune.code, f"{commune.name}, {project.province.name}"
+        # Not matched to the official list yet (`flask places match-communes`): its own row, marked.
+        return f"{project.province.code}/?{project.commune}", \
+            _("%(c)s, %(p)s (chưa khớp mã xã)", c=project.commune, p=project.province.name)
     return project.province.code, project.province.name
 
 

@@ -21,7 +21,7 @@ from ..catalog.models import HouseholdCategory
 from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ..extensions import db
 from ..money import format_number
-from ..places import Province
+from ..places import Province, match_commune
 from ..routing import is_id
 from ..timeutil import local_today
 from . import rules
@@ -66,7 +66,8 @@ def scoped(query: Select, user) -> Select:
 
 def projects_for(user) -> list[SupportProject]:
     q = select(SupportProject).options(
-        selectinload(SupportProject.province), selectinload(SupportProject.budgets),
+        selectinload(SupportProject.province), selectinload(SupportProject.commune_ref),
+        selectinload(SupportProject.budgets),
         selectinload(SupportProject.disbursements), selectinload(SupportProject.capital_plans),
         selectinload(SupportProject.participants).selectinload(Participation.producer),
     ).order_by(SupportProject.province_id, SupportProject.code)
@@ -182,11 +183,17 @@ _FIELDS = ("code", "name", "form", "component", "programme", "period", "province
            "target_households", "description")
 
 
+def _commune_id(data: ProjectData) -> int | None:
+    commune = match_commune(data.province_id, data.commune)
+    return commune.id if commune else None
+
+
 def create_project(actor, data: ProjectData) -> SupportProject:
     data = _check_project(data)
     require_scope(actor, data.province_id)
     _code_free(data.code)
-    project = SupportProject(**{f: getattr(data, f) for f in _FIELDS}, created_by_id=actor.id)
+    project = SupportProject(**{f: getattr(data, f) for f in _FIELDS}, created_by_id=actor.id,
+                             commune_id=_commune_id(data))
     db.session.add(project)
     for source in BudgetSource:
         project.budgets.append(ProjectBudget(source=source, amount_vnd=data.budgets.get(source, 0)))
@@ -221,6 +228,7 @@ def update_project(actor, project: SupportProject, data: ProjectData) -> Support
                if getattr(project, f) != getattr(data, f)}
     for f in _FIELDS:
         setattr(project, f, getattr(data, f))
+    project.commune_id = _commune_id(data)
     by_source = {b.source: b for b in project.budgets}
     for source in BudgetSource:
         amount = data.budgets.get(source, 0)
