@@ -18,7 +18,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..text import spreadsheet_cell
 from ..timeutil import local_today
-from . import charts, disbursements, listings, outcomes, participation, projects, rules
+from . import charts, disbursements, indicators, listings, outcomes, participation, projects, report_xlsx, rules
 from .forms import CapitalPlanForm, ConsentForm, DisbursementForm, JoinForm, LivelihoodForm, ProjectEditForm
 
 bp = Blueprint("staff_programs", __name__)
@@ -389,6 +389,26 @@ def outcomes_csv():
     return Response(buf.getvalue().encode("utf-8"), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',
                              "Content-Type": "text/csv; charset=utf-8"})
+
+
+@bp.get("/quan-tri/bao-cao/chi-tieu.xlsx")
+def indicators_xlsx():
+    """The province's indicator report for the period (plan / result / rate), one sheet per province and the
+    communes by code: the same Outcome figures as the dashboard and the CSV."""
+    period = _period()
+    visible = projects.projects_for(current_user)
+    by_province = []
+    for o in outcomes.outcomes(visible, period, "province"):
+        members = [p for p in visible if p.province.code == o.key]
+        counts = indicators.project_counts([p.form for p in members], [p.target_households for p in members])
+        by_province.append((o.label, indicators.indicator_rows(o, counts)))
+    communes = outcomes.outcomes(visible, period, "commune") if visible else []
+    body = report_xlsx.workbook(period, by_province, communes)
+    audit.record(current_user.id, "report.export", "indicators", None, period=period.key, format="xlsx",
+                 provinces=len(by_province))
+    db.session.commit()
+    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="chi-tieu-{period.key}.xlsx"'})
 
 
 # ---------------------------------------------------------------- public

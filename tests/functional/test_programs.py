@@ -648,3 +648,35 @@ def test_reports_group_by_commune_code_whatever_the_spelling(world, client):
     login(client, world["staff_cb"])
     exported = _csv(client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-Q4&group_by=commune"))
     assert [r["group_key"] for r in exported] == ["01477", "CB/?Xã Khau Đồn (cũ)"]
+
+
+def test_the_half_year_indicator_report_in_xlsx_has_the_dashboards_figures(world, client):
+    """2025-H2 for P1 (hand-made figures above): numbered rows, plan / result / rate; the same numbers as the
+    dashboard's Outcome and the CSV; the communes by code on their own sheet; the export is audited."""
+    from openpyxl import load_workbook
+
+    login(client, world["staff_cb"])
+    resp = client.get("/quan-tri/bao-cao/chi-tieu.xlsx?period=2025-H2")
+    assert resp.status_code == 200 and resp.mimetype.endswith("spreadsheetml.sheet")
+    assert 'filename="chi-tieu-2025-H2.xlsx"' in resp.headers["Content-Disposition"]
+    wb = load_workbook(io.BytesIO(resp.get_data()))
+    assert wb.sheetnames == ["Cao Bằng", "Theo xã"]
+    ws = wb["Cao Bằng"]
+    assert "Cao Bằng" in ws["A2"].value and "6 tháng cuối năm 2025" in ws["A3"].value
+    assert [c.value for c in ws[5]] == ["STT", "Chỉ tiêu", "Đơn vị tính", "Kế hoạch", "Thực hiện", "Tỷ lệ (%)"]
+    rows = {r[0]: r for r in ws.iter_rows(min_row=6, values_only=True)}
+    outcome, = outcomes.outcomes([world["p1"]], rules.parse_period("2025-H2"), "province")
+    assert rows["2"][3:5] == (30, 3) and abs(rows["2"][5] - 0.1) < 1e-9  # 3 of 30 target households
+    assert rows["3"][4] == outcome.escaped_poverty == 1 and rows["4"][4] == outcome.escaped_near_poverty == 1
+    assert rows["2.4"][4] == 3 and rows["2.5"][4] == 1 and rows["3.2"][4] == 1 and rows["3.3"][4] == 1
+    assert rows["7"][3:5] == (100_000_000, 69_060_000) and abs(rows["7"][5] - 0.6906) < 1e-9
+    assert rows["8"][3:5] == (20_000_000, 5_000_000) and abs(rows["8"][5] - 0.25) < 1e-9
+    assert rows["10"][4] == 0  # the people's 1.000.000 came in January 2026, and never in a rate
+    assert rows["13"][4] == outcome.revenue_vnd == 500_000 and rows["14"][4] == outcome.orders == 4
+    assert ws.cell(row=6 + list(rows).index("7"), column=5).number_format == "#,##0"
+    csv_row, = _csv(client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-H2&group_by=province"))
+    assert (csv_row["revenue_vnd"], csv_row["central_rate_pct"], csv_row["escaped_poverty"]) == ("500000", "69.06", "1")
+    communes = list(wb["Theo xã"].iter_rows(min_row=4, values_only=True))
+    assert [(c[0], c[2], c[3]) for c in communes] == [("01477", 3, 1)]
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.entity_type == "indicators")) is not None
+    assert client.get("/quan-tri/bao-cao/chi-tieu.xlsx?period=2025-H3").status_code == 400
