@@ -4,7 +4,7 @@ The official disbursement rate is central and local budget against the year's ca
 previous year carried over). Existing disbursements draw from their own year's plan.
 
 Revision ID: cfa1c39802ce
-Revises: b3c1e0a9d4f2
+Revises: a430c1e891b1
 Create Date: 2026-12-02 06:20:28.089272
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'cfa1c39802ce'
-down_revision = 'b3c1e0a9d4f2'
+down_revision = 'a430c1e891b1'
 branch_labels = None
 depends_on = None
 

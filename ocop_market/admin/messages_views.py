@@ -19,7 +19,7 @@ def failed_messages():
                            max_attempts=current_app.config["MESSAGE_MAX_ATTEMPTS"], form=ConfirmForm())
 
 
-@bp.post("/tin-nhan-loi/<int:message_id>/gui-lai")
+@bp.post("/tin-nhan-loi/<id:message_id>/gui-lai")
 def resend_message(message_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)

@@ -257,7 +257,7 @@ def _household_page(project, part, form=None, status=200, consent_form=None):
                            ), status
 
 
-@bp.post("/quan-tri/du-an/<int:project_id>/ho/<int:producer_id>/dong-y")
+@bp.post("/quan-tri/du-an/<id:project_id>/ho/<id:producer_id>/dong-y")
 def household_consent(project_id: int, producer_id: int):
     project = projects.project_or_404(project_id, current_user)
     part = participation.participation_or_404(project, producer_id)
