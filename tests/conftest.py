@@ -53,21 +53,25 @@ def app(tmp_path, app_config):
         # parameters are pinned by tests/security/test_config.py.
         "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
     }
+    if PG_URL:
+        # A test database need not survive a server crash: commits without waiting for the WAL flush.
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True,
+                                            "connect_args": {"options": "-c synchronous_commit=off"}}
     cfg.update(app_config)
     app = create_app(cfg)
     with app.app_context():
         if PG_URL:
             _end_stray_connections()
             if not _pg_schema_ready:
-                db.drop_all()
-                db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+                # The whole schema, not drop_all(): tables an older version of the models had (a database kept
+                # from an earlier run) would otherwise hold foreign keys that stop the drop.
+                db.session.execute(text("DROP SCHEMA public CASCADE"))
+                db.session.execute(text("CREATE SCHEMA public"))
                 db.session.commit()
                 db.create_all()
                 _pg_schema_ready = True
             else:
-                tables = ", ".join(t.name for t in db.metadata.sorted_tables)
-                db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-                db.session.commit()
+                _empty_postgres_tables()
         else:
             db.create_all()
         from ocop_market.reference import ensure_reference_data
@@ -78,6 +82,23 @@ def app(tmp_path, app_config):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+_reset_sql: str | None = None
+
+
+def _empty_postgres_tables() -> None:
+    """Every table emptied and every sequence back to 1, in one round trip. DELETE, not TRUNCATE: a test leaves a
+    few rows, and TRUNCATE makes new files for each of the 40-odd tables and their indexes — 0.4–0.9 s a test on
+    this machine against 0.03–0.07 s (measured with both on one database, back to back)."""
+    global _reset_sql
+    if _reset_sql is None:
+        sequences = db.session.scalars(text(
+            "SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = 'public'"))
+        _reset_sql = "; ".join([f'DELETE FROM "{t.name}"' for t in reversed(db.metadata.sorted_tables)]
+                               + [f'ALTER SEQUENCE "{name}" RESTART' for name in sequences])
+    db.session.execute(text(_reset_sql))
+    db.session.commit()
 
 
 def _end_stray_connections() -> None:
