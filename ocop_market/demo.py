@@ -60,7 +60,8 @@ OWNED_PRODUCER = producers.ProducerData(
 #: on the day of the import); the programme demo adds the dated re-assessments of the project households.
 PRODUCER_DETAILS: dict[str, dict] = {
     "Hộ bà Lục Thị Hoa": dict(
-        representative="Lục Thị Hoa", village="Xóm Pác Rằng", legacy_district="Trùng Khánh",
+        # the household's phone (a basic one): where its order messages go and its OK/HUY replies come from
+        representative="Lục Thị Hoa", phone="0987000111", village="Xóm Pác Rằng", legacy_district="Trùng Khánh",
         ethnic_minority=True, woman_headed=True,
         story="Gia đình người Tày của bà Hoa trồng hạt dẻ đã ba đời trên những sườn đồi đá vôi.\n"
               "Từ khi tham gia dự án hỗ trợ sản xuất, bà học cách sấy và đóng gói, "

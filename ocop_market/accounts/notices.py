@@ -50,3 +50,10 @@ def staff_for_province(province_id: int | None) -> list[User]:
     if staff:
         return staff
     return list(db.session.scalars(select(User).where(User.active.is_(True), User.role == Role.ADMIN).order_by(User.id)))
+
+
+def welcome(user: User) -> None:
+    """A new account made with an e-mail address is greeted there (a phone sign-up already got its code)."""
+    if user.email:
+        queue_message(event_key=f"welcome:{user.id}", channel=Channel.EMAIL, recipient=user.email, template="welcome",
+                      params={"name": user.display_name, "producer": user.role == Role.PRODUCER}, user_id=user.id)

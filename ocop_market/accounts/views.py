@@ -20,7 +20,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..errors import Conflict, InvalidInput
 from ..extensions import db, limiter
 from ..security import is_safe_next, safe_next
-from . import limits, notifications, recovery, services, sessions
+from . import limits, notices, notifications, recovery, services, sessions
 from .forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -119,7 +119,8 @@ def register():
         if kind == "phone":
             return _register_by_phone(form, value, role)
         try:
-            services.register(form.display_name.data, form.login.data, form.password.data, role)
+            user = services.register(form.display_name.data, form.login.data, form.password.data, role)
+            notices.welcome(user)
         except InvalidInput as exc:
             db.session.rollback()
             form.login.errors.append(exc.message)

@@ -182,7 +182,9 @@ def register_dispatcher(name: str, dispatcher: Callable[[Flask, list[int]], None
 
 
 def delivery_mode(app: Flask) -> str:
-    return app.config.get("MESSAGE_DELIVERY") or "queue"
+    mode = app.config.get("MESSAGE_DELIVERY") or "queue"
+    # "background" (a sending thread per process) was the default before the task queue: it now means the queue.
+    return "queue" if mode == "background" else mode
 
 
 def _after_commit(session) -> None:

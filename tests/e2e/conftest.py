@@ -17,6 +17,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -108,8 +109,29 @@ def _wait_ready(base_url: str, proc: subprocess.Popen, deadline_s: float = 60) -
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """Base URL of gunicorn serving a freshly migrated and seeded demo shop."""
+def mailbox():
+    """The real SMTP server (aiosmtpd) on loopback that the e2e server sends its e-mail to."""
+    from tests.loopback import SmtpServer
+
+    smtp = SmtpServer().start()
+    yield smtp
+    smtp.stop()
+
+
+@pytest.fixture(scope="session")
+def sms_inbox():
+    """The small HTTP SMS gateway on loopback that the e2e server sends its SMS to."""
+    from tests.loopback import SmsGateway
+
+    gateway = SmsGateway().start()
+    yield gateway
+    gateway.stop()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, mailbox, sms_inbox):
+    """Base URL of gunicorn (and a queue consumer) serving a freshly migrated and seeded demo shop, sending its
+    messages to the loopback SMTP server and SMS gateway."""
     work = tmp_path_factory.mktemp("e2e")
     instance = work / "instance"
     instance.mkdir()
@@ -118,7 +140,11 @@ def server(tmp_path_factory):
     if PG_URL:
         _empty_postgres(PG_URL)
     env = {k: v for k, v in os.environ.items() if k not in ("FLASK_APP", "TEST_DATABASE_URL")}
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
     env.update(
+        SMTP_URL=mailbox.url(), MAIL_FROM="Chợ OCOP <no-reply@cho-ocop.test>",
+        SMS_GATEWAY_URL=sms_inbox.url, SMS_GATEWAY_TOKEN=sms_inbox.token, PUBLIC_URL=base_url,
         INSTANCE_PATH=str(instance),
         DATABASE_URL=db_url,
         # Every worker signs cookies with the same key (no per-process random key, no file race).
@@ -136,9 +162,7 @@ def server(tmp_path_factory):
     _run(flask + ["db", "upgrade"], env, log)
     _run(flask + ["seed", "demo"], env, log)
     _run(flask + ["search", "reindex"], env, log)
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    # The project's gunicorn.conf.py (gthread workers, outbox thread at worker start), two workers, our port.
+    # The project's gunicorn.conf.py (gthread workers), two workers, our port; beside it one queue consumer.
     config = ["-c", "gunicorn.conf.py"] if (ROOT / "gunicorn.conf.py").exists() else []
     cmd = [str(BIN / "gunicorn"), *config, "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "60",
            "--access-logfile", "-", "wsgi:app"]
@@ -146,16 +170,24 @@ def server(tmp_path_factory):
     log.flush()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True, preexec_fn=_die_with_parent)
+    # The production layout's other half: a queue consumer (search index updates, messages, the schedule).
+    consumer_cmd = flask + ["jobs", "consume", "--workers", "2"]
+    log.write(f"$ {' '.join(consumer_cmd)}\n")
+    log.flush()
+    consumer = subprocess.Popen(consumer_cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True, preexec_fn=_die_with_parent)
     try:
         _wait_ready(base_url, proc)
         yield base_url
     finally:
         proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        consumer.send_signal(signal.SIGINT)  # Huey's graceful stop
+        for child in (proc, consumer):
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait(timeout=5)
         log.close()
 
 

@@ -222,12 +222,23 @@ def test_a_run_left_running_by_a_dead_process_does_not_block_the_job_for_ever(ct
 
 
 # ---------------------------------------------------------------- a real consumer
-def test_a_real_consumer_process_sends_what_the_web_side_queued(app, tmp_path, smtp_server):
+#: Redis for the RedisHuey run of the consumer test (the PostgreSQL CI run sets it, e.g. redis://127.0.0.1:6379/3;
+#: the queue's keys are flushed first); without it the consumer runs on the embedded SQLite queue only.
+REDIS_FOR_TESTS = os.environ.get("TEST_REDIS_URL", "")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"] + (["redis"] if REDIS_FOR_TESTS else []))
+def test_a_real_consumer_process_sends_what_the_web_side_queued(app, tmp_path, smtp_server, backend):
     queue_file = tmp_path / "queue.sqlite3"
-    # A web process's view: a real SqliteHuey file, nothing immediate (the fixture's app runs tasks at once).
+    redis_url = REDIS_FOR_TESTS if backend == "redis" else ""
+    # A web process's view: a real SqliteHuey file (or RedisHuey), nothing immediate (the fixture's app runs tasks
+    # at once).
     from ocop_market import create_app
 
-    web = create_app({**app.config, "QUEUE_IMMEDIATE": False, "QUEUE_FILE": str(queue_file), "MESSAGE_DELIVERY": "queue"})
+    web = create_app({**app.config, "QUEUE_IMMEDIATE": False, "QUEUE_FILE": str(queue_file), "MESSAGE_DELIVERY": "queue",
+                      "REDIS_URL": redis_url})
+    if redis_url:
+        web.extensions["huey"].flush()  # what an earlier run left in this Redis database
     with web.app_context():
         message = queue_message(event_key="test:consumer", channel="email", recipient="lan@example.vn", template="test")
         db.session.commit()
@@ -238,7 +249,7 @@ def test_a_real_consumer_process_sends_what_the_web_side_queued(app, tmp_path, s
         db.engine.dispose()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "REDIS_"))}
     env.update(OCOP_ENV="testing", DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], INSTANCE_PATH=app.instance_path,
-               QUEUE_IMMEDIATE="0", QUEUE_FILE=str(queue_file), SMTP_URL=smtp_server.url(),
+               QUEUE_IMMEDIATE="0", QUEUE_FILE=str(queue_file), SMTP_URL=smtp_server.url(), REDIS_URL=redis_url,
                SEARCH_INDEX_DIR=app.config["SEARCH_INDEX_DIR"], PYTHONPATH=str(ROOT))
     consumer = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "consume", "--workers", "1"],
                                 cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -258,4 +269,5 @@ def test_a_real_consumer_process_sends_what_the_web_side_queued(app, tmp_path, s
         except subprocess.TimeoutExpired:
             consumer.kill()
             output, _ = consumer.communicate()
-    assert b"consumer of SqliteStorage with 1 workers" in output, output.decode(errors="replace")
+    storage = "RedisStorage" if redis_url else "SqliteStorage"
+    assert f"consumer of {storage} with 1 workers".encode() in output, output.decode(errors="replace")

@@ -220,6 +220,8 @@ def test_without_a_gateway_the_sms_text_is_logged(ctx, caplog):
 
 def test_by_default_each_message_is_a_task_on_the_queue(app, ctx, smtp_server):
     assert delivery.delivery_mode(app) == "queue"
+    app.config["MESSAGE_DELIVERY"] = "background"  # the old thread-per-process setting means the queue now
+    assert delivery.delivery_mode(app) == "queue"
     huey = app.extensions["huey"]
     seen = []
     huey.signal("executing")(lambda signal, task: seen.append((task.name, task.args)))
@@ -321,3 +323,15 @@ def test_an_unknown_channel_or_an_empty_recipient_is_refused(ctx):
         _queue(channel="fax")
     with pytest.raises(ValueError):
         _queue(to="  ")
+
+
+# ---------------------------------------------------------------- links outside a request
+def test_links_are_built_from_public_url_in_a_job_or_command_too(app):
+    from ocop_market.messaging.links import public_url
+
+    app.config.update(PUBLIC_URL="https://cho-ocop.example.vn/", SERVER_NAME=None)
+    with app.app_context():  # no request: a queue job, `flask seed demo`
+        assert public_url("orders.order_detail", code="DH1") == "https://cho-ocop.example.vn/don-hang/DH1"
+    app.config["PUBLIC_URL"] = ""
+    with app.app_context():
+        assert public_url("orders.order_detail", code="DH1") is None

@@ -344,3 +344,19 @@ def test_every_sms_fits_one_gsm7_segment(ctx, kind, locale):
 
     text = render(kind, "sms", locale, SAMPLES[kind]).text
     assert len(text) <= 160 and text.isascii(), text
+
+
+# ---------------------------------------------------------------- a new account
+def test_a_new_account_is_welcomed_by_email_and_an_existing_one_hears_nothing(app, client, smtp_server):
+    def register(login):
+        page = client.get("/tai-khoan/dang-ky").get_data(as_text=True)
+        return client.post("/tai-khoan/dang-ky", data={
+            "csrf_token": csrf_from(page), "display_name": "Nông Thị Lan", "login": login,
+            "password": "mat-khau-123", "confirm": "mat-khau-123"})
+
+    assert register("lan@example.vn").status_code == 302
+    [mail] = smtp_server.mails
+    assert mail.rcpt_tos == ["lan@example.vn"] and mail.subject == "Chào mừng bạn đến Chợ OCOP"
+    assert "Xin chào Nông Thị Lan" in mail.text
+    assert register("lan@example.vn").status_code == 302  # the same page as for a new account ...
+    assert len(smtp_server.mails) == 1  # ... and nothing sent
