@@ -5,7 +5,7 @@ from flask import Blueprint, jsonify
 
 from ..extensions import csrf
 from ..search import InvalidSearchParameter
-from .params import BadParameter
+from .params import developer_message
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Only GET routes live here: nothing changes state, so there is no form to protect, and a client
@@ -13,15 +13,9 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 
-@bp.errorhandler(BadParameter)
-def _bad_parameter(err: BadParameter):
-    return jsonify(error={"status": 400, "message": err.message, "parameter": err.parameter}), 400
-
-
 @bp.errorhandler(InvalidSearchParameter)
-def _bad_search_parameter(err: InvalidSearchParameter):
-    # The parser above refuses everything the search service would; this is the safety net.
-    return jsonify(error={"status": 400, "message": err.message, "parameter": err.param}), 400
+def _bad_parameter(err: InvalidSearchParameter):
+    return jsonify(error={"status": 400, "message": developer_message(err), "parameter": err.parameter}), 400
 
 
 from . import views  # noqa: E402,F401  (routes attach themselves to bp)

@@ -14,7 +14,6 @@ from ..catalog.models import Product
 from ..extensions import db
 from ..promotions.live import promoted_product_ids
 from ..search import SearchQuery, Suggestion, get_search
-from .params import ProductQuery
 
 
 @dataclass
@@ -23,14 +22,6 @@ class Listing:
     total: int
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     suggestion: str | None = None
-
-
-def _search_query(query: ProductQuery) -> SearchQuery:
-    return SearchQuery(
-        q=query.q, group=query.group, stars=query.stars, province=query.province, min_price=query.min_price,
-        max_price=query.max_price, in_stock=query.in_stock, sort=query.sort, page=query.page,
-        per_page=query.per_page,
-    )
 
 
 def _load_public(ids: list[int]) -> list[Product]:
@@ -48,11 +39,8 @@ def _facet_counts(facets: dict) -> dict[str, dict[str, int]]:
     }
 
 
-def find_products(query: ProductQuery) -> Listing:
-    if query.empty_price_range:
-        # The search service refuses such a range; here it is simply a question with no answer.
-        return Listing(items=[], total=0, facets=_facet_counts({}))
-    result = get_search().query(_search_query(query))
+def find_products(query: SearchQuery) -> Listing:
+    result = get_search().query(query)
     return Listing(
         items=_load_public(result.ids),
         total=result.total,

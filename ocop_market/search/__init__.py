@@ -16,10 +16,11 @@ The interface (everything else uses only this; a different backend can serve it 
     result.terms     # folded words that matched, for `highlight.highlight()` / `highlight.snippet()`
     search.suggest("hat d", limit=8)           # -> [Suggestion(id, name, slug)] for autocomplete
 
-`SearchQuery` validates itself: a bad `sort`, `group`, `stars`, `province`, price or `page` raises
-`InvalidSearchParameter` (an `InvalidInput`, so a 400) whose `.param` names the parameter.
-`from_args(args, per_page=24, max_per_page=60, allow_per_page=False)` parses request arguments;
-the JSON API passes `allow_per_page=True` to read a capped `per_page`.
+`SearchQuery` is the one query model of the search page and the JSON API. It validates itself: a bad
+`sort`, `group`, `stars`, `province`, price or `page` raises `InvalidSearchParameter` (an `InvalidInput`,
+so a 400) whose `.parameter` names the parameter. `from_args(args, per_page=24, max_per_page=None,
+long_q="cut", provinces=None)` reads a query string; the JSON API (api/params.py) reads a capped
+`per_page`, refuses an over-long `q` and an unknown province, and words refusals for developers.
 Sorts: relevance (default; newest when there are no words), price_asc, price_desc, newest, stars.
 Filters: group (OCOP group code), stars (3-5, valid certificate only), province (slug), min_price,
 max_price (integer VND), in_stock.

@@ -255,6 +255,9 @@ def _typed_text(parsed: ParsedQuery, slots) -> str:
 
 
 def run(engine, query: SearchQuery) -> SearchResult:
+    if query.empty_price_range:  # no price lies between: a question with no answer, on every engine alike
+        return SearchResult(hits=[], total=0, page=query.page, per_page=query.per_page,
+                            facets={"group": {}, "stars": {}, "province": {}}, tier="browse")
     parsed = parse(query.q)
     offset = (query.page - 1) * query.per_page
     if not parsed.words:
