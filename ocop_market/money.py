@@ -19,6 +19,19 @@ def format_number(n: int) -> str:
     return f"{int(n):,}".replace(",", ".")
 
 
+def format_vnd_short(amount: int) -> str:
+    """Compact VND where room is short (a chart's bar): 1.260.000 -> '1,3 tr', 391.000.000 -> '391 tr',
+    2.5e9 -> '2,5 tỷ', 45.000 -> '45 n'."""
+    if amount >= 1_000_000_000:
+        return f"{amount / 1_000_000_000:.1f} tỷ".replace(".", ",")
+    if amount >= 1_000_000:
+        value = amount / 1_000_000
+        return (f"{value:.1f}" if value < 10 else f"{value:.0f}").replace(".", ",") + " tr"
+    if amount >= 1_000:
+        return f"{amount // 1000} n"
+    return str(amount)
+
+
 def parse_vnd(raw: str) -> int:
     """Accept '125000', '125.000', '125,000', '125 000 ₫'; refuse fractions and negatives."""
     cleaned = (raw or "").replace("₫", "").replace("đ", "").replace("VND", "").strip()

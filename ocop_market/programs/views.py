@@ -10,15 +10,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .. import audit
+from .. import audit, charts
 from ..accounts.permissions import STAFF_ROLES, guard_blueprint
 from ..accounts.services import users_by_id
 from ..catalog.models import Producer
 from ..errors import DomainError
 from ..extensions import db
+from ..money import format_vnd_short
 from ..text import spreadsheet_cell
 from ..timeutil import local_today
-from . import charts, disbursements, indicators, listings, outcomes, participation, projects, report_xlsx, rules
+from . import disbursements, indicators, listings, outcomes, participation, projects, report_xlsx, rules
 from .forms import CapitalPlanForm, ConsentForm, DisbursementForm, JoinForm, LivelihoodForm, ProjectEditForm
 
 bp = Blueprint("staff_programs", __name__)
@@ -92,25 +93,25 @@ def _group_by() -> str:
 
 
 def _disbursement_chart(plan: list[rules.PlanLine], year: int) -> charts.Chart:
-    return charts.paired_chart(
+    return charts.columns(
         _("Giải ngân so với kế hoạch vốn năm %(y)s", y=year),
-        [(projects.source_label(line.source).split(" (")[0], line.plan_total_vnd, line.disbursed_vnd)
+        [(projects.source_label(line.source).split(" (")[0], (line.plan_total_vnd, line.disbursed_vnd))
          for line in plan],
-        (_("Kế hoạch (gồm vốn chuyển sang)"), _("Đã giải ngân")))
+        (_("Kế hoạch (gồm vốn chuyển sang)"), _("Đã giải ngân")), fmt=format_vnd_short)
 
 
 def _category_chart(outcome: rules.Outcome) -> charts.Chart:
-    return charts.paired_chart(
+    return charts.columns(
         _("Số hộ theo phân loại: khi tham gia và hiện tại"),
-        [(_(projects.CATEGORY_LABELS[c]), outcome.category_counts_joining.get(c, 0),
-          outcome.category_counts_latest.get(c, 0)) for c in projects.CATEGORIES],
-        (_("Khi tham gia"), _("Bản ghi mới nhất")), money=False)
+        [(_(projects.CATEGORY_LABELS[c]), (outcome.category_counts_joining.get(c, 0),
+                                           outcome.category_counts_latest.get(c, 0))) for c in projects.CATEGORIES],
+        (_("Khi tham gia"), _("Bản ghi mới nhất")))
 
 
 def _revenue_chart(project_ids, period) -> charts.Chart:
     months = outcomes.monthly_revenue(project_ids, period)
-    return charts.bar_chart(_("Doanh thu theo tháng (12 tháng đến cuối kỳ)"),
-                            [(f"{m.month:02d}/{m.year % 100:02d}", v) for m, v in months])
+    return charts.columns(_("Doanh thu theo tháng (12 tháng đến cuối kỳ)"),
+                          [(f"{m.month:02d}/{m.year % 100:02d}", (v,)) for m, v in months], fmt=format_vnd_short)
 
 
 # ---------------------------------------------------------------- staff: projects

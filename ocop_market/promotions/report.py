@@ -7,18 +7,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from .. import charts
 from ..catalog import services as catalog
 from ..catalog.models import Producer, Product
+from ..charts import Chart
 from ..extensions import db
 from ..money import format_vnd
 from ..orders.models import OrderLine, OrderStatus, ProducerOrder
 from ..timeutil import utcnow
 from . import eligibility, placements, rules
-from .charts import hbar_chart
 from .models import (
     Allocation,
     AllocationState,
@@ -89,7 +89,7 @@ class EffectReport:
     placements: list[tuple[Placement, Figures]]
     totals: Figures
     fairness: Fairness
-    charts: dict[str, Markup]
+    charts: dict[str, Chart]
 
 
 def _local_day(moment: dt.datetime) -> dt.date:
@@ -207,24 +207,23 @@ def fairness(first: dt.date, last: dt.date) -> Fairness:
                     min_share=rules.min_share(values), poor_share=poor / total if total else 0.0, per_producer=per)
 
 
-def _charts(rows: list[Row], by_placement, fair: Fairness) -> dict[str, Markup]:
+def _charts(rows: list[Row], by_placement, fair: Fairness) -> dict[str, Chart]:
     listing: dict[str, Figures] = defaultdict(Figures)
     for row in rows:
         listing[row.allocation.product.name].add(row.figures)
     top = sorted(listing.items(), key=lambda kv: -(kv[1].revenue_during + kv[1].revenue_before))[:12]
-    charts = {
-        "revenue": hbar_chart(_("Doanh thu trong thời gian quảng bá so với cùng khoảng thời gian trước đó"),
-                              [(name, [f.revenue_before, f.revenue_during]) for name, f in top],
-                              [_("Trước"), _("Trong khi quảng bá")], fmt=format_vnd),
-        "orders": hbar_chart(_("Số đơn hàng: trước và trong khi quảng bá"),
-                             [(name, [f.orders_before, f.orders_during]) for name, f in top],
-                             [_("Trước"), _("Trong khi quảng bá")]),
-        "placements": hbar_chart(_("Lượt hiển thị và lượt bấm theo vị trí"),
-                                 [(placements.placement_label(p), [f.impressions, f.clicks]) for p, f in by_placement],
-                                 [_("Lượt hiển thị"), _("Lượt bấm")]),
-    }
     shown = fair.per_producer[:20]
-    charts["producers"] = hbar_chart(_("Lượt hiển thị theo cơ sở đủ điều kiện (in đậm: hộ nghèo)"),
-                                     [(name, [n]) for name, n, _poor in shown], [_("Lượt hiển thị")],
-                                     highlight={i for i, (_n, _v, poor) in enumerate(shown) if poor})
-    return charts
+    return {
+        "revenue": charts.rows(_("Doanh thu trong thời gian quảng bá so với cùng khoảng thời gian trước đó"),
+                               [(name, (f.revenue_before, f.revenue_during)) for name, f in top],
+                               (_("Trước"), _("Trong khi quảng bá")), fmt=format_vnd),
+        "orders": charts.rows(_("Số đơn hàng: trước và trong khi quảng bá"),
+                              [(name, (f.orders_before, f.orders_during)) for name, f in top],
+                              (_("Trước"), _("Trong khi quảng bá"))),
+        "placements": charts.rows(_("Lượt hiển thị và lượt bấm theo vị trí"),
+                                  [(placements.placement_label(p), (f.impressions, f.clicks)) for p, f in by_placement],
+                                  (_("Lượt hiển thị"), _("Lượt bấm"))),
+        "producers": charts.rows(_("Lượt hiển thị theo cơ sở đủ điều kiện (in đậm: hộ nghèo)"),
+                                 [(name, (n,)) for name, n, _poor in shown], (_("Lượt hiển thị"),),
+                                 strong={i for i, (_n, _v, poor) in enumerate(shown) if poor}),
+    }

@@ -7,7 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ocop_market.programs import charts, rules
+from ocop_market import charts
+from ocop_market.money import format_vnd_short
+from ocop_market.programs import rules
 from ocop_market.programs.rules import Household, Sale
 
 D = dt.date
@@ -247,12 +249,15 @@ def test_monthly_revenue_and_bar_geometry():
     series = rules.monthly_revenue([Sale(1, 1, 1, D(2025, 10, 5), 200), Sale(2, 1, 1, D(2025, 12, 9), 100),
                                     Sale(3, 1, 1, D(2024, 12, 9), 999)], months)
     assert [v for _, v in series] == [200, 0, 100]
-    chart = charts.bar_chart("t", [("10", 200), ("11", 0), ("12", 100)])
+    chart = charts.columns("t", [("10", (200,)), ("11", (0,)), ("12", (100,))])
     tallest, empty, half = chart.bars
     assert empty.h == 0 and tallest.h == pytest.approx(2 * half.h)
-    assert tallest.y + tallest.h == pytest.approx(chart.baseline_y)
-    paired = charts.paired_chart("t", [("a", 10, 5)], ("x", "y"), money=False)
-    assert [b.css for b in paired.bars] == ["bar-a", "bar-b"] and paired.bars[1].value_text == "5"
+    assert tallest.y + tallest.h == pytest.approx(chart.axis_y)
+    assert chart.legend == [] and {b.css for b in chart.bars} == {"chart-bar"}
+    paired = charts.columns("t", [("a", (10, 5_000_000))], ("x", "y"), fmt=format_vnd_short)
+    assert [b.css for b in paired.bars] == ["chart-bar-0", "chart-bar-1"]
+    assert [b.tip for b in paired.bars] == ["a: 10", "a: 5,0 tr"]
+    assert paired.legend == [("x", "chart-bar-0"), ("y", "chart-bar-1")]
 
 
 def test_newly_escaped_lapses_36_months_after_recognition():
