@@ -88,6 +88,26 @@ def _imports(inside_functions: bool = False) -> dict[tuple[str, str], list[str]]
     return edges
 
 
+def who_may_import_whom() -> str:
+    """The layering as a short list, lowest first, made from LEVELS: the README shows exactly this
+    (`python -m tests.structure.test_layering` prints it; `test_readme_shows_the_layering` compares)."""
+    lines = []
+    for i, (name, units) in enumerate(LEVELS):
+        below = ", ".join(n.replace(" | ", ", ") for n, _ in LEVELS[:i])
+        shown = sorted("__init__ (create_app)" if u == "__init__" else u for u in units)
+        listed = name if set(name.replace("|", " ").split()) == units else f"{name} ({', '.join(shown)})"
+        if name in SIBLINGS_MAY_IMPORT:
+            rule = f"{below}, and one another without a cycle" if below else "one another, without a cycle"
+        else:
+            rule = below + ("; not one another" if len(units) > 1 else "")
+        lines.append(f"{i + 1}. {listed} may import: {rule}")
+    return "\n".join(lines)
+
+
+README = PACKAGE.parent / "README.md"
+README_START, README_END = "<!-- layering: generated from tests/structure/test_layering.py LEVELS -->", "<!-- /layering -->"
+
+
 def _level_of() -> dict[str, int]:
     return {unit: i for i, (_, units) in enumerate(LEVELS) for unit in units}
 
@@ -108,6 +128,14 @@ def test_every_unit_has_a_level():
     level = _level_of()
     assert sorted(units - set(level)) == []
     assert sorted(set(level) - units) == []
+
+
+def test_readme_shows_the_layering():
+    """The README's list of who may import whom is the one these tests enforce (regenerate it with
+    `python -m tests.structure.test_layering` after changing LEVELS)."""
+    text = README.read_text(encoding="utf-8")
+    shown = text.split(README_START, 1)[1].split(README_END, 1)[0]
+    assert shown.strip().removeprefix("```").removesuffix("```").strip() == who_may_import_whom()
 
 
 def test_no_domain_imports_a_domain_above_it():
@@ -178,3 +206,7 @@ def test_the_scanner_sees_module_and_function_level_imports(tmp_path, monkeypatc
     (package / "catalog" / "views.py").write_text(source)
     monkeypatch.setattr(__import__(__name__, fromlist=["PACKAGE"]), "PACKAGE", package)
     assert expected in _imports()
+
+
+if __name__ == "__main__":
+    print(who_may_import_whom())
