@@ -19,6 +19,10 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+#: the roles of the staff area (verification, programmes, orders); `User.is_staff` and the blueprint guards use it
+STAFF_ROLES = (Role.STAFF, Role.ADMIN)
+
+
 class User(UserMixin, Model):
     """An account (tài khoản). Logs in by email or Vietnamese mobile number."""
 
@@ -72,7 +76,7 @@ class User(UserMixin, Model):
 
     @property
     def is_staff(self) -> bool:
-        return self.role in (Role.STAFF, Role.ADMIN)
+        return self.role in STAFF_ROLES
 
     @property
     def login_name(self) -> str:

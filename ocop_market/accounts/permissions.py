@@ -7,7 +7,7 @@ from flask import abort
 from flask_login import current_user
 
 from ..extensions import login_manager
-from .models import Role
+from .models import STAFF_ROLES
 
 
 def has_role(*roles: str) -> bool:
@@ -40,4 +40,4 @@ def guard_blueprint(bp, *roles: str) -> None:
             abort(403)
 
 
-STAFF_ROLES = (Role.STAFF, Role.ADMIN)
+__all__ = ["STAFF_ROLES", "guard_blueprint", "has_role", "roles_required"]

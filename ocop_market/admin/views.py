@@ -16,8 +16,9 @@ from ..catalog.models import ProducerStatus, ProductStatus
 from ..catalog.photo_upload import remove_photo, save_photos
 from ..errors import DomainError, InvalidInput
 from ..extensions import db
+from ..paging import paginate
 from ..programs import listings as programs
-from ..routing import parse_id, parse_whole
+from ..routing import parse_id
 from . import queries
 from .forms import ConfirmForm, ReasonForm, StaffProductForm
 
@@ -25,13 +26,6 @@ bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
 guard_blueprint(bp, *STAFF_ROLES)
 
 PER_PAGE = 50
-
-
-def _page_arg() -> int:
-    page = parse_whole(request.args.get("page", "1"), 1, 10_000)
-    if page is None:
-        abort(400)
-    return page
 
 
 def _status_arg(allowed) -> str | None:
@@ -55,7 +49,7 @@ def index():
 # ---------------------------------------------------------------- producers
 @bp.get("/co-so/cho-xac-minh")
 def producer_queue():
-    result = db.paginate(queries.producers(ProducerStatus.PENDING), page=_page_arg(), per_page=PER_PAGE, error_out=False)
+    result = paginate(queries.producers(ProducerStatus.PENDING), PER_PAGE)
     return render_template("admin/producers.html", result=result, status=ProducerStatus.PENDING, queue=True,
                            endpoint="admin.producer_queue", args={})
 
@@ -63,7 +57,7 @@ def producer_queue():
 @bp.get("/co-so")
 def producer_list():
     status = _status_arg(ProducerStatus)
-    result = db.paginate(queries.producers(status), page=_page_arg(), per_page=PER_PAGE, error_out=False)
+    result = paginate(queries.producers(status), PER_PAGE)
     return render_template("admin/producers.html", result=result, status=status, queue=False,
                            statuses=list(ProducerStatus), endpoint="admin.producer_list",
                            args={"status": status} if status else {})
@@ -120,7 +114,7 @@ def producer_reject(producer_id: int):
 # ---------------------------------------------------------------- listings
 @bp.get("/san-pham/cho-duyet")
 def product_queue():
-    result = db.paginate(queries.products(ProductStatus.PENDING), page=_page_arg(), per_page=PER_PAGE, error_out=False)
+    result = paginate(queries.products(ProductStatus.PENDING), PER_PAGE)
     return render_template("admin/products.html", result=result, status=ProductStatus.PENDING, queue=True,
                            endpoint="admin.product_queue", args={})
 
@@ -128,7 +122,7 @@ def product_queue():
 @bp.get("/san-pham")
 def product_list():
     status = _status_arg(ProductStatus)
-    result = db.paginate(queries.products(status), page=_page_arg(), per_page=PER_PAGE, error_out=False)
+    result = paginate(queries.products(status), PER_PAGE)
     return render_template("admin/products.html", result=result, status=status, queue=False,
                            statuses=list(ProductStatus), endpoint="admin.product_list",
                            args={"status": status} if status else {})
@@ -196,7 +190,7 @@ def audit_log():
     actor_id = parse_id(raw_actor) if raw_actor is not None else None
     if raw_actor is not None and actor_id is None:
         abort(400)
-    result = db.paginate(queries.audit_entries(action, actor_id), page=_page_arg(), per_page=PER_PAGE, error_out=False)
+    result = paginate(queries.audit_entries(action, actor_id), PER_PAGE)
     users = users_by_id({e.actor_id for e in result.items if e.actor_id})
     return render_template(
         "admin/audit.html", result=result, users=users, action=action, actor_id=actor_id,

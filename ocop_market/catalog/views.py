@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.sql.elements import UnaryExpression
 
 from ..extensions import db
-from ..routing import parse_whole
+from ..paging import paginate
 from ..security import safe_next
 from . import images, labels, services
 from .models import Product, ProductImage
@@ -56,13 +56,6 @@ def _nav():
     return {"nav_groups": nav_groups}
 
 
-def _page_arg() -> int:
-    page = parse_whole(request.args.get("page", "1"), 1, 10_000)
-    if page is None:
-        abort(400)
-    return page
-
-
 @bp.get("/")
 def home():
     newest = db.session.scalars(services.public_products().order_by(Product.created_at.desc()).limit(8)).all()
@@ -71,7 +64,6 @@ def home():
 
 @bp.get("/san-pham")
 def product_list():
-    page = _page_arg()
     sort = request.args.get("sort", "newest")
     if sort not in SORTS:
         abort(400)
@@ -83,8 +75,8 @@ def product_list():
         if group is None:
             abort(404)
         q = q.where(Product.group_id == group.id)
-    result = db.paginate(q.order_by(SORTS[sort], Product.id.desc()), page=page,
-                         per_page=current_app.config["PRODUCTS_PER_PAGE"], error_out=False)
+    result = paginate(q.order_by(SORTS[sort], Product.id.desc()), current_app.config["PRODUCTS_PER_PAGE"])
+    page = result.page
     if page > max(1, result.pages):
         abort(404)
     return render_template(

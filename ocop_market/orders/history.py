@@ -19,7 +19,3 @@ def part_event(order: Order, po: ProducerOrder | None, actor_id: int | None, frm
 def order_event(order: Order, actor_id: int | None, to: str, note: str = "") -> None:
     """An order-level entry in the history (payment received, refund sent)."""
     part_event(order, None, actor_id, None, to, note)
-
-
-def vnd_text(amount_vnd: int) -> str:
-    return f"{amount_vnd:,}".replace(",", ".")

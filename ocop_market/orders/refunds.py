@@ -14,10 +14,11 @@ from flask_babel import gettext as _
 
 from ..db_tx import transaction
 from ..extensions import db
+from ..money import format_number
 from ..payments import records
 from ..payments.models import EXCESS_REFUND_PREFIX, Payment, PaymentKind, PaymentState, PaymentStatus
 from ..payments.stripe_gateway import GatewayError
-from .history import order_event, vnd_text
+from .history import order_event
 from .models import Order, OrderStatus, ProducerOrder
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def request_refund(order: Order, po: ProducerOrder, note: str, charge: Payment |
         order_id=order.id, producer_order_id=po.id, kind=PaymentKind.REFUND, method=order.payment_method,
         state=PaymentState.PENDING, amount_vnd=po.total_vnd, idempotency_key=key, note=note,
         refund_of_id=charge.id if charge else None))
-    order_event(order, None, "refund_requested", _("Chờ hoàn %(n)s đ", n=vnd_text(po.total_vnd)))
+    order_event(order, None, "refund_requested", _("Chờ hoàn %(n)s đ", n=format_number(po.total_vnd)))
     return refund
 
 
@@ -45,7 +46,7 @@ def refund_excess(order: Order, charge: Payment) -> Payment:
         amount_vnd=charge.amount_vnd, idempotency_key=f"{EXCESS_REFUND_PREFIX}{charge.id}", refund_of_id=charge.id,
         note=_("Khoản thu vượt tổng đơn (thanh toán trùng): hoàn lại tự động")))
     order_event(order, None, "payment_excess",
-                _("Thu trùng %(n)s đ; đã xếp hoàn lại tự động", n=vnd_text(charge.amount_vnd)))
+                _("Thu trùng %(n)s đ; đã xếp hoàn lại tự động", n=format_number(charge.amount_vnd)))
     log.warning("order %s: charge %s beyond the order's total, refund queued", order.code, charge.id)
     return refund
 

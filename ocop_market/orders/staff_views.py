@@ -10,9 +10,9 @@ from ..catalog.models import Producer
 from ..db_tx import transaction
 from ..errors import InvalidInput
 from ..extensions import db
+from ..paging import paginate
 from ..payments import ledger, records
 from ..payments.models import Payment, PaymentKind
-from ..routing import parse_whole
 from . import fulfilment, rules, services
 from .forms import NoteForm, PayoutForm
 from .models import OrderStatus, PaymentMethod, PaymentStatus
@@ -36,14 +36,10 @@ def index():
     method = _choice("method", PaymentMethod)
     pay = _choice("payment", PaymentStatus)
     code = (request.args.get("code") or "").strip()[:20] or None
-    page = parse_whole(request.args.get("page", "1"), 1, 10_000)
-    if page is None:
-        abort(400)
-    stmt = services.staff_orders(status, method, pay, code)
-    orders = list(db.session.scalars(stmt.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)))
-    has_next = len(orders) > PER_PAGE
-    orders = orders[:PER_PAGE]
-    return render_template("orders/staff_list.html", orders=orders, page=page, has_next=has_next,
+    result = paginate(services.staff_orders(status, method, pay, code), PER_PAGE)
+    orders = list(result.items)
+    args = {k: v for k, v in {"status": status, "method": method, "payment": pay, "code": code}.items() if v}
+    return render_template("orders/staff_list.html", orders=orders, result=result, args=args,
                            excess=records.excess_refunds([o.id for o in orders]),
                            status=status, method=method, pay=pay, code=code or "",
                            statuses=list(OrderStatus), methods=list(PaymentMethod), pays=list(PaymentStatus))

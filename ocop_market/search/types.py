@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from ..catalog.models import OCOP_GROUPS
 from ..errors import InvalidInput
+from ..paging import MAX_PAGE
 from ..routing import parse_whole
 from ..text import nfc
 
@@ -18,7 +19,6 @@ SORTS = ("relevance", "price_asc", "price_desc", "newest", "stars")
 GROUP_CODES = tuple(code for code, _vi, _en in OCOP_GROUPS)
 STARS = (3, 4, 5)
 MAX_QUERY_LENGTH = 200
-MAX_PAGE = 10_000
 MAX_PRICE = 2_000_000_000  # the products table refuses anything above this
 MAX_PER_PAGE = 100
 _PROVINCE_SLUG = re.compile(r"^[a-z0-9-]{1,80}$")

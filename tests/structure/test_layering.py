@@ -18,7 +18,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parents[2] / "ocop_market"
 #: each other as long as there is no cycle; within any other level (siblings such as search and orders) not at all.
 LEVELS: list[tuple[str, set[str]]] = [
     ("base", {"config", "extensions", "text", "money", "places", "timeutil", "audit", "errors", "security",
-              "signals", "slots", "constraints", "templating", "translations", "db_tx", "routing", "validators", "charts",
+              "signals", "slots", "constraints", "templating", "translations", "db_tx", "routing", "validators", "charts", "paging",
               # the task queue (Huey) and its job registry: any domain hands work to it
               "jobs"}),
     # E-mail and SMS: an outbound-message outbox and its senders (adapters), used by accounts and anything above.
