@@ -45,7 +45,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
-        # werkzeug's method string for new password hashes (accounts.services.DEFAULT_PASSWORD_HASH_METHOD).
+        # werkzeug's method string for new password hashes: salted scrypt at werkzeug's own cost (n=2^15).
         "PASSWORD_HASH_METHOD": "scrypt:32768:8:1",
         # Outbound messages (ocop_market/messaging): e-mail over SMTP, else .eml files in MAIL_DIR;
         # SMS through an HTTP gateway, else the log. See README "Messages".

@@ -18,20 +18,18 @@ from .models import Role, User
 # Vietnamese mobile numbers: 0912345678, +84912345678 or 84912345678; stored as +84912345678.
 PHONE_RE = re.compile(r"^(0|\+84|84)[35789][0-9]{8}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# werkzeug's scrypt parameters (n=2^15, r=8, p=1: about 0.15 s of CPU per hash here), unless the configuration
-# says otherwise; only the test suite lowers them, where hundreds of accounts are made and signed in.
-DEFAULT_PASSWORD_HASH_METHOD = "scrypt:32768:8:1"  # noqa: S105 - a method name, not a password
+# The method comes from the configuration (PASSWORD_HASH_METHOD: werkzeug's scrypt, n=2^15, r=8, p=1, about
+# 0.15 s of CPU a hash here); only the test suite lowers it, where hundreds of accounts are made and signed in.
 _dummy_hashes: dict[str, str] = {}
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD")
-                                  or DEFAULT_PASSWORD_HASH_METHOD)
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def _dummy_hash() -> str:
     """Checked against when the account does not exist, so both paths cost one verification of the same cost."""
-    method = current_app.config.get("PASSWORD_HASH_METHOD") or DEFAULT_PASSWORD_HASH_METHOD
+    method = current_app.config["PASSWORD_HASH_METHOD"]
     if method not in _dummy_hashes:
         _dummy_hashes[method] = generate_password_hash("not-a-real-password", method=method)
     return _dummy_hashes[method]
