@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from ..accounts.models import User
 from ..errors import NotAllowed, NotFound
@@ -34,6 +34,9 @@ def public_products() -> Select:
             selectinload(Product.images),
             selectinload(Product.certificates),
             selectinload(Product.producer).selectinload(Producer.province),
+            # A public page never shows a household's poverty category (the privacy promise of the transparency
+            # page), so the registry's assessments are not loaded with every card: one statement per page saved.
+            selectinload(Product.producer).lazyload(Producer.assessments),
         )
     )
 
@@ -48,6 +51,7 @@ def get_public_product(slug: str) -> Product:
 def get_public_producer(slug: str) -> Producer:
     producer = db.session.scalar(
         select(Producer).where(Producer.slug == slug, Producer.status == ProducerStatus.VERIFIED)
+        .options(lazyload(Producer.assessments))
     )
     if producer is None:
         raise NotFound(_("Không tìm thấy cơ sở sản xuất."))

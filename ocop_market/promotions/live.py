@@ -44,7 +44,9 @@ def _live(placement_codes: list[str] | None = None, product_ids: list[int] | Non
         .options(selectinload(Allocation.placement),
                  selectinload(Allocation.product).selectinload(Product.images),
                  selectinload(Allocation.product).selectinload(Product.certificates),
-                 selectinload(Allocation.product).selectinload(Product.producer).selectinload(Producer.province))
+                 selectinload(Allocation.product).selectinload(Product.producer).selectinload(Producer.province),
+                 # a promotion strip is public: no poverty category shown, so no assessments loaded
+                 selectinload(Allocation.product).selectinload(Product.producer).lazyload(Producer.assessments))
         .order_by(Allocation.position, Allocation.id)
     )
     if placement_codes is not None:
