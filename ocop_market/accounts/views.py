@@ -113,6 +113,8 @@ def _code_send_key() -> str:
 @limiter.limit(_config_limit("CODE_SEND_RATE_LIMIT"), methods=["POST"], key_func=_code_send_key)
 def register():
     form = RegisterForm()
+    next_url = request.args.get("next") or request.form.get("next")
+    next_url = next_url if is_safe_next(next_url) else ""
     if form.validate_on_submit():
         role = Role.PRODUCER if form.is_producer.data else Role.BUYER
         kind, value = services.normalise_login(form.login.data)
@@ -124,22 +126,25 @@ def register():
         except InvalidInput as exc:
             db.session.rollback()
             form.login.errors.append(exc.message)
-            return render_template("accounts/register.html", form=form)
+            return render_template("accounts/register.html", form=form, next_url=next_url)
         except Conflict:
-            # The account exists: answer exactly as for a new one, so registration never reveals
-            # who is a member. The owner simply signs in with the password they already have.
+            # The account exists: nothing about it changes and the password typed is not tried. The answer says
+            # only "if you already have an account" and points at the reset link, as it would for a typo.
             db.session.rollback()
-        else:
-            db.session.commit()
-        flash(
-            _(
-                "Đã ghi nhận đăng ký. Hãy đăng nhập bằng email hoặc số điện thoại và mật khẩu vừa đặt. "
-                "Nếu bạn đã có tài khoản từ trước, hãy đăng nhập bằng mật khẩu cũ."
-            ),
-            "success",
-        )
-        return redirect(url_for("accounts.login"))
-    return render_template("accounts/register.html", form=form)
+            flash(
+                _(
+                    "Chưa tạo được tài khoản mới với email này. Nếu bạn đã có tài khoản, hãy đăng nhập bằng mật "
+                    "khẩu cũ; quên mật khẩu thì bấm “Quên mật khẩu?” bên dưới để nhận mã đặt lại."
+                ),
+                "info",
+            )
+            return redirect(url_for("accounts.login", next=next_url or None))
+        # A new account: signed in at once (one commit opens its session), so a first-timer goes on shopping.
+        _start_session(user)
+        flash(_("Chào mừng %(name)s! Tài khoản đã được tạo và bạn đã đăng nhập.", name=user.display_name),
+              "success")
+        return limits.remember_device(redirect(safe_next(next_url, _landing_for(user))), user)
+    return render_template("accounts/register.html", form=form, next_url=next_url)
 
 
 @bp.post("/dang-xuat")
@@ -227,15 +232,16 @@ def verify_phone():
     form = VerifyPhoneForm()
     if form.validate_on_submit():
         try:
-            recovery.confirm_phone_registration(pending["id"], form.code.data)
+            user = recovery.confirm_phone_registration(pending["id"], form.code.data)
         except recovery.InvalidCode as exc:
             db.session.commit()  # the wrong try is counted (and nothing else was changed)
             form.code.errors.append(exc.message)
         else:
-            db.session.commit()
             session.pop("phone_registration", None)
-            flash(_("Đã xác nhận số điện thoại và tạo tài khoản. Hãy đăng nhập."), "success")
-            return redirect(url_for("accounts.login"))
+            _start_session(user)  # commits the account with its first session
+            flash(_("Chào mừng %(name)s! Đã xác nhận số điện thoại, tài khoản đã được tạo và bạn đã đăng nhập.",
+                    name=user.display_name), "success")
+            return limits.remember_device(redirect(_landing_for(user)), user)
     return render_template("accounts/verify_phone.html", form=form, phone=pending.get("phone", ""))
 
 

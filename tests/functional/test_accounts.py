@@ -89,15 +89,37 @@ def is_signed_in(client) -> bool:
 
 
 # ---------------------------------------------------------------- registration
-def test_register_by_email_then_sign_in(client, db_ctx):
+def test_register_by_email_ends_signed_in(client, db_ctx):
     resp = post_register(client, "Lan.Nong@Example.VN")
-    assert resp.status_code == 302 and resp.headers["Location"].endswith(LOGIN)
+    assert resp.status_code == 302 and resp.headers["Location"] == "/"
+    home = client.get("/").get_data(as_text=True)
+    assert "Chào mừng Nông Thị Lan! Tài khoản đã được tạo và bạn đã đăng nhập." in home
+    assert is_signed_in(client)
     user = db_ctx.scalar(select(User).where(User.email == "lan.nong@example.vn"))
     assert user is not None and user.role == "buyer" and user.phone is None
     assert user.password_hash.startswith("scrypt:") and "mat-khau-123" not in user.password_hash
+    # The password typed works on the next visit, too.
+    client.post("/tai-khoan/dang-xuat", data={"csrf_token": token(client, "/")})
     resp = post_login(client, "lan.nong@example.vn", "mat-khau-123")
     assert resp.status_code == 302 and resp.headers["Location"] == "/"
-    assert is_signed_in(client)
+
+
+def test_register_goes_back_where_the_buyer_came_from(client):
+    page = client.get(REGISTER + "?next=/gio-hang").get_data(as_text=True)
+    assert 'name="next" value="/gio-hang"' in page
+    data = {"display_name": "Lan", "login": "lan@example.vn", "password": "mat-khau-123", "confirm": "mat-khau-123",
+            "next": "/gio-hang", "csrf_token": csrf_from(page)}
+    assert client.post(REGISTER, data=data).headers["Location"] == "/gio-hang"
+    # Somewhere else is never a place to go after signing up.
+    other = client.application.test_client()
+    page = other.get(REGISTER + "?next=//evil.example").get_data(as_text=True)
+    assert 'name="next"' not in page
+
+
+def test_register_page_speaks_to_a_first_timer(client):
+    page = client.get(REGISTER).get_data(as_text=True)
+    assert "Xong là bạn đăng nhập luôn và mua hàng được ngay." in page
+    assert "Ít nhất 8 ký tự." in page and 'href="/tai-khoan/dang-nhap"' in page
 
 
 @pytest.mark.parametrize("typed", ["0123456789", "091234567", "+1 555 123 4567", "abc", "a@b", "٠٩١٢٣٤٥٦٧٨"])
@@ -115,16 +137,15 @@ def test_register_form_errors_are_vietnamese(client):
     assert "Vui lòng nhập họ tên." in html and "Mật khẩu cần từ 8 ký tự." in html and "Hai mật khẩu không khớp." in html
 
 
-def test_register_existing_account_answers_like_a_new_one(client, db_ctx):
+def test_register_existing_account_signs_nobody_in_and_points_to_the_reset(client, db_ctx):
     db_ctx.user("hoa@example.vn", password="mat-khau-cu-1")
-    new = post_register(client, "moi@example.vn")
-    new_page = client.get(LOGIN).get_data(as_text=True)
     existing = post_register(client, "HOA@example.vn", password="mat-khau-moi-2")
-    existing_page = client.get(LOGIN).get_data(as_text=True)
-    assert (new.status_code, new.headers["Location"]) == (existing.status_code, existing.headers["Location"])
-    assert re.sub(r'value="[^"]+"', "", new_page) == re.sub(r'value="[^"]+"', "", existing_page)
-    assert "Đã ghi nhận đăng ký" in existing_page
-    # Nothing about the existing account changed.
+    assert existing.status_code == 302 and existing.headers["Location"] == LOGIN
+    page = client.get(LOGIN).get_data(as_text=True)
+    assert "Nếu bạn đã có tài khoản, hãy đăng nhập bằng mật khẩu cũ" in page
+    assert "“Quên mật khẩu?”" in page and 'href="/tai-khoan/quen-mat-khau"' in page
+    assert not is_signed_in(client)
+    # Nothing about the existing account changed: the old password works, the one typed does not.
     assert db_ctx.scalar(select(func.count()).select_from(User).where(User.email == "hoa@example.vn")) == 1
     assert post_login(client, "hoa@example.vn", "mat-khau-moi-2").status_code == 200
     assert post_login(client, "hoa@example.vn", "mat-khau-cu-1").status_code == 302

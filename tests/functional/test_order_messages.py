@@ -358,5 +358,5 @@ def test_a_new_account_is_welcomed_by_email_and_an_existing_one_hears_nothing(ap
     [mail] = smtp_server.mails
     assert mail.rcpt_tos == ["lan@example.vn"] and mail.subject == "Chào mừng bạn đến Chợ OCOP"
     assert "Xin chào Nông Thị Lan" in mail.text
-    assert register("lan@example.vn").status_code == 302  # the same page as for a new account ...
+    assert register("lan@example.vn").status_code == 302  # answered on screen (the login page) ...
     assert len(smtp_server.mails) == 1  # ... and nothing sent

@@ -287,7 +287,11 @@ def test_register_by_mobile_number_confirms_it_by_sms_and_stores_plus84(app, cli
     assert "+84912345678" in page
     assert INVALID_CODE in verify(client, f"{(int(code_in(sms.text)) + 1) % 10**6:06d}").get_data(as_text=True)
     resp = verify(client, code_in(sms.text))
-    assert resp.status_code == 302 and resp.headers["Location"] == "/tai-khoan/dang-nhap"
+    # The confirmed number is the new account, signed in at once and sent to the producer's area.
+    assert resp.status_code == 302 and resp.headers["Location"] == "/gian-hang/"
+    assert "bạn đã đăng nhập" in client.get("/gian-hang/", follow_redirects=True).get_data(as_text=True)
+    assert is_signed_in(client)
+    client.post("/tai-khoan/dang-xuat", data={"csrf_token": token(client, "/")})
     user = dbx.scalar(select(User))
     assert user.phone == "+84912345678" and user.email is None and user.role == "producer"
     assert user.phone_verified_at is not None and user.password_hash.startswith("scrypt:")
