@@ -135,6 +135,7 @@ def register_jobs(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
+    from .admin import hubs_views as _admin_hubs  # noqa: F401  (its routes join the staff blueprint)
     from .admin import jobs_views as _admin_jobs  # noqa: F401  (its routes join the staff blueprint)
     from .admin import messages_views as _admin_messages  # noqa: F401  (likewise)
     from .admin.views import bp as admin_bp
@@ -169,9 +170,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_programs_bp)
     app.register_blueprint(programs_bp)
     app.register_blueprint(search_bp)
+    from .hubs.views import register as register_hubs
     from .promotions.views import register as register_promotions
 
     register_promotions(app)
+    register_hubs(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -15,6 +15,8 @@ KIND_LABELS = {
     "order_paid": _l("Đã nhận thanh toán"),
     "order_unconfirmed": _l("Nhắc xác nhận đơn"),
     "order_unconfirmed_staff": _l("Đơn chưa được xác nhận"),
+    "hub_order_new": _l("Đơn hàng mới của hộ"),
+    "hub_order_unconfirmed": _l("Đơn của hộ chưa được xác nhận"),
     "certificate_expiring": _l("Chứng nhận OCOP sắp hết hạn"),
     "certificate_expiring_staff": _l("Chứng nhận OCOP sắp hết hạn"),
     "listing_reviewed": _l("Kết quả duyệt sản phẩm"),

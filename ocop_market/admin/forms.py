@@ -1,12 +1,18 @@
 """Forms of the staff area. The record forms (producer, listing, certificate, photo) live in catalog.forms."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
 
+from ..catalog import hubs
 from ..catalog.forms import ChoiceField, ProductForm
+from ..catalog.models import HubKind
+from ..places import Province
 from ..programs.listings import KEEP_PROJECT
 from ..routing import coerce_id
 from ..validators import PlainText
@@ -27,7 +33,7 @@ class ReasonForm(FlaskForm):
 
 
 def _project_id(value):
-    """"" (no project) -> None, an id -> int; anything else is refused by the field."""
+    """"" (no project, no household chosen) -> None, an id -> int; anything else is refused by the field."""
     if value in (None, "") or isinstance(value, int):
         return value or None
     return coerce_id(value)
@@ -50,3 +56,45 @@ class StaffProductForm(ProductForm):
     def project_choice(self):
         """The chosen project id, None for "no project", KEEP_PROJECT when the post did not carry the field."""
         return self.support_project.data if self.support_project.raw_data else KEEP_PROJECT
+
+
+class HubForm(FlaskForm):
+    """A new hub (điểm bán). Provinces are passed in by the view: a form never queries."""
+
+    name = StringField(_l("Tên điểm bán"), validators=[PlainText(), DataRequired(_l("Vui lòng nhập tên điểm bán.")),
+                                                     Length(max=160, message=_l("Tên tối đa 160 ký tự."))])
+    kind = ChoiceField(_l("Loại điểm bán"), choices=[SelectChoice(k, v) for k, v in hubs.KIND_LABELS.items()], default=HubKind.COOPERATIVE,
+                       validators=[DataRequired(_l("Vui lòng chọn loại điểm bán."))])
+    province_id = ChoiceField(_l("Tỉnh / thành phố"), coerce=int, validators=[DataRequired(_l("Vui lòng chọn tỉnh/thành phố."))])
+    commune = StringField(_l("Xã / phường"), validators=[PlainText(), Optional(), Length(max=120, message=_l("Tối đa 120 ký tự."))])
+    phone = StringField(_l("Số điện thoại nhận tin"), validators=[PlainText(), Optional(), Length(max=20)],
+                        render_kw={"inputmode": "tel", "autocomplete": "tel"})
+    email = StringField(_l("E-mail nhận tin"), validators=[PlainText(), Optional(), Length(max=254)],
+                        render_kw={"inputmode": "email", "autocomplete": "email"})
+
+    def __init__(self, *args, provinces: Iterable[Province], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.province_id.choices = [SelectChoice(0, _l("— Chọn tỉnh/thành phố —"))] + [
+            SelectChoice(p.id, p.name) for p in provinces]
+
+    def to_data(self) -> hubs.HubData:
+        return hubs.HubData(name=self.name.data or "", kind=self.kind.data or "", province_id=self.province_id.data or 0,
+                            commune=self.commune.data or "", phone=self.phone.data or None,
+                            email=self.email.data or None)
+
+
+class HubMemberForm(FlaskForm):
+    login = StringField(_l("E-mail hoặc số điện thoại của tài khoản"), validators=[
+        PlainText(), DataRequired(_l("Vui lòng nhập e-mail hoặc số điện thoại.")), Length(max=254)])
+
+
+class HubHouseholdForm(FlaskForm):
+    """The households that may be linked are passed in by the view (its province's, not linked elsewhere)."""
+
+    producer_id = ChoiceField(_l("Hộ sản xuất"), coerce=_project_id, validate_choice=False,
+                              invalid_value_message=_l("Hộ sản xuất không hợp lệ."),
+                              validators=[DataRequired(_l("Vui lòng chọn hộ sản xuất."))])
+
+    def __init__(self, *args, households: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.producer_id.choices = [SelectChoice("", _l("— Chọn hộ —"))] + [SelectChoice(i, n) for i, n in households]

@@ -381,3 +381,66 @@ OCOP_GROUPS = [
     ("ornamental", "Sinh vật cảnh", "Ornamental plants and animals"),
     ("tourism", "Dịch vụ du lịch cộng đồng, sinh thái và điểm du lịch", "Community and eco tourism"),
 ]
+
+
+class HubKind(enum.StrEnum):
+    COOPERATIVE = "cooperative"
+    COMMUNE_OFFICER = "commune_officer"
+    POST_OFFICE = "post_office"
+
+
+class Hub(Model):
+    """A point that sells for several households (điểm bán hộ): a cooperative (HTX), a commune officer or a
+    post-office point. Staff link households to it; its members confirm and ship their orders for them."""
+
+    __tablename__ = "hubs"
+    __table_args__ = (one_of("kind", HubKind, "kind_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(160), unique=True, info=PLAIN_TEXT)
+    kind: Mapped[str] = mapped_column(String(24))
+    province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"), index=True)
+    commune: Mapped[str] = mapped_column(String(120), default="", info=PLAIN_TEXT)
+    #: where the hub hears of its households' orders (+84…), beside its members' accounts
+    phone: Mapped[str | None] = mapped_column(String(16))
+    email: Mapped[str | None] = mapped_column(String(254))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    province: Mapped[Province] = relationship("Province")
+    members: Mapped[list[HubMember]] = relationship("HubMember", back_populates="hub", order_by="HubMember.id",
+                                                    cascade="all, delete-orphan")
+    households: Mapped[list[HubHousehold]] = relationship("HubHousehold", back_populates="hub",
+                                                          order_by="HubHousehold.id", cascade="all, delete-orphan")
+
+
+class HubMember(Model):
+    """An account that works for a hub (thành viên điểm bán): it gets the hub area."""
+
+    __tablename__ = "hub_members"
+    __table_args__ = (UniqueConstraint("hub_id", "user_id", name="uq_hub_members_hub_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    hub: Mapped[Hub] = relationship("Hub", back_populates="members")
+    user: Mapped[User] = relationship("User")
+
+
+class HubHousehold(Model):
+    """A household a hub sells for. `producer_id` is unique: a household belongs to at most one hub, so every
+    action on its orders names one hub."""
+
+    __tablename__ = "hub_households"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id", ondelete="CASCADE"), index=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), unique=True)
+    linked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    linked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    hub: Mapped[Hub] = relationship("Hub", back_populates="households")
+    producer: Mapped[Producer] = relationship("Producer")
+    linked_by: Mapped[User | None] = relationship("User")

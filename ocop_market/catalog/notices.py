@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from ..accounts.models import User
-from ..accounts.notices import tell
+from ..accounts.notices import tell, tell_user
 from ..audit import AuditEntry
 from ..extensions import db
 from ..messaging.models import OutboundMessage
 from ..messaging.phone import InvalidPhoneNumber, normalise_msisdn
-from .models import Producer, ProducerStatus, Product, ProductStatus
+from .models import Hub, Producer, ProducerStatus, Product, ProductStatus
 
 
 def producer_numbers(producer: Producer) -> set[str]:
@@ -32,6 +32,19 @@ def tell_producer(producer: Producer, *, event_key: str, template: str, params: 
     phone = (owner.phone if owner is not None else None) or producer.phone
     return tell(event_key=event_key, template=template, params=params, email=email, phone=phone, user=owner,
                 secret_params=secret_params)
+
+
+def tell_hub(hub: Hub, *, event_key: str, template: str, params: dict) -> list[OutboundMessage]:
+    """The hub's own phone and e-mail; a hub with neither is told through each member's account (its own key)."""
+    params = {**params, "hub": hub.name}
+    if hub.email or hub.phone:
+        return tell(event_key=event_key, template=template, params=params, email=hub.email, phone=hub.phone)
+    written: list[OutboundMessage] = []
+    for member in hub.members:
+        if member.user.active:
+            written += tell_user(member.user, event_key=f"{event_key}:{member.user_id}", template=template,
+                                 params=params)
+    return written
 
 
 def _event_key(entry: AuditEntry) -> str:

@@ -28,6 +28,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..catalog import hubs
 from ..db_tx import transaction
 from ..errors import Conflict, NotAllowed
 from ..extensions import db
@@ -88,6 +89,9 @@ def move_part(po: ProducerOrder, to: str, actor, as_role: str, note: str = "", g
         services.move(po, to, actor, as_role, note)
         if as_role == "staff":
             audit.record(actor.id, "order.move", "producer_order", po.id, code=po.order.code, frm=frm, to=to)
+        elif as_role == "hub":  # an on-behalf action: which hub, for which household
+            audit.record(actor.id, "order.move", "producer_order", po.id, code=po.order.code, frm=frm, to=to,
+                         hub_id=hubs.acting_hub(actor, po.producer_id).id, producer_id=po.producer_id)
         order_id, method = po.order_id, po.order.payment_method
     if to == OrderStatus.CANCELLED and method == PaymentMethod.CARD:
         refunds.send_card_refunds(gateway, order_id)

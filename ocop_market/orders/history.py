@@ -8,11 +8,12 @@ from .models import Order, OrderEvent, ProducerOrder
 
 
 def part_event(order: Order, po: ProducerOrder | None, actor_id: int | None, frm: str | None, to: str,
-               note: str = "") -> None:
+               note: str = "", hub_id: int | None = None) -> None:
     """A producer order moved from `frm` to `to` (or, with `po` None, an order-level entry); whoever must hear
-    of it gets a message in the same transaction (`notices`)."""
+    of it gets a message in the same transaction (`notices`). `hub_id`: the hub whose member acted for the
+    household."""
     db.session.add(OrderEvent(order_id=order.id, producer_order_id=po.id if po else None, actor_id=actor_id,
-                              from_status=frm, to_status=to, note=note or "", at=utcnow()))
+                              hub_id=hub_id, from_status=frm, to_status=to, note=note or "", at=utcnow()))
     notices.step_recorded(order, po, to, note or "")
 
 

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..accounts.notices import staff_for_province, tell_user
-from ..catalog.notices import tell_producer
+from ..catalog import hubs
+from ..catalog.notices import tell_hub, tell_producer
 from ..db_tx import transaction
 from ..extensions import db
 from ..jobs.queue import LocalCron, job
@@ -54,21 +55,31 @@ def _facts(po: ProducerOrder, since: dt.datetime, now: dt.datetime) -> dict:
 
 @job("orders.remind_unconfirmed", schedule=LocalCron(minute="15"))
 def remind_unconfirmed(now: dt.datetime | None = None) -> dict:
-    """Remind a producer of an order unconfirmed for 24 h; after 48 h tell the staff of its province."""
+    """Remind a producer (and its hub) of an order unconfirmed for 24 h; after 48 h tell its hub, or the staff of
+    its province when it has none."""
     now = now or utcnow()
-    reminded = staff_told = 0
+    reminded = staff_told = hub_told = 0
     with transaction():
         for po, since in unconfirmed_parts(REMIND_PRODUCER_AFTER, now):
             key = f"order_unconfirmed:24h:{po.id}"
             if not was_queued(key):
                 tell_producer(po.producer, event_key=key, template="order_unconfirmed", params=_facts(po, since, now))
+                hub = hubs.active_hub_of_producer(po.producer_id)
+                if hub is not None:  # a household without a phone of its own hears through its hub
+                    tell_hub(hub, event_key=f"{key}:hub", template="hub_order_unconfirmed",
+                             params=_facts(po, since, now))
                 reminded += 1
         for po, since in unconfirmed_parts(TELL_STAFF_AFTER, now):
             prefix = f"order_unconfirmed:48h:{po.id}:"
             if was_queued(prefix, prefix=True):
                 continue
             facts = _facts(po, since, now)
+            hub = hubs.active_hub_of_producer(po.producer_id)
+            if hub is not None:  # the household's hub acts for it; staff only hear of households without one
+                hub_told += bool(tell_hub(hub, event_key=f"{prefix}hub", template="hub_order_unconfirmed",
+                                          params=facts))
+                continue
             told = [tell_user(staff, event_key=f"{prefix}{staff.id}", template="order_unconfirmed_staff",
                               params=facts) for staff in staff_for_province(po.producer.province_id)]
             staff_told += any(told)
-    return {"producers reminded": reminded, "escalated to staff": staff_told}
+    return {"producers reminded": reminded, "escalated to staff": staff_told, "escalated to hubs": hub_told}

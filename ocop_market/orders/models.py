@@ -19,7 +19,7 @@ from ..validators import PLAIN_TEXT, PLAIN_TEXT_MULTILINE
 
 if TYPE_CHECKING:
     from ..accounts.models import User
-    from ..catalog.models import Producer, Product
+    from ..catalog.models import Hub, Producer, Product
     from ..places import Province
 
 MAX_LINE_QUANTITY = 99
@@ -94,6 +94,9 @@ class Order(Model):
     subtotal_vnd: Mapped[int] = mapped_column(Integer)
     shipping_vnd: Mapped[int] = mapped_column(Integer)
     total_vnd: Mapped[int] = mapped_column(Integer)
+    #: the hub that typed the order in for a buyer who phoned or walked in (`buyer_id` is then its member's
+    #: account, and the buyer hears of it by SMS at `phone`)
+    entered_by_hub_id: Mapped[int | None] = mapped_column(ForeignKey("hubs.id"), index=True)
     refunded_vnd: Mapped[int] = mapped_column(Integer, default=0)
     paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     #: an unpaid card order is cancelled and its stock released after this moment
@@ -102,6 +105,7 @@ class Order(Model):
 
     buyer: Mapped[User] = relationship("User")
     province: Mapped[Province] = relationship("Province")
+    entered_by_hub: Mapped[Hub | None] = relationship("Hub")
     producer_orders: Mapped[list[ProducerOrder]] = relationship(
         "ProducerOrder", back_populates="order", order_by="ProducerOrder.id", cascade="all, delete-orphan"
     )
@@ -186,11 +190,14 @@ class OrderEvent(Model):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: empty when the system acted (payment webhook, expiry sweep)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: the hub whose member acted for the household ("hub X for household Y"); empty otherwise
+    hub_id: Mapped[int | None] = mapped_column(ForeignKey("hubs.id"))
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
 
     actor: Mapped[User | None] = relationship("User")
+    hub: Mapped[Hub | None] = relationship("Hub")
     producer_order: Mapped[ProducerOrder | None] = relationship("ProducerOrder", back_populates="events")
 
 

@@ -11,8 +11,9 @@ place every step is written, calls `step_recorded`.
 """
 from __future__ import annotations
 
-from ..accounts.notices import tell_user
-from ..catalog.notices import tell_producer
+from ..accounts.notices import tell, tell_user
+from ..catalog import hubs
+from ..catalog.notices import tell_hub, tell_producer
 from ..messaging.links import public_url
 from ..money import format_vnd
 from . import links
@@ -40,11 +41,23 @@ def _new_order(order: Order, po: ProducerOrder) -> None:
     # The link acts for the household without a login: a capability, erased from the row once sent.
     tell_producer(po.producer, event_key=f"order_part:{po.id}:placed", template="order_new", params=params,
                   secret_params={"link": link} if link else None)
+    # The household's hub hears of it too (many households have no phone of their own); not when the hub itself
+    # typed the order in. Its link is to the hub area, which needs its member's login.
+    hub = hubs.active_hub_of_producer(po.producer_id)
+    if hub is not None and hub.id != order.entered_by_hub_id:
+        tell_hub(hub, event_key=f"order_part:{po.id}:placed:hub", template="hub_order_new",
+                 params={**params, "link": public_url("hub.order_detail", po_id=po.id) or ""})
 
 
 def _buyer_step(order: Order, po: ProducerOrder, to: str, note: str) -> None:
     params = {"code": order.code, "status": to, "producer": po.producer.name, "total": format_vnd(po.total_vnd),
               "note": note[:200], "link": public_url("orders.order_detail", code=order.code) or ""}
+    if order.entered_by_hub_id is not None:
+        # A buyer who phoned or walked in has no account here (the order's is the hub member's): the number they
+        # gave is how they hear of it, and the order page's link would only ask them to sign in.
+        tell(event_key=f"order_part:{po.id}:{to}", template="order_update", params={**params, "link": ""},
+             phone=order.phone)
+        return
     tell_user(order.buyer, event_key=f"order_part:{po.id}:{to}", template="order_update", params=params,
               phone=order.phone)
 

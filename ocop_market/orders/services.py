@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import selectinload
 
 from .. import signals
 from ..accounts.models import User
 from ..accounts.services import normalise_phone
-from ..catalog.models import Producer, ProducerStatus, Product, ProductStatus
+from ..catalog import hubs
+from ..catalog.models import Hub, Producer, ProducerStatus, Product, ProductStatus
 from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ..extensions import db
 from ..payments import ledger
@@ -123,8 +124,9 @@ def _return_stock(product_id: int, quantity: int) -> None:
     )
 
 
-def place_order(buyer: User, items: dict[int, int], data: CheckoutData, cfg=None) -> Order:
+def place_order(buyer: User, items: dict[int, int], data: CheckoutData, cfg=None, entered_by_hub: Hub | None = None) -> Order:
     """Turn a cart into an order: prices from the database, stock reserved, one part per producer.
+    `entered_by_hub`: a hub typed it in for a buyer who phoned or walked in (`place_assisted_order`).
 
     Raises OutOfStock (the caller rolls back: stock taken for earlier lines is given back with it)."""
     cfg = cfg if cfg is not None else current_app.config
@@ -167,6 +169,7 @@ def place_order(buyer: User, items: dict[int, int], data: CheckoutData, cfg=None
         refunded_vnd=0,
         created_at=now,
         payment_due_at=now + dt.timedelta(minutes=int(cfg["CARD_PAYMENT_MINUTES"])) if method == PaymentMethod.CARD else None,
+        entered_by_hub_id=entered_by_hub.id if entered_by_hub is not None else None,
     )
     db.session.add(order)
     for shipment in result.shipments:
@@ -187,23 +190,46 @@ def place_order(buyer: User, items: dict[int, int], data: CheckoutData, cfg=None
             ))
     db.session.flush()
     for po in order.producer_orders:
-        part_event(order, po, buyer.id, None, initial, "")
+        part_event(order, po, buyer.id, None, initial, "", hub_id=order.entered_by_hub_id)
     db.session.flush()
     signals.order_placed.send(order)
     return order
 
 
+def place_assisted_order(member: User, items: dict[int, int], data: CheckoutData, cfg=None) -> Order:
+    """A hub enters an order for a buyer who phoned or walked in: cash on delivery, only its households' goods,
+    through `place_order` (the same prices, stock updates and messages). The order's account is the member's;
+    the buyer is the name, phone and address typed in, and hears of the order's steps by SMS."""
+    if not items:
+        raise InvalidInput(_("Vui lòng chọn ít nhất một sản phẩm."))
+    rows = db.session.execute(select(Product.id, Product.producer_id).where(Product.id.in_(list(items)))).all()
+    if len(rows) != len(items):
+        raise InvalidInput(_("Sản phẩm không hợp lệ."))
+    acting = {hub.id: hub for hub in (hubs.acting_hub(member, pid) for pid in sorted({r.producer_id for r in rows}))}
+    if len(acting) != 1:
+        raise InvalidInput(_("Một đơn chỉ gồm hàng của các hộ thuộc cùng một điểm bán."))
+    [hub] = acting.values()
+    data = CheckoutData(data.contact_name, data.phone, data.address_line, data.commune, data.province_id,
+                        PaymentMethod.COD, data.note)
+    return place_order(member, items, data, cfg, entered_by_hub=hub)
+
+
 # ---------------------------------------------------------------- state machine
-def _role_of(actor: User | None, po: ProducerOrder, as_role: str) -> str:
+def _role_of(actor: User | None, po: ProducerOrder, as_role: str) -> tuple[str, int | None]:
+    """The role the transition table knows the actor by, and the hub it acts through (if any)."""
     if as_role == "system":
-        return "system"
+        return "system", None
     if as_role == "household":
         # The caller proved it speaks for this part's producer without a login: the one-tap link in the
         # producer's message (signed for this part and producer) or an SMS reply from the household's registered
         # number (`links`, `sms_replies`). It acts as the producer; `actor` is the owner's account, if any.
-        return "producer"
+        return "producer", None
     if actor is None:
         raise NotAllowed()
+    if as_role == "hub":
+        # A hub member acts as the producer, only for a household linked to one of its hubs (403 otherwise);
+        # the step then names the hub ("hub X for household Y").
+        return "producer", hubs.acting_hub(actor, po.producer_id).id
     if as_role == "staff":
         if not actor.is_staff:
             raise NotAllowed()
@@ -215,12 +241,14 @@ def _role_of(actor: User | None, po: ProducerOrder, as_role: str) -> str:
             raise NotFound(_("Không tìm thấy đơn hàng."))
     else:
         raise NotAllowed()
-    return as_role
+    return as_role, None
 
 
 def move(po: ProducerOrder, to: str, actor: User | None, as_role: str, note: str = "") -> None:
-    """The only way a producer order changes state. Illegal steps raise Conflict (409)."""
-    role = _role_of(actor, po, as_role)
+    """The only way a producer order changes state. Illegal steps raise Conflict (409).
+
+    `as_role` "hub": a member of the household's hub acts as its producer (`catalog.hubs.acting_hub`)."""
+    role, hub_id = _role_of(actor, po, as_role)
     frm = po.status
     if not rules.can_move(frm, to, role):
         raise Conflict(_("Không thể chuyển đơn từ “%(a)s” sang “%(b)s”.", a=status_label(frm), b=status_label(to)))
@@ -235,7 +263,7 @@ def move(po: ProducerOrder, to: str, actor: User | None, as_role: str, note: str
         raise Conflict(_("Đơn hàng vừa được cập nhật bởi người khác. Vui lòng tải lại trang."))
     db.session.refresh(po)
     order = po.order
-    part_event(order, po, actor.id if actor else None, frm, to, note)
+    part_event(order, po, actor.id if actor else None, frm, to, note, hub_id=hub_id)
     if to == OrderStatus.CANCELLED:
         for line in po.lines:
             _return_stock(line.product_id, line.quantity)
@@ -379,3 +407,31 @@ def staff_orders(status: str | None = None, method: str | None = None, payment_s
     if code:
         stmt = stmt.where(Order.code == code.strip().upper())
     return stmt
+
+
+def hub_orders(households: list[Producer], status: str | None = None) -> Select:
+    """The parts of the households a hub sells for, new first (the hub area)."""
+    stmt = (
+        select(ProducerOrder).where(ProducerOrder.producer_id.in_([p.id for p in households]))
+        .order_by(ProducerOrder.created_at.desc(), ProducerOrder.id.desc())
+        .options(selectinload(ProducerOrder.lines), selectinload(ProducerOrder.order),
+                 selectinload(ProducerOrder.producer))
+    )
+    if status:
+        stmt = stmt.where(ProducerOrder.status == status)
+    return stmt
+
+
+def count_waiting(households: list[Producer]) -> int:
+    """Parts waiting for the household's (or its hub's) confirmation: the hub area's badge."""
+    return db.session.scalar(select(func.count()).select_from(ProducerOrder).where(
+        ProducerOrder.producer_id.in_([p.id for p in households]), ProducerOrder.status == OrderStatus.PLACED)) or 0
+
+
+def hub_order(user: User, po_id: int) -> ProducerOrder:
+    """A part the member's hub may act on: unknown is 404, another household's is 403 (`hubs.acting_hub`)."""
+    po = db.session.get(ProducerOrder, po_id)
+    if po is None:
+        raise NotFound(_("Không tìm thấy đơn hàng."))
+    hubs.acting_hub(user, po.producer_id)
+    return po

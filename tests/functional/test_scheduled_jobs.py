@@ -72,9 +72,9 @@ def test_an_order_left_unconfirmed_reminds_the_producer_then_tells_staff(househo
     smtp_server.mails.clear()
     now = utcnow()
     assert queue.run_job("orders.remind_unconfirmed", now + dt.timedelta(hours=23)).summary \
-        == "producers reminded 0, escalated to staff 0"
+        == "producers reminded 0, escalated to staff 0, escalated to hubs 0"
     assert queue.run_job("orders.remind_unconfirmed", now + dt.timedelta(hours=25)).summary \
-        == "producers reminded 1, escalated to staff 0"
+        == "producers reminded 1, escalated to staff 0, escalated to hubs 0"
     [sms] = sms_gateway.messages
     assert sms.to == "+84912345678" and order.code in sms.text and "330.000 d" in sms.text and len(sms.text) <= 160
     assert "dang cho ban xac nhan da 25 gio" in sms.text
@@ -82,11 +82,11 @@ def test_an_order_left_unconfirmed_reminds_the_producer_then_tells_staff(househo
     assert "Phường Hợp Giang" in smtp_server.mails[0].text
     # Hourly runs do not repeat it; after 48 h the staff of the province hear of it, once.
     assert queue.run_job("orders.remind_unconfirmed", now + dt.timedelta(hours=26)).summary \
-        == "producers reminded 0, escalated to staff 0"
+        == "producers reminded 0, escalated to staff 0, escalated to hubs 0"
     assert queue.run_job("orders.remind_unconfirmed", now + dt.timedelta(hours=49)).summary \
-        == "producers reminded 0, escalated to staff 1"
+        == "producers reminded 0, escalated to staff 1, escalated to hubs 0"
     assert queue.run_job("orders.remind_unconfirmed", now + dt.timedelta(hours=50)).summary \
-        == "producers reminded 0, escalated to staff 0"
+        == "producers reminded 0, escalated to staff 0, escalated to hubs 0"
     staff_mail = smtp_server.mails[-1]
     assert staff_mail.rcpt_tos == ["canbo@ocop.vn"] and order.code in staff_mail.subject and "49" in staff_mail.subject
 
@@ -98,7 +98,7 @@ def test_a_confirmed_order_is_not_chased(household, sms_gateway):
     db.session.commit()
     sent = len(sms_gateway.messages)  # the new order's
     assert queue.run_job("orders.remind_unconfirmed", utcnow() + dt.timedelta(hours=49)).summary \
-        == "producers reminded 0, escalated to staff 0"
+        == "producers reminded 0, escalated to staff 0, escalated to hubs 0"
     assert len(sms_gateway.messages) == sent
 
 

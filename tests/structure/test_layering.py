@@ -34,7 +34,7 @@ LEVELS: list[tuple[str, set[str]]] = [
     # promotions builds on programs: the free promotion goes to households in an active support project.
     ("promotions", {"promotions"}),
     # The pages that compose the domains: staff area, JSON API, seeds, operations, the app factory.
-    ("pages", {"admin", "api", "demo", "backup", "health", "cli", "__init__"}),
+    ("pages", {"admin", "api", "demo", "backup", "health", "cli", "hubs", "__init__"}),
 ]
 SIBLINGS_MAY_IMPORT = {"base", "pages"}
 

@@ -1,0 +1,148 @@
+"""The hub area's pages: thin views over `catalog.hubs` and the order services (as_role "hub")."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import slots
+from ..catalog import hubs
+from ..catalog import services as catalog
+from ..db_tx import transaction
+from ..errors import DomainError
+from ..extensions import db, login_manager
+from ..orders import fulfilment, rules
+from ..orders import services as orders
+from ..orders.forms import ConfirmForm, NoteForm
+from ..orders.models import OrderStatus
+from ..orders.producer_views import ACTION_OF, ACTIONS
+from .forms import AssistedOrderForm
+
+bp = Blueprint("hub", __name__, url_prefix="/trung-tam")
+
+
+@bp.before_request
+def _guard():
+    """Deny by default: only a member of an open hub has the area (any role; staff have their own)."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not hubs.is_hub_member(current_user):
+        abort(403)
+    return None
+
+
+def nav_link(name: str, **context) -> str | None:
+    """The header's link to the hub area, for its members only."""
+    if not current_user.is_authenticated or not hubs.is_hub_member(current_user):
+        return None
+    return render_template("hubs/_nav_link.html")
+
+
+def register(app) -> None:
+    app.register_blueprint(bp)
+    slots.register("base.nav.account", nav_link)
+
+
+@bp.get("/")
+def index():
+    households = hubs.households_of(current_user)
+    status = request.args.get("status") or None
+    if status is not None and status not in set(OrderStatus):
+        abort(400)
+    items = list(db.session.scalars(orders.hub_orders(households, status).limit(200))) if households else []
+    return render_template("hubs/orders.html", hubs=hubs.hubs_of(current_user), items=items, status=status,
+                           statuses=list(OrderStatus), waiting=orders.count_waiting(households) if households else 0)
+
+
+@bp.get("/don-hang/<id:po_id>")
+def order_detail(po_id: int):
+    po = orders.hub_order(current_user, po_id)
+    steps = [(ACTION_OF[to], to) for to in rules.next_steps(po.status, "producer") if to in ACTION_OF]
+    return render_template("hubs/order_detail.html", po=po, hub=hubs.acting_hub(current_user, po.producer_id),
+                           steps=steps, form=NoteForm())
+
+
+@bp.post("/don-hang/<id:po_id>/<action>")
+def order_move(po_id: int, action: str):
+    to = ACTIONS.get(action)
+    if to is None:
+        abort(404)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    po = orders.hub_order(current_user, po_id)
+    fulfilment.move_part(po, to, current_user, "hub", form.note.data or "", fulfilment.card_gateway(current_app.config))
+    flash(_("Đơn %(code)s: %(state)s.", code=po.order.code, state=orders.status_label(to)), "success")
+    return redirect(url_for(".order_detail", po_id=po.id))
+
+
+@bp.get("/ho")
+def households():
+    return render_template("hubs/households.html", households=hubs.households_of(current_user), form=ConfirmForm())
+
+
+@bp.get("/ho/<id:producer_id>")
+def household(producer_id: int):
+    hub, producer = hubs.household_for(current_user, producer_id)
+    return render_template("hubs/household.html", hub=hub, producer=producer, form=ConfirmForm())
+
+
+@bp.post("/san-pham/<id:product_id>/gui-duyet")
+def submit_listing(product_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    with transaction():
+        product = hubs.submit_for_household(current_user, product_id)
+    flash(_("Đã gửi “%(name)s” cho cán bộ duyệt.", name=product.name), "success")
+    return redirect(url_for(".household", producer_id=product.producer_id))
+
+
+def _quantities(products) -> tuple[dict[int, int], list[str]]:
+    items: dict[int, int] = {}
+    errors: list[str] = []
+    for product in products:
+        raw = (request.form.get(f"qty-{product.id}") or "").strip()
+        if raw in ("", "0"):
+            continue
+        try:
+            items[product.id] = rules.parse_quantity(raw, product.stock)
+        except rules.QuantityError:
+            errors.append(_("“%(name)s”: số lượng phải là số nguyên từ 1 đến %(n)s.", name=product.name,
+                            n=min(product.stock, 99)))
+    return items, errors
+
+
+@bp.route("/don-moi", methods=["GET", "POST"])
+def assisted_order():
+    products = hubs.sellable_products(current_user)
+    form = AssistedOrderForm(provinces=catalog.provinces())
+    if request.method == "GET" and products:
+        form.province_id.data = products[0].producer.province_id
+    status = 200
+    errors: list[str] = []
+    if form.validate_on_submit():
+        items, errors = _quantities(products)
+        if not items and not errors:
+            errors.append(_("Vui lòng nhập số lượng cho ít nhất một sản phẩm."))
+        if not errors:
+            data = orders.CheckoutData(contact_name=form.contact_name.data or "", phone=form.phone.data or "",
+                                       address_line=form.address_line.data or "", commune=form.commune.data or "",
+                                       province_id=form.province_id.data or 0, payment_method="cod",
+                                       note=form.note.data or "")
+            try:
+                with transaction():
+                    order = orders.place_assisted_order(current_user, items, data)
+                    first = order.producer_orders[0].id
+                    code = order.code
+            except DomainError as err:
+                errors.append(err.message)
+                status = err.status_code
+            else:
+                flash(_("Đã tạo đơn %(code)s cho người mua (thanh toán khi nhận hàng).", code=code), "success")
+                return redirect(url_for(".order_detail", po_id=first))
+        else:
+            status = 400
+    elif form.is_submitted():
+        status = 400
+    return render_template("hubs/assisted_order.html", form=form, products=products, errors=errors,
+                           quantities=request.form if request.method == "POST" else {}), status

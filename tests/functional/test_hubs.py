@@ -1,0 +1,288 @@
+"""Hubs that sell for households (issue 12 §3): staff create hubs, add members and link households; a member
+acts for the linked households only, through the same order services the producer uses, each step recorded
+as "hub X for household Y"; assisted orders; messages to the hub; outcomes still count the household."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from ocop_market.audit import AuditEntry
+from ocop_market.catalog import hubs
+from ocop_market.catalog.models import Hub, HubHousehold
+from ocop_market.extensions import db
+from tests.conftest import csrf_from, make_producer, make_product, make_user
+
+
+@pytest.fixture
+def world(ctx):
+    staff = make_user("canbo@ocop.vn", role="staff")
+    member = make_user("htx@ocop.vn", role="buyer", phone="+84911000111", name="Chị Vân HTX")
+    outsider = make_user("khac@ocop.vn", role="buyer")
+    owner = make_user("hoa@ho.vn", role="producer")
+    linked = make_producer(owner=owner, name="Hộ bà Lục Thị Hoa")
+    other = make_producer(name="Hộ ông Nông Văn Sáng", actor=staff)
+    province_id = linked.province_id
+    return {"staff": staff, "member": member, "outsider": outsider, "owner": owner, "linked": linked,
+            "other": other, "province_id": province_id}
+
+
+def staff_page(client, auth, path):
+    auth.login("canbo@ocop.vn")
+    return client.get(path)
+
+
+# ---------------------------------------------------------------- staff pages
+def test_staff_create_a_hub_add_a_member_link_a_household_all_audited(client, auth, world):
+    page = staff_page(client, auth, "/quan-tri/diem-ban")
+    assert page.status_code == 200
+    token = csrf_from(page.get_data(as_text=True))
+    resp = client.post("/quan-tri/diem-ban", data={
+        "csrf_token": token, "name": "HTX Hạt dẻ Trùng Khánh", "kind": "cooperative",
+        "province_id": str(world["province_id"]), "commune": "Xã Trùng Khánh", "phone": "0912 000 222",
+        "email": "HTX@Ocop.vn"})
+    assert resp.status_code == 302
+    hub = db.session.scalar(select(Hub))
+    assert (hub.name, hub.phone, hub.email, hub.active) == ("HTX Hạt dẻ Trùng Khánh", "+84912000222", "htx@ocop.vn", True)
+    detail = client.get(f"/quan-tri/diem-ban/{hub.id}").get_data(as_text=True)
+    assert "Hộ bà Lục Thị Hoa" in detail  # offered for linking: same province, no hub yet
+
+    assert client.post(f"/quan-tri/diem-ban/{hub.id}/thanh-vien",
+                       data={"csrf_token": token, "login": "0911 000 111"}).status_code == 302
+    assert client.post(f"/quan-tri/diem-ban/{hub.id}/ho",
+                       data={"csrf_token": token, "producer_id": str(world["linked"].id)}).status_code == 302
+    page = client.get(f"/quan-tri/diem-ban/{hub.id}").get_data(as_text=True)
+    assert "Chị Vân HTX" in page and "Hộ bà Lục Thị Hoa" in page
+    actions = set(db.session.scalars(select(AuditEntry.action).where(AuditEntry.entity_type == "hub")))
+    assert actions == {"hub.create", "hub.member_add", "hub.link"}
+    # The household's own record tells which hub sells for it.
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.entity_type == "producer",
+                                                      AuditEntry.action == "hub.link")).detail_dict["hub_id"] == hub.id
+
+    assert client.post(f"/quan-tri/diem-ban/{hub.id}/ho/{world['linked'].id}/go",
+                       data={"csrf_token": token}).status_code == 302
+    assert db.session.scalar(select(HubHousehold)) is None
+    assert "hub.unlink" in set(db.session.scalars(select(AuditEntry.action)))
+
+
+def test_staff_form_errors_are_clear_and_never_500(client, auth, world):
+    token = csrf_from(staff_page(client, auth, "/quan-tri/diem-ban").get_data(as_text=True))
+    resp = client.post("/quan-tri/diem-ban", data={"csrf_token": token, "name": "", "kind": "bank",
+                                                   "province_id": "x", "phone": "12"})
+    assert resp.status_code == 400
+    assert "Vui lòng nhập tên điểm bán." in resp.get_data(as_text=True)
+    hub = _hub(world)
+    resp = client.post(f"/quan-tri/diem-ban/{hub.id}/thanh-vien", data={"csrf_token": token, "login": "ai@khong.vn"})
+    assert resp.status_code == 404
+    assert "Không có tài khoản nào với e-mail hoặc số điện thoại này." in resp.get_data(as_text=True)
+    resp = client.post(f"/quan-tri/diem-ban/{hub.id}/ho", data={"csrf_token": token, "producer_id": "99999999999"})
+    assert resp.status_code == 400
+
+
+def test_a_household_belongs_to_at_most_one_hub(world):
+    first = _hub(world)
+    second = hubs.create_hub(world["staff"], hubs.HubData("Bưu điện xã Đàm Thủy", "post_office", world["province_id"]))
+    with pytest.raises(hubs.Conflict) as err:
+        hubs.link_household(world["staff"], second, world["linked"])
+    assert "HTX Hạt dẻ Trùng Khánh" in err.value.message
+    assert hubs.hub_of_producer(world["linked"].id).id == first.id
+
+
+def test_only_staff_manage_hubs(client, auth, world):
+    auth.login("htx@ocop.vn")
+    assert client.get("/quan-tri/diem-ban").status_code == 403
+    with pytest.raises(hubs.NotAllowed):
+        hubs.create_hub(world["member"], hubs.HubData("X", "cooperative", world["province_id"]))
+
+
+def _hub(world, name="HTX Hạt dẻ Trùng Khánh") -> Hub:
+    hub = hubs.create_hub(world["staff"], hubs.HubData(name, "cooperative", world["province_id"], phone="0912000222"))
+    hubs.add_member(world["staff"], hub, "htx@ocop.vn")
+    hubs.link_household(world["staff"], hub, world["linked"])
+    db.session.commit()
+    return hub
+
+
+# ---------------------------------------------------------------- the hub area
+def _place(world, product, quantity=2, buyer=None):
+    from ocop_market.orders import services as orders
+
+    buyer = buyer or make_user("mai@khach.vn")
+    order = orders.place_order(buyer, {product.id: quantity}, orders.CheckoutData(
+        contact_name="Chị Mai", phone="0987654321", address_line="Số 1 Hoàng Đình Giong",
+        commune="Phường Thục Phán", province_id=world["province_id"], payment_method="cod"))
+    db.session.commit()
+    return order
+
+
+@pytest.fixture
+def hub_world(world):
+    hub = _hub(world)
+    mine = make_product(world["linked"], stock=5)
+    theirs = make_product(world["other"], name="Miến dong Nguyên Bình", stock=5)
+    buyer = make_user("mai@khach.vn")
+    return {**world, "hub": hub, "mine": mine, "theirs": theirs, "buyer": buyer,
+            "my_order": _place(world, mine, buyer=buyer), "their_order": _place(world, theirs, buyer=buyer)}
+
+
+def test_a_member_sees_the_orders_of_linked_households_new_first_with_a_count(client, auth, hub_world):
+    second = _place(hub_world, hub_world["mine"], quantity=1, buyer=hub_world["buyer"])
+    auth.login("htx@ocop.vn")
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/trung-tam/"' in home  # the header offers the hub area to its members
+    page = client.get("/trung-tam/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert second.code in html and hub_world["my_order"].code in html
+    assert html.index(second.code) < html.index(hub_world["my_order"].code)  # new first
+    assert hub_world["their_order"].code not in html  # not a linked household
+    assert '<span class="count-badge" title="Đơn mới chờ xác nhận">2</span>' in html
+
+
+def test_a_member_confirms_ships_and_delivers_for_the_household_recorded_with_the_hub(client, auth, hub_world):
+    from ocop_market.orders.models import OrderEvent, OrderStatus, ProducerOrder
+
+    po = hub_world["my_order"].producer_orders[0]
+    auth.login("htx@ocop.vn")
+    page = client.get(f"/trung-tam/don-hang/{po.id}")
+    assert page.status_code == 200
+    token = csrf_from(page.get_data(as_text=True))
+    for action in ("xac-nhan", "giao-hang", "da-giao"):
+        assert client.post(f"/trung-tam/don-hang/{po.id}/{action}", data={"csrf_token": token, "note": ""}
+                           ).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ProducerOrder, po.id).status == OrderStatus.DELIVERED
+    events = db.session.scalars(select(OrderEvent).where(OrderEvent.producer_order_id == po.id,
+                                                         OrderEvent.from_status.is_not(None))).all()
+    assert [(e.to_status, e.hub_id, e.actor_id) for e in events] == [
+        ("confirmed", hub_world["hub"].id, hub_world["member"].id), ("shipped", hub_world["hub"].id, hub_world["member"].id),
+        ("delivered", hub_world["hub"].id, hub_world["member"].id)]
+    # "hub X for household Y" on the order's timeline, for the member and for the household itself
+    assert "HTX Hạt dẻ Trùng Khánh thay hộ Hộ bà Lục Thị Hoa" in client.get(f"/trung-tam/don-hang/{po.id}").get_data(as_text=True)
+    audits = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "order.move")).all()
+    assert {(a.detail_dict["hub_id"], a.detail_dict["producer_id"]) for a in audits} == {
+        (hub_world["hub"].id, hub_world["linked"].id)}
+    auth.logout()
+    auth.login("hoa@ho.vn")
+    assert "HTX Hạt dẻ Trùng Khánh thay hộ" in client.get(f"/gian-hang/don-hang/{po.id}").get_data(as_text=True)
+
+
+def test_a_member_cannot_act_for_a_household_not_linked_403(client, auth, hub_world):
+    theirs = hub_world["their_order"].producer_orders[0]
+    auth.login("htx@ocop.vn")
+    token = csrf_from(client.get("/trung-tam/").get_data(as_text=True))
+    assert client.get(f"/trung-tam/don-hang/{theirs.id}").status_code == 403
+    resp = client.post(f"/trung-tam/don-hang/{theirs.id}/xac-nhan", data={"csrf_token": token})
+    assert resp.status_code == 403
+    assert "Điểm bán của bạn không bán hàng cho hộ này." in resp.get_data(as_text=True)
+    assert client.get(f"/trung-tam/ho/{hub_world['other'].id}").status_code == 403
+    assert client.post(f"/trung-tam/san-pham/{hub_world['theirs'].id}/gui-duyet",
+                       data={"csrf_token": token}).status_code == 403
+    assert client.get("/trung-tam/don-hang/999999").status_code == 404
+    db.session.expire_all()
+    assert theirs.status == "placed"
+
+
+def test_the_hub_area_is_for_members_of_open_hubs_only(client, auth, hub_world):
+    assert client.get("/trung-tam/").status_code == 302  # to the login page
+    auth.login("khac@ocop.vn")
+    assert client.get("/trung-tam/").status_code == 403
+    auth.logout()
+    # an unlinked household loses the member's reach at once
+    hubs.unlink_household(hub_world["staff"], hub_world["hub"], hub_world["linked"].id)
+    db.session.commit()
+    auth.login("htx@ocop.vn")
+    po = hub_world["my_order"].producer_orders[0]
+    assert client.get(f"/trung-tam/don-hang/{po.id}").status_code == 403
+    hubs.set_active(hub_world["staff"], hub_world["hub"], False)
+    db.session.commit()
+    assert client.get("/trung-tam/").status_code == 403
+
+
+def test_a_member_reads_listings_and_submits_a_draft_through_the_producer_service(client, auth, hub_world):
+    draft = make_product(hub_world["linked"], name="Miến dong bản Pác Bó", status="draft")
+    auth.login("htx@ocop.vn")
+    page = client.get(f"/trung-tam/ho/{hub_world['linked'].id}")
+    assert page.status_code == 200 and "Miến dong bản Pác Bó" in page.get_data(as_text=True)
+    token = csrf_from(page.get_data(as_text=True))
+    assert client.post(f"/trung-tam/san-pham/{draft.id}/gui-duyet", data={"csrf_token": token}).status_code == 302
+    db.session.expire_all()
+    assert draft.status == "pending"
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "hub.product_submit"))
+    assert entry.detail_dict == {"hub_id": hub_world["hub"].id, "producer_id": hub_world["linked"].id}
+
+
+# ---------------------------------------------------------------- an order entered for a walk-in buyer
+def _assisted_form(client, **over):
+    page = client.get("/trung-tam/don-moi")
+    assert page.status_code == 200
+    data = {"csrf_token": csrf_from(page.get_data(as_text=True)), "contact_name": "Bà Nông Thị Lan",
+            "phone": "0977 111 222", "address_line": "Bản Pác Bó", "commune": "Xã Trường Hà",
+            "province_id": "", "note": ""}
+    data.update(over)
+    return page, data
+
+
+def test_a_hub_enters_an_order_for_a_walk_in_buyer_through_the_normal_checkout(client, auth, hub_world):
+    from ocop_market.orders.models import Order, OrderEvent
+
+    auth.login("htx@ocop.vn")
+    page, data = _assisted_form(client, province_id=str(hub_world["province_id"]))
+    html = page.get_data(as_text=True)
+    assert "Hạt dẻ Trùng Khánh" in html and "Miến dong Nguyên Bình" not in html  # its households' goods only
+    data[f"qty-{hub_world['mine'].id}"] = "3"
+    resp = client.post("/trung-tam/don-moi", data=data)
+    assert resp.status_code == 302
+    order = db.session.scalar(select(Order).where(Order.contact_name == "Bà Nông Thị Lan"))
+    assert (order.payment_method, order.phone, order.entered_by_hub_id, order.buyer_id) == (
+        "cod", "+84977111222", hub_world["hub"].id, hub_world["member"].id)
+    [po] = order.producer_orders
+    assert (po.producer_id, po.status, po.subtotal_vnd) == (hub_world["linked"].id, "placed", 450_000)
+    db.session.expire_all()
+    assert hub_world["mine"].stock == 5 - 2 - 3  # the fixture's order took 2
+    [placed] = db.session.scalars(select(OrderEvent).where(OrderEvent.producer_order_id == po.id)).all()
+    assert placed.hub_id == hub_world["hub"].id
+    detail = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Nhập bởi HTX Hạt dẻ Trùng Khánh" in detail and "Bà Nông Thị Lan" in detail
+
+
+def test_an_assisted_order_refuses_bad_quantities_and_overselling_with_a_message(client, auth, hub_world):
+    from ocop_market.orders.models import Order
+
+    auth.login("htx@ocop.vn")
+    _, data = _assisted_form(client, province_id=str(hub_world["province_id"]))
+    mine = hub_world["mine"].id
+    for raw in ("1.5", "-1", "abc", "10" * 12):
+        resp = client.post("/trung-tam/don-moi", data={**data, f"qty-{mine}": raw})
+        assert resp.status_code == 400
+        assert "số lượng phải là số nguyên từ 1 đến 3" in resp.get_data(as_text=True)
+    resp = client.post("/trung-tam/don-moi", data=data)
+    assert resp.status_code == 400 and "Vui lòng nhập số lượng cho ít nhất một sản phẩm." in resp.get_data(as_text=True)
+    resp = client.post("/trung-tam/don-moi", data={**data, "phone": "12345", f"qty-{mine}": "1"})
+    assert resp.status_code == 400
+    # another household's listing, slipped into the post, is not sold by this hub
+    resp = client.post("/trung-tam/don-moi", data={**data, f"qty-{hub_world['theirs'].id}": "1"})
+    assert resp.status_code == 400
+    # sold out since the page was shown: the listing is no longer offered, and nothing is ordered
+    hub_world["mine"].stock = 0
+    db.session.commit()
+    resp = client.post("/trung-tam/don-moi", data={**data, f"qty-{mine}": "1"})
+    assert resp.status_code == 400 and "Các hộ của điểm bán chưa có sản phẩm đang bán." in resp.get_data(as_text=True)
+    assert db.session.scalar(select(Order).where(Order.entered_by_hub_id.is_not(None))) is None
+
+
+def test_place_assisted_order_refuses_goods_of_a_household_not_linked(hub_world):
+    from ocop_market.orders import services as orders
+
+    data = orders.CheckoutData("Bà Lan", "0977111222", "Bản Pác Bó", "Xã Trường Hà", hub_world["province_id"], "card")
+    with pytest.raises(hubs.NotAllowed):
+        orders.place_assisted_order(hub_world["member"], {hub_world["theirs"].id: 1}, data)
+    db.session.rollback()
+    order = orders.place_assisted_order(hub_world["member"], {hub_world["mine"].id: 1}, data)
+    assert order.payment_method == "cod"  # always cash on delivery, whatever was asked
+    db.session.commit()
+    # the same conditional stock update as every checkout: 2 left, 3 asked
+    with pytest.raises(orders.OutOfStock):
+        orders.place_assisted_order(hub_world["member"], {hub_world["mine"].id: 3}, data)
+    db.session.rollback()
+    db.session.expire_all()
+    assert hub_world["mine"].stock == 2
