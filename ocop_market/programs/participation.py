@@ -123,6 +123,19 @@ def nameable_producer_ids(project: SupportProject) -> set[int]:
     return {pid for pid, kind in kinds.items() if rules.may_name_publicly(kind, consent.get(pid))}
 
 
+def publicly_nameable(producer_ids: Iterable[int]) -> set[int]:
+    """Producers a public page may name where being listed says they are supported (the free promotion's
+    outcomes): lead units, and households that consented in at least one of their projects."""
+    ids = set(producer_ids)
+    if not ids:
+        return set()
+    kinds = dict(db.session.execute(select(Producer.id, Producer.kind).where(Producer.id.in_(ids))).tuples().all())
+    consented = set(db.session.scalars(select(Participation.producer_id).where(
+        Participation.producer_id.in_(ids), Participation.public_consent_on.is_not(None))))
+    return {pid for pid, kind in kinds.items()
+            if rules.may_name_publicly(kind, dt.date.min if pid in consented else None)}
+
+
 def participation_or_404(project: SupportProject, producer_id: int) -> Participation:
     part = db.session.scalar(select(Participation).where(
         Participation.project_id == project.id, Participation.producer_id == producer_id)) \

@@ -21,7 +21,7 @@ from ..errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
 from ..routing import is_id
 from ..timeutil import utcnow
-from . import rules
+from . import draws, lottery, rules
 from .eligibility import eligibility_rules, listing_facts, producers_in_active_projects
 from .models import (
     Allocation,
@@ -126,9 +126,17 @@ def allocate_week(week: str, actor: User | None = None) -> WeekResult:
         .where(Allocation.week == week, Allocation.state == AllocationState.ACTIVE)
     ):
         taken[placement_id].add(position)
-    slots = [rules.Slot(p.id, p.kind, p.capacity, p.group_id, frozenset(taken[p.id])) for p in placements()]
-    outcome = rules.allocate(week, candidates, slots,
-                             rules.Quotas(settings.quota_per_quarter, settings.max_per_week))
+    week_placements = placements()
+    slots = [rules.Slot(p.id, p.kind, p.capacity, p.group_id, frozenset(taken[p.id])) for p in week_placements]
+    quotas = rules.Quotas(settings.quota_per_quarter, settings.max_per_week)
+    # Requests close now: the seed needs the closing value, so nobody could know it before this moment.
+    closing = draws.close(week, [(c.key, c.product_id) for c in candidates])
+    outcome = rules.allocate(week, candidates, slots, quotas, seed=closing.seed)
+    codes = draws.producer_codes(c.producer_id for c in candidates)
+    draws.reveal(closing, lottery.publication(
+        week, closing.row.secret, closing.row.commitment, closing.seed, (closing.count, closing.digest),
+        rules.draw_entries(candidates, codes.__getitem__), slots, {p.id: p.code for p in week_placements},
+        quotas, outcome))
 
     starts_at, ends_at = rules.week_bounds(week)
     by_key = {c.key: c for c in candidates}
@@ -153,7 +161,7 @@ def allocate_week(week: str, actor: User | None = None) -> WeekResult:
         by_rw[key].state = WeekState.NOT_ALLOCATED
         by_rw[key].reason = reason
         by_rw[key].decided_at = now
-    placement_names = {p.id: p.name_vi for p in placements()}
+    placement_names = {p.id: p.name_vi for p in week_placements}
     for a in outcome.assignments:
         _tell(by_rw[a.key], week, placement=placement_names.get(a.placement_id, ""))
     for key in outcome.refusals:
@@ -225,7 +233,8 @@ def pin(actor: User, week: str, placement_id: int, product_id: int, reason: str)
         placement_id=placement.id, week=week, position=free[0], product_id=product.id,
         producer_id=product.producer_id, starts_at=starts_at, ends_at=ends_at, source=AllocationSource.PINNED,
         state=AllocationState.ACTIVE, pin_reason=reason, created_by_id=actor.id if actor else None,
-        basis=json.dumps({"ticket": rules.lottery_ticket(week, product.id)}),
+        # No lottery ticket: before the draw the week's seed is unknown, and a pin is not drawn.
+        basis="{}",
     )
     try:
         with db.session.begin_nested():

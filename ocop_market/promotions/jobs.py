@@ -6,7 +6,7 @@ import datetime as dt
 from ..db_tx import transaction
 from ..jobs.queue import LocalCron, job
 from ..timeutil import LOCAL_TZ, utcnow
-from . import allocation, rules, tracking
+from . import allocation, draws, requests, rules, tracking
 from .placements import get_settings
 
 
@@ -35,3 +35,11 @@ def write_counters() -> int:
 def flush_counters() -> dict:
     """Add every impression and click the web processes handed over to the daily counters."""
     return {"counter rows": tracking.flush_spool()}
+
+
+@job("promotions.open_weeks", schedule=LocalCron(minute="5", hour="0"))
+def open_weeks() -> str:
+    """Each night, commit to the lottery secret of every week that has entered the request window."""
+    with transaction():
+        new = draws.open_weeks(requests.request_window())
+    return f"{new} weeks opened for requests"

@@ -156,6 +156,37 @@ class WeekRun(Model):
     refused: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class WeekLottery(Model):
+    """The week's commit-reveal lottery (bốc thăm công khai): a secret drawn when the week opens for requests,
+    published only as its SHA-256 (the commitment); at allocation the seed is hash(secret, week, the count and
+    digest of every request at close), and the secret is revealed. Nobody can know the seed before requests
+    close: the operator cannot change the secret after committing, and no one knows the requests in advance."""
+
+    __tablename__ = "promotion_week_lotteries"
+    __table_args__ = (
+        CheckConstraint("(revealed_at IS NULL) = (seed IS NULL)", name="seed_when_revealed"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    week: Mapped[str] = mapped_column(String(8), unique=True)
+    #: 64 hex digits; shown on no page (staff pages included) until `revealed_at`
+    secret: Mapped[str] = mapped_column(String(64))
+    #: sha256 of the secret's 64 hex digits: public from the start
+    commitment: Mapped[str] = mapped_column(String(64))
+    committed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: the closing value: how many requested weeks there were at close, and the digest of their list
+    closing_count: Mapped[int | None] = mapped_column(Integer)
+    closing_digest: Mapped[str | None] = mapped_column(String(64))
+    seed: Mapped[str | None] = mapped_column(String(64))
+    revealed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: JSON written at allocation: the draw's inputs and outcome as published (lottery.publication)
+    published: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def is_revealed(self) -> bool:
+        return self.revealed_at is not None
+
+
 class Allocation(Model):
     """A listing in a placement for one week, at one position (vị trí được phân bổ)."""
 

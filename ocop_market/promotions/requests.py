@@ -10,7 +10,7 @@ from ..accounts.models import User
 from ..catalog import services as catalog
 from ..errors import Conflict, InvalidInput
 from ..extensions import db
-from . import rules
+from . import draws, rules
 from .eligibility import problems_of
 from .models import (
     Allocation,
@@ -46,6 +46,9 @@ def request_promotion(actor: User, product_id: int, weeks: list[str]) -> Promoti
     ))
     if taken:
         raise Conflict(_("Sản phẩm đã được đăng ký cho tuần %(w)s.", w=", ".join(sorted(taken))))
+    for week in weeks:
+        # The week's lottery commitment exists before its first request (the queue usually made it already).
+        draws.open_week(week)
     request = PromotionRequest(producer_id=product.producer_id, product_id=product.id, created_by_id=actor.id)
     request.weeks = [RequestedWeek(week=w, state=WeekState.WAITING, reason="") for w in weeks]
     db.session.add(request)
@@ -53,10 +56,15 @@ def request_promotion(actor: User, product_id: int, weeks: list[str]) -> Promoti
     return request
 
 
+def request_window(today_week: str | None = None) -> list[str]:
+    """This week and the next REQUEST_WEEKS_AHEAD, allocated or not."""
+    start = today_week or current_week()
+    return [rules.add_weeks(start, i) for i in range(REQUEST_WEEKS_AHEAD + 1)]
+
+
 def request_week_choices(today_week: str | None = None) -> list[str]:
     """Weeks a producer may still ask for: this one and the next ones, unless already allocated."""
-    start = today_week or current_week()
-    weeks = [rules.add_weeks(start, i) for i in range(REQUEST_WEEKS_AHEAD + 1)]
+    weeks = request_window(today_week)
     ran = set(db.session.scalars(select(WeekRun.week).where(WeekRun.week.in_(weeks))))
     return [w for w in weeks if w not in ran]
 

@@ -119,6 +119,8 @@ REASON_TEXT = {
     "capacity": "Tuần này đã hết vị trí; những cơ sở được ưu tiên hơn đã nhận hết",
     "no_placement": "Không có vị trí nào phù hợp với sản phẩm",
     "removed": "Cán bộ đã gỡ vị trí",
+    # the published outcomes' word for any of the eligibility problems above (they could say what a household is)
+    "ineligible": "Chưa đủ điều kiện quảng bá",
 }
 
 
@@ -202,66 +204,134 @@ class Outcome:
 KIND_PREFERENCE = {"home": 0, "group": 1, "search": 2}
 
 
-def lottery_ticket(week: str, product_id: int) -> str:
-    """The week's lottery number of a listing: sha256("<week>:<product id>"), anyone can recompute it."""
-    return hashlib.sha256(f"{week}:{product_id}".encode()).hexdigest()[:16]
+def lottery_ticket(seed: str, product_id: int) -> str:
+    """A listing's lottery number in a week's draw: the first 16 hex digits of sha256("<seed>:<product id>").
+
+    The seed is the week's commit-reveal seed (`lottery.lottery_seed`), unknowable until requests close; weeks
+    drawn before the commit-reveal used the week code itself ("2026-W49"), so their tickets still recompute."""
+    return hashlib.sha256(f"{seed}:{product_id}".encode()).hexdigest()[:16]
 
 
-def priority_key(week: str, c: Candidate) -> tuple:
-    """Least promotion recently first (fewest slot-weeks in the window, then longest since the last one,
-    never promoted before anyone), then household category, then the week's lottery."""
+def priority_tier(c: Candidate) -> tuple[int, int, int]:
+    """Least promotion recently first (fewest slot-weeks in the window, then longest since the last one, never
+    promoted before anyone), then household category. Candidates with the same tier are tied: the lottery decides."""
     last = -1 if c.last_week_index is None else c.last_week_index
-    return (c.recent_weeks, last, CATEGORY_RANK.get(c.category or "", 9), lottery_ticket(week, c.product_id), c.key)
+    return (c.recent_weeks, last, CATEGORY_RANK.get(c.category or "", 9))
 
 
-def allocate(week: str, candidates: Iterable[Candidate], slots: Sequence[Slot], quotas: Quotas) -> Outcome:
-    """Decide who gets which free position of `week`.
+def priority_tiers(candidates: Iterable[Candidate]) -> dict[int, int]:
+    """Each candidate's tier as a number, 1 = served first, equal numbers = tied. The number is what the week's
+    published outcomes show: it orders the draw without saying which history or household category made it."""
+    candidates = list(candidates)
+    distinct = sorted({priority_tier(c) for c in candidates})
+    number = {tier: i + 1 for i, tier in enumerate(distinct)}
+    return {c.key: number[priority_tier(c)] for c in candidates}
 
-    Candidates are served in priority order; each takes the best free position it may use (home, then its
-    own group's page, then search results). A producer never gets more than `quotas.per_week` placements in
-    the week nor more than `quotas.per_quarter` slot-weeks in the quarter; positions never exceed capacity.
-    """
-    outcome = Outcome()
+
+def priority_key(seed: str, c: Candidate) -> tuple:
+    return (*priority_tier(c), lottery_ticket(seed, c.product_id), c.key)
+
+
+@dataclass(frozen=True)
+class DrawEntry:
+    """One requested week as the published outcomes list it: everything the draw needs and nothing about the
+    household (its tier number only, no category; the producer as a code that holds within the week)."""
+
+    key: int
+    product_id: int
+    producer: str
+    group_id: int
+    tier: int
+    eligible: bool
+    quarter_used: int = 0
+    week_used: int = 0
+
+
+@dataclass(frozen=True)
+class Seat:
+    key: int
+    product_id: int
+    placement_id: int
+    position: int
+    rank: int
+    ticket: str
+
+
+@dataclass
+class DrawOutcome:
+    seats: list[Seat] = field(default_factory=list)
+    refusals: dict[int, str] = field(default_factory=dict)  # key -> reason code ("ineligible" for any problem)
+    order: list[int] = field(default_factory=list)
+
+
+def draw(seed: str, entries: Iterable[DrawEntry], slots: Sequence[Slot], quotas: Quotas) -> DrawOutcome:
+    """The week's draw from its published inputs alone: entries in (tier, lottery ticket, key) order, each taking
+    the best free position it may use (home, then its own group's page, then search results). A producer never
+    gets more than `quotas.per_week` placements in the week nor more than `quotas.per_quarter` slot-weeks in
+    the quarter; positions never exceed capacity."""
+    outcome = DrawOutcome()
     free: dict[int, list[int]] = {
         s.placement_id: [p for p in range(1, max(0, s.capacity) + 1) if p not in s.taken] for s in slots
     }
     ordered_slots = sorted(slots, key=lambda s: (KIND_PREFERENCE.get(s.kind, 9), s.placement_id))
-    week_count: dict[int, int] = {}
-    quarter_count: dict[int, int] = {}
+    week_count: dict[str, int] = {}
+    quarter_count: dict[str, int] = {}
     served_products: set[int] = set()
     rank = 0
-    for c in sorted(candidates, key=lambda c: priority_key(week, c)):
-        outcome.order.append(c.key)
-        if c.problems or c.category is None:
-            outcome.refusals[c.key] = (c.problems or ("not_supported_household",))[0]
+    for e in sorted(entries, key=lambda e: (e.tier, lottery_ticket(seed, e.product_id), e.key)):
+        outcome.order.append(e.key)
+        if not e.eligible:
+            outcome.refusals[e.key] = "ineligible"
             continue
-        if c.product_id in served_products:
+        if e.product_id in served_products:
             # The same listing asked twice for one week: one placement is enough.
-            outcome.refusals[c.key] = "week_limit"
+            outcome.refusals[e.key] = "week_limit"
             continue
-        used_week = c.week_used + week_count.get(c.producer_id, 0)
-        used_quarter = c.quarter_used + quarter_count.get(c.producer_id, 0)
-        if used_week >= quotas.per_week:
-            outcome.refusals[c.key] = "week_limit"
+        if e.week_used + week_count.get(e.producer, 0) >= quotas.per_week:
+            outcome.refusals[e.key] = "week_limit"
             continue
-        if used_quarter >= quotas.per_quarter:
-            outcome.refusals[c.key] = "quota"
+        if e.quarter_used + quarter_count.get(e.producer, 0) >= quotas.per_quarter:
+            outcome.refusals[e.key] = "quota"
             continue
-        usable = [s for s in ordered_slots if s.kind != "group" or s.group_id == c.group_id]
+        usable = [s for s in ordered_slots if s.kind != "group" or s.group_id == e.group_id]
         if not usable:
-            outcome.refusals[c.key] = "no_placement"
+            outcome.refusals[e.key] = "no_placement"
             continue
         slot = next((s for s in usable if free[s.placement_id]), None)
         if slot is None:
-            outcome.refusals[c.key] = "capacity"
+            outcome.refusals[e.key] = "capacity"
             continue
         rank += 1
-        position = free[slot.placement_id].pop(0)
-        outcome.assignments.append(Assignment(c.key, c.product_id, c.producer_id, slot.placement_id, position, rank,
-                                              lottery_ticket(week, c.product_id)))
-        week_count[c.producer_id] = week_count.get(c.producer_id, 0) + 1
-        quarter_count[c.producer_id] = quarter_count.get(c.producer_id, 0) + 1
-        served_products.add(c.product_id)
+        outcome.seats.append(Seat(e.key, e.product_id, slot.placement_id, free[slot.placement_id].pop(0), rank,
+                                  lottery_ticket(seed, e.product_id)))
+        week_count[e.producer] = week_count.get(e.producer, 0) + 1
+        quarter_count[e.producer] = quarter_count.get(e.producer, 0) + 1
+        served_products.add(e.product_id)
+    return outcome
+
+
+def draw_entries(candidates: Iterable[Candidate], producer_code=str) -> list[DrawEntry]:
+    """The draw's view of the candidates: tier numbers instead of history and category, eligible or not."""
+    candidates = list(candidates)
+    tiers = priority_tiers(candidates)
+    return [DrawEntry(c.key, c.product_id, producer_code(c.producer_id), c.group_id, tiers[c.key],
+                      not c.problems and c.category is not None, c.quarter_used, c.week_used) for c in candidates]
+
+
+def allocate(week: str, candidates: Iterable[Candidate], slots: Sequence[Slot], quotas: Quotas,
+             seed: str | None = None) -> Outcome:
+    """Decide who gets which free position of `week` (see `draw`); `seed` is the week's lottery seed (the week
+    code for weeks drawn before the commit-reveal). A refused ineligible candidate keeps its first problem."""
+    candidates = list(candidates)
+    by_key = {c.key: c for c in candidates}
+    drawn = draw(seed or week, draw_entries(candidates), slots, quotas)
+    outcome = Outcome(order=drawn.order)
+    outcome.assignments = [Assignment(s.key, s.product_id, by_key[s.key].producer_id, s.placement_id, s.position,
+                                      s.rank, s.ticket) for s in drawn.seats]
+    for key, reason in drawn.refusals.items():
+        if reason == "ineligible":
+            reason = (by_key[key].problems or ("not_supported_household",))[0]
+        outcome.refusals[key] = reason
     return outcome
 
 

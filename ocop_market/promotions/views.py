@@ -1,7 +1,10 @@
 """Promotion pages: public (rules, transparency, tagged click), producer requests, staff desk, JSON API."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+import csv
+import io
+
+from flask import Blueprint, Flask, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -12,7 +15,8 @@ from ..catalog import services as catalog
 from ..errors import DomainError, InvalidInput
 from ..extensions import db
 from ..routing import parse_whole
-from . import allocation, eligibility, live, placements, report, requests, rules, tracking
+from ..text import spreadsheet_cell
+from . import allocation, draws, eligibility, live, placements, report, requests, rules, tracking
 from . import slots as promotion_slots
 from .cli import promotions_cli
 from .forms import AllocateForm, PinForm, RemoveForm, RequestForm, SettingsForm
@@ -62,7 +66,8 @@ def _week_arg(default: str | None = None) -> str:
 @bp.get("/quang-ba/quy-dinh")
 def rules_page():
     return render_template("promotions/rules.html", settings=placements.get_settings(),
-                           placements=placements.placements(), defaults=placements.DEFAULT_CAPACITY)
+                           placements=placements.placements(), defaults=placements.DEFAULT_CAPACITY,
+                           current_week=placements.current_week())
 
 
 @bp.get("/quang-ba/minh-bach")
@@ -72,6 +77,52 @@ def transparency():
     return render_template("promotions/transparency.html", week=week, run=allocation.week_run(week),
                            allocations=allocation.week_allocations(week), runs=runs,
                            prev_week=rules.add_weeks(week, -1), next_week=rules.add_weeks(week, 1))
+
+
+def _published(week: str) -> draws.PublishedWeek:
+    placements.check_week(week)
+    return draws.published_week(week)
+
+
+@bp.get("/quang-ba/boc-tham/<week>")
+def draw_outcomes(week: str):
+    """Every request of a drawn week, its outcome and the lottery's inputs; before the draw, the commitment only."""
+    published = _published(week)
+    names = {p.id: placements.placement_label(p) for p in placements.placements()}
+    return render_template("promotions/draw_outcomes.html", week=week, p=published, placement_names=names,
+                           prev_week=rules.add_weeks(week, -1), next_week=rules.add_weeks(week, 1))
+
+
+@bp.get("/quang-ba/boc-tham/<week>.json")
+def draw_outcomes_json(week: str):
+    published = _published(week)
+    document = draws.public_document(published)
+    if document is None:
+        abort(404)
+    response = jsonify(document)
+    response.headers["Content-Disposition"] = f'attachment; filename="boc-tham-{week}.json"'
+    return response
+
+
+CSV_COLUMNS = ("key", "product_id", "product", "producer", "producer_name", "group_id", "tier", "eligible",
+               "quarter_used", "week_used", "ticket", "outcome", "reason", "placement_id", "position", "rank")
+
+
+@bp.get("/quang-ba/boc-tham/<week>.csv")
+def draw_outcomes_csv(week: str):
+    document = draws.public_document(_published(week))
+    if document is None:
+        abort(404)
+    buf = io.StringIO()
+    buf.write("\ufeff")  # spreadsheet programs read the file as UTF-8 only with a BOM
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in document["requests"]:
+        # A name starting with = + - @ would run as a formula in a spreadsheet.
+        writer.writerow([spreadsheet_cell("" if r.get(c) is None else r.get(c)) for c in CSV_COLUMNS])
+    return Response(buf.getvalue().encode("utf-8"), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="boc-tham-{week}.csv"',
+                             "Content-Type": "text/csv; charset=utf-8"})
 
 
 @bp.get("/qc/<id:allocation_id>")

@@ -24,7 +24,8 @@ from tests.loopback import wait_for
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCHEDULED = {"orders.expire_unpaid", "orders.remind_unconfirmed", "promotions.allocate_next_week",
-             "search.repair_outbox", "messaging.retry", "catalog.certificate_warnings", "promotions.flush_counters"}
+             "search.repair_outbox", "messaging.retry", "catalog.certificate_warnings", "promotions.flush_counters",
+             "promotions.open_weeks"}
 
 
 class Flaky:

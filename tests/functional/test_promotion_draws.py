@@ -1,0 +1,206 @@
+"""The weekly draw's commit-reveal seed and its published outcomes, which anyone can re-run (issue 13)."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import uuid
+
+from sqlalchemy import select
+
+from ocop_market.catalog.models import ProductImage
+from ocop_market.extensions import db
+from ocop_market.jobs import queue
+from ocop_market.places import Province
+from ocop_market.programs import participation, projects
+from ocop_market.promotions import lottery, placements, requests, rules
+from ocop_market.promotions.models import Allocation, PromotionRequest, RequestedWeek, WeekLottery
+from tests.conftest import csrf_from, make_producer, make_product, make_user
+
+D = dt.date
+
+
+def _listing(name, product, category="poor", owner=None, group="food"):
+    producer = make_producer(owner=owner, name=name, category=category)
+    item = make_product(producer, name=product, group=group)
+    db.session.add(ProductImage(product_id=item.id, stored_name=uuid.uuid4().hex, original_format="png",
+                                width=10, height=10, size_bytes=100))
+    db.session.commit()
+    return producer, item
+
+
+def _request(product, week):
+    request = PromotionRequest(producer_id=product.producer_id, product_id=product.id)
+    request.weeks = [RequestedWeek(week=week, state="waiting", reason="")]
+    db.session.add(request)
+    db.session.commit()
+    return request.weeks[0]
+
+
+def _lottery(week):
+    db.session.expire_all()
+    return db.session.scalar(select(WeekLottery).where(WeekLottery.week == week))
+
+
+def test_the_seed_is_committed_when_the_week_opens_and_revealed_only_after_the_draw(ctx, client, auth):
+    owner = make_user("hoa@example.vn", role="producer")
+    _, product = _listing("Hộ bà Lục Thị Hoa", "Hạt dẻ Trùng Khánh", owner=owner)
+    make_user("canbo@example.vn", role="staff")
+    week = rules.add_weeks(placements.current_week(), 2)
+
+    auth.login("hoa@example.vn")
+    page = client.get("/gian-hang/quang-ba/")
+    resp = client.post("/gian-hang/quang-ba/", data={
+        "csrf_token": csrf_from(page.get_data(as_text=True)), "product_id": product.id, "weeks": [week]})
+    assert resp.status_code == 302
+    auth.logout()
+    committed = _lottery(week)
+    assert committed is not None and committed.seed is None and committed.revealed_at is None
+    secret, commitment = committed.secret, committed.commitment
+    assert hashlib.sha256(secret.encode()).hexdigest() == commitment
+
+    # Before the draw: the commitment is public, the secret is on no page, staff pages included.
+    outcomes = client.get(f"/quang-ba/boc-tham/{week}")
+    html = outcomes.get_data(as_text=True)
+    assert outcomes.status_code == 200 and commitment in html and secret not in html
+    assert "Tuần này chưa phân bổ" in html
+    assert client.get(f"/quang-ba/boc-tham/{week}.json").status_code == 404
+    assert client.get(f"/quang-ba/boc-tham/{week}.csv").status_code == 404
+    auth.login("canbo@example.vn")
+    desk = client.get(f"/quan-tri/quang-ba/?week={week}").get_data(as_text=True)
+    assert product.name in desk and secret not in desk
+    assert secret not in client.get(f"/quang-ba/minh-bach?week={week}").get_data(as_text=True)
+    # A second request for the same week keeps the same commitment.
+    _, other = _listing("Hộ ông Nông Văn Phúc", "Dao Phúc Sen")
+    second = _request(other, week)
+    assert _lottery(week).commitment == commitment
+
+    resp = client.post(f"/quan-tri/quang-ba/{week}/phan-bo", data={"csrf_token": csrf_from(desk)})
+    assert resp.status_code == 302
+    auth.logout()
+    drawn = _lottery(week)
+    first = db.session.scalar(select(RequestedWeek.id).join(RequestedWeek.request)
+                              .where(PromotionRequest.product_id == product.id))
+    closing = lottery.closing_digest([(first, product.id), (second.id, other.id)])
+    assert (drawn.closing_count, drawn.closing_digest) == closing and closing[0] == 2
+    assert drawn.secret == secret and drawn.seed == lottery.lottery_seed(secret, week, *closing)
+    tickets = {a.product_id: a.basis_dict["ticket"] for a in db.session.scalars(select(Allocation))}
+    assert tickets == {product.id: rules.lottery_ticket(drawn.seed, product.id),
+                       other.id: rules.lottery_ticket(drawn.seed, other.id)}
+
+    html = client.get(f"/quang-ba/boc-tham/{week}").get_data(as_text=True)
+    assert secret in html and commitment in html and drawn.seed in html and drawn.closing_digest in html
+    assert product.name in html and other.name in html and "Trang chủ: sản phẩm được hỗ trợ quảng bá" in html
+
+
+def _project(admin):
+    cb = db.session.scalar(select(Province).where(Province.code == "CB"))
+    return projects.create_project(admin, projects.ProjectData(
+        code="cb-da2-01", name="Liên kết chuỗi hạt dẻ Trùng Khánh", form="value_chain", component="DA2",
+        programme="CTMTQG giảm nghèo bền vững", period="2021–2025", province_id=cb.id, commune="Xã Trùng Khánh",
+        lead="HTX Nông nghiệp Trà Lĩnh", decision_no="123/QĐ-UBND", decision_date=D(2025, 6, 1),
+        decision_authority="UBND xã Trùng Khánh", start_on=D(2025, 7, 1), end_on=D(2027, 6, 30),
+        target_households=30, budgets={"central": 100_000_000}))
+
+
+def test_outcomes_name_only_consenting_households_and_never_show_categories(ctx, client, runner):
+    admin = make_user("quantri@example.vn", role="admin")
+    named, named_item = _listing("Hộ bà Lục Thị Hoa", "Hạt dẻ Trùng Khánh", category="poor")
+    hidden, hidden_item = _listing("Hộ ông Thào Seo Dìn", "Rượu ngô", category="near_poor")
+    project = _project(admin)
+    part = participation.join_project(admin, project, named, D(2025, 7, 10), "poor", 1_000_000)
+    participation.join_project(admin, project, hidden, D(2025, 7, 10), "near_poor", 1_200_000)
+    participation.set_public_consent(admin, part, D(2025, 8, 1))
+    db.session.commit()
+    week = "2026-W49"
+    _request(named_item, week)
+    _request(hidden_item, week)
+    assert runner.invoke(args=["promotions", "allocate", "--week", week]).exit_code == 0
+
+    html = client.get(f"/quang-ba/boc-tham/{week}").get_data(as_text=True)
+    document = client.get(f"/quang-ba/boc-tham/{week}.json").get_json()
+    by_product = {r["product_id"]: r for r in document["requests"]}
+    assert by_product[named_item.id]["producer_name"] == "Hộ bà Lục Thị Hoa" and "Hộ bà Lục Thị Hoa" in html
+    code = by_product[hidden_item.id]["producer"]
+    assert by_product[hidden_item.id]["producer_name"] is None and len(code) == 6
+    assert "Hộ ông Thào Seo Dìn" not in html and f"Cơ sở {code}" in html and "Rượu ngô" in html
+    content = html[html.index("<h1"):html.index("<footer")]  # the footer names the programme's households
+    text = content + json.dumps(document, ensure_ascii=False)
+    for category_word in ("poor", "near_poor", "Hộ nghèo", "cận nghèo", "category"):
+        assert category_word not in text
+    # The CSV holds the same rows.
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/quang-ba/boc-tham/{week}.csv").data.decode("utf-8-sig"))))
+    assert {r["product"] for r in rows} == {"Hạt dẻ Trùng Khánh", "Rượu ngô"}
+    assert {r["producer_name"] for r in rows} == {"Hộ bà Lục Thị Hoa", ""}
+    assert {r["ticket"] for r in rows} == {r["ticket"] for r in document["requests"]}
+
+
+def _tied_week(week, n=5, home=2):
+    """n listings of never-promoted poor households for `week`, with room for `home` of them only."""
+    placements.ensure_defaults()
+    for p in placements.placements():
+        p.capacity = home if p.code == "home" else 0
+    db.session.commit()
+    for i in range(n):
+        _, item = _listing(f"Hộ số {i}", f"Sản phẩm {i}")
+        _request(item, week)
+
+
+def test_verify_reruns_the_draw_from_the_published_data_and_catches_a_tampered_input(ctx, client, runner, tmp_path):
+    week = "2026-W49"
+    _tied_week(week)
+    assert runner.invoke(args=["promotions", "allocate", "--week", week]).exit_code == 0
+    document = client.get(f"/quang-ba/boc-tham/{week}.json").get_json()
+    assert [r["tier"] for r in document["requests"]] == [1] * 5  # all tied: the lottery decided
+    assert sorted(r["reason"] for r in document["requests"]) == ["", "", "capacity", "capacity", "capacity"]
+
+    ok = runner.invoke(args=["promotions", "verify", week])
+    assert ok.exit_code == 0, ok.output
+    assert f"Tuần {week}: khớp" in ok.output and "5 yêu cầu" in ok.output and "(2 vị trí)" in ok.output
+    # The published outcome is what the database holds.
+    seats = {(r["key"], r["placement_id"], r["position"]) for r in document["requests"] if r["outcome"] == "allocated"}
+    assert seats == set(db.session.execute(
+        select(Allocation.requested_week_id, Allocation.placement_id, Allocation.position)).tuples())
+
+    downloaded = tmp_path / f"boc-tham-{week}.json"
+    downloaded.write_text(json.dumps(document), encoding="utf-8")
+    assert runner.invoke(args=["promotions", "verify", week, "--file", str(downloaded)]).exit_code == 0
+    assert lottery.main([str(downloaded)]) == 0
+
+    # A loser moved into a better tier would have won: the published outcome no longer follows.
+    loser = next(r for r in document["requests"] if r["reason"] == "capacity")
+    tampered = json.loads(json.dumps(document))
+    next(r for r in tampered["requests"] if r["key"] == loser["key"])["tier"] = 0
+    bad = tmp_path / "tier.json"
+    bad.write_text(json.dumps(tampered), encoding="utf-8")
+    result = runner.invoke(args=["promotions", "verify", week, "--file", str(bad)])
+    assert result.exit_code == 1 and "KHÔNG khớp" in result.output and f"Yêu cầu {loser['key']}" in result.output
+    # Another secret (say, chosen after seeing the requests) fails against the commitment and the seed.
+    other = json.loads(json.dumps(document))
+    other["secret"] = lottery.new_secret()
+    problems = lottery.verify(other).problems
+    assert any("cam kết" in p for p in problems) and any("Hạt giống" in p for p in problems)
+    # A request left out of the list changes the closing value.
+    fewer = json.loads(json.dumps(document))
+    fewer["requests"] = [r for r in fewer["requests"] if r["key"] != loser["key"]]
+    assert any("Giá trị khi đóng" in p for p in lottery.verify(fewer).problems)
+    wrong_week = runner.invoke(args=["promotions", "verify", "2026-W50", "--file", str(downloaded)])
+    assert wrong_week.exit_code != 0 and "không phải 2026-W50" in wrong_week.output
+
+
+def test_a_week_without_a_draw_or_a_bad_week(ctx, client, runner):
+    assert "chưa mở đăng ký" in client.get("/quang-ba/boc-tham/2026-W49").get_data(as_text=True)
+    assert client.get("/quang-ba/boc-tham/2026-W60").status_code == 400
+    assert client.get("/quang-ba/boc-tham/2026-W60.json").status_code == 400
+    result = runner.invoke(args=["promotions", "verify", "2026-W49"])
+    assert result.exit_code != 0 and "chưa được phân bổ" in result.output
+
+
+def test_the_queue_commits_to_every_week_of_the_request_window_once(ctx):
+    assert queue.run_job("promotions.open_weeks").summary == f"{requests.REQUEST_WEEKS_AHEAD + 1} weeks opened for requests"
+    commitments = dict(db.session.execute(select(WeekLottery.week, WeekLottery.commitment)).tuples().all())
+    assert set(commitments) == set(requests.request_window())
+    assert queue.run_job("promotions.open_weeks").summary == "0 weeks opened for requests"
+    assert dict(db.session.execute(select(WeekLottery.week, WeekLottery.commitment)).tuples().all()) == commitments
