@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit
+from .. import audit, confirming
 from ..accounts.permissions import STAFF_ROLES, guard_blueprint
 from ..accounts.services import users_by_id
 from ..catalog import certificates as ocop_certificates
@@ -89,10 +89,19 @@ def producer_verify(producer_id: int):
     return redirect(url_for(".producer_detail", producer_id=producer.id))
 
 
-def _reject(record, reject, page, done_message: str, detail_endpoint: str, id_arg: str):
-    """Refuse a producer or a listing with a reason; a missing reason re-renders the page with 400."""
+def _reject(record, reject, page, done_message: str, detail_endpoint: str, id_arg: str,
+            question: confirming.Question):
+    """Refuse a producer or a listing with a reason, after the confirm page (which shows the reason to check).
+
+    The detail page's form posts here without `confirmed`: a reason given leads to the confirm page, a missing one
+    re-renders the detail page with 400. A GET is the confirm page with an empty reason to fill in.
+    """
     form = ReasonForm()
+    if request.method == "GET":
+        return confirming.page(question, fields=[form.reason])
     if form.validate_on_submit():
+        if not confirming.is_confirmed():
+            return confirming.page(question, fields=[form.reason])
         try:
             reject(current_user, record, form.reason.data)
         except InvalidInput as exc:
@@ -101,14 +110,27 @@ def _reject(record, reject, page, done_message: str, detail_endpoint: str, id_ar
             db.session.commit()
             flash(done_message, "success")
             return redirect(url_for(detail_endpoint, **{id_arg: record.id}))
+    if confirming.is_confirmed():
+        return confirming.page(question, fields=[form.reason], status=400)
     return page(record, reject_form=form, status=400)
 
 
-@bp.post("/co-so/<id:producer_id>/tu-choi")
+@bp.route("/co-so/<id:producer_id>/tu-choi", methods=["GET", "POST"])
 def producer_reject(producer_id: int):
     producer = queries.producer_or_404(producer_id)
+    verified = producer.status == ProducerStatus.VERIFIED
+    question = confirming.Question(
+        title=(_("Thu hồi xác minh “%(name)s”?", name=producer.name) if verified
+               else _("Từ chối hồ sơ “%(name)s”?", name=producer.name)),
+        question=_("Cơ sở sẽ đọc được lý do dưới đây. Các sản phẩm của cơ sở không hiển thị công khai cho tới khi "
+                   "hồ sơ được xác minh lại."),
+        button=_("Có, thu hồi xác minh") if verified else _("Có, từ chối hồ sơ"),
+        back_url=url_for(".producer_detail", producer_id=producer.id),
+        facts=[(_("Cơ sở"), producer.name)],
+    )
     return _reject(producer, producers.reject_producer, _producer_page,
-                   _("Đã từ chối hồ sơ “%(name)s”.", name=producer.name), ".producer_detail", "producer_id")
+                   _("Đã từ chối hồ sơ “%(name)s”.", name=producer.name), ".producer_detail", "producer_id",
+                   question)
 
 
 # ---------------------------------------------------------------- listings
@@ -162,11 +184,19 @@ def product_approve(product_id: int):
     return redirect(url_for(".product_detail", product_id=product.id))
 
 
-@bp.post("/san-pham/<id:product_id>/tu-choi")
+@bp.route("/san-pham/<id:product_id>/tu-choi", methods=["GET", "POST"])
 def product_reject(product_id: int):
     product = queries.product_or_404(product_id)
+    question = confirming.Question(
+        title=_("Từ chối sản phẩm “%(name)s”?", name=product.name),
+        question=_("Hộ sản xuất sẽ đọc được lý do dưới đây; sản phẩm không hiển thị cho tới khi được sửa, gửi lại "
+                   "và duyệt."),
+        button=_("Có, từ chối sản phẩm"),
+        back_url=url_for(".product_detail", product_id=product.id),
+        facts=[(_("Sản phẩm"), product.name), (_("Cơ sở"), product.producer.name)],
+    )
     return _reject(product, listings.reject_product, _product_page,
-                   _("Đã từ chối “%(name)s”.", name=product.name), ".product_detail", "product_id")
+                   _("Đã từ chối “%(name)s”.", name=product.name), ".product_detail", "product_id", question)
 
 
 # ---------------------------------------------------------------- certificates

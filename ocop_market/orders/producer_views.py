@@ -5,9 +5,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import confirming
 from ..accounts.models import Role
 from ..accounts.permissions import guard_blueprint
 from ..catalog import services as catalog
+from ..errors import Conflict
 from ..extensions import db
 from ..payments import ledger
 from . import fulfilment, rules, services
@@ -18,8 +20,7 @@ bp = Blueprint("producer_orders", __name__, url_prefix="/gian-hang/don-hang")
 guard_blueprint(bp, Role.PRODUCER)
 
 #: URL words for the steps a producer takes
-ACTIONS = {"xac-nhan": OrderStatus.CONFIRMED, "giao-hang": OrderStatus.SHIPPED, "da-giao": OrderStatus.DELIVERED,
-           "huy": OrderStatus.CANCELLED}
+ACTIONS = {"xac-nhan": OrderStatus.CONFIRMED, "giao-hang": OrderStatus.SHIPPED, "da-giao": OrderStatus.DELIVERED}
 ACTION_OF: dict[str, str] = {v: k for k, v in ACTIONS.items()}
 
 
@@ -45,8 +46,36 @@ def index():
 def detail(po_id: int):
     producer = _producer()
     po = services.producer_order_of(producer, po_id)
-    steps = [(ACTION_OF[to], to) for to in rules.next_steps(po.status, "producer") if to in ACTION_OF]
-    return render_template("orders/producer_detail.html", producer=producer, po=po, steps=steps, form=NoteForm())
+    allowed = rules.next_steps(po.status, "producer")
+    steps = [(ACTION_OF[to], to) for to in allowed if to in ACTION_OF]
+    return render_template("orders/producer_detail.html", producer=producer, po=po, steps=steps, form=NoteForm(),
+                           can_decline=OrderStatus.CANCELLED in allowed)
+
+
+@bp.route("/<id:po_id>/huy", methods=["GET", "POST"])
+def decline(po_id: int):
+    """Declining (or cancelling) asks first; only the confirm page's POST, with its note, moves the order."""
+    producer = _producer()
+    po = services.producer_order_of(producer, po_id)
+    form = NoteForm()
+    if confirming.is_confirmed() and form.validate_on_submit():
+        return _move(po, OrderStatus.CANCELLED, form.note.data or "")
+    form.note.label.text = _("Lý do (người mua đọc được, không bắt buộc)")
+    if not rules.can_move(po.status, OrderStatus.CANCELLED, "producer"):
+        raise Conflict(_("Đơn này không còn hủy được (đang ở bước “%(s)s”).", s=services.status_label(po.status)))
+    order = po.order
+    title = _("Từ chối đơn %(code)s?", code=order.code) if po.status == OrderStatus.PLACED \
+        else _("Hủy đơn %(code)s?", code=order.code)
+    return confirming.page(confirming.Question(
+        title=title,
+        question=_("Người mua %(name)s sẽ được báo rằng đơn bị hủy; hàng được trả lại vào kho.",
+                   name=order.contact_name),
+        button=_("Có, từ chối đơn") if po.status == OrderStatus.PLACED else _("Có, hủy đơn"),
+        back_url=url_for(".detail", po_id=po.id),
+        facts=[(_("Đơn hàng"), order.code),
+               (_("Sản phẩm"), "\n".join(f"{line.product_name} × {line.quantity}" for line in po.lines)),
+               (_("Cộng"), po.total_vnd)],
+    ), fields=[form.note], status=400 if form.errors else 200)
 
 
 @bp.post("/<id:po_id>/<action>")
@@ -58,9 +87,11 @@ def move(po_id: int, action: str):
     form = NoteForm()
     if not form.validate_on_submit():
         abort(400)
-    po = services.producer_order_of(producer, po_id)
-    fulfilment.move_part(po, to, current_user, "producer", form.note.data or "",
-                         fulfilment.card_gateway(current_app.config))
+    return _move(services.producer_order_of(producer, po_id), to, form.note.data or "")
+
+
+def _move(po, to: str, note: str):
+    fulfilment.move_part(po, to, current_user, "producer", note, fulfilment.card_gateway(current_app.config))
     flash(_("Đơn %(code)s: %(state)s.", code=po.order.code, state=services.status_label(to)), "success")
     return redirect(url_for(".detail", po_id=po.id))
 

@@ -5,10 +5,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import confirming
 from ..accounts.permissions import STAFF_ROLES, guard_blueprint
 from ..catalog.models import Producer
 from ..db_tx import transaction
-from ..errors import InvalidInput
+from ..errors import Conflict, InvalidInput
 from ..extensions import db
 from ..paging import paginate
 from ..payments import ledger, records
@@ -67,17 +68,32 @@ def transfer_received(code: str):
     return redirect(url_for(".detail", code=code))
 
 
-@bp.post("/<code>/phan/<id:po_id>/<to>")
+@bp.route("/<code>/phan/<id:po_id>/<to>", methods=["GET", "POST"])
 def move(code: str, po_id: int, to: str):
-    form = NoteForm()
-    if not form.validate_on_submit():
-        abort(400)
     if to not in set(OrderStatus):
         abort(404)
+    if request.method == "GET" and to != OrderStatus.CANCELLED:
+        return redirect(url_for(".detail", code=code))
+    form = NoteForm()
+    if request.method == "POST" and not form.validate_on_submit():
+        abort(400)
     order = services.order_by_code(code)
     po = next((p for p in order.producer_orders if p.id == po_id), None)
     if po is None:
         abort(404)
+    if to == OrderStatus.CANCELLED and not confirming.is_confirmed():
+        # Cancelling for the buyer or the producer asks first (issue 14), with the note carried to the page.
+        if not rules.can_move(po.status, to, "staff"):
+            raise Conflict(_("Không thể hủy phần đơn đang ở bước “%(s)s”.", s=services.status_label(po.status)))
+        form.note.label.text = _("Lý do (ghi vào nhật ký đơn)")
+        return confirming.page(confirming.Question(
+            title=_("Hủy phần đơn của “%(name)s”?", name=po.producer.name),
+            question=_("Phần đơn này sẽ bị hủy, hàng trả lại kho; người mua và người bán được báo. Nếu đơn đã "
+                       "thanh toán, một khoản hoàn tiền được tạo."),
+            button=_("Có, hủy phần đơn"),
+            back_url=url_for(".detail", code=order.code),
+            facts=[(_("Đơn hàng"), order.code), (_("Người mua"), order.contact_name), (_("Cộng"), po.total_vnd)],
+        ), fields=[form.note])
     fulfilment.move_part(po, to, current_user, "staff", form.note.data or "",
                          fulfilment.card_gateway(current_app.config))
     flash(_("Đã chuyển sang “%(s)s”.", s=services.status_label(to)), "success")
@@ -111,17 +127,37 @@ def producer_ledger(producer_id: int):
     form = PayoutForm()
     status = 200
     if form.validate_on_submit():
-        try:
-            with transaction():
-                ledger.record_payout(current_user, producer, form.amount_vnd, form.reference.data or "",
-                                     form.note.data or "")
-        except InvalidInput as exc:
-            form.amount.errors = [exc.message]
+        balance = ledger.balance(producer.id)
+        if form.amount_vnd > balance:  # said before the confirm page; record_payout checks again under a lock
+            form.amount.errors = [_("Số tiền vượt quá số đang nợ hộ sản xuất.")]
             status = 400
+        elif not confirming.is_confirmed():
+            return _confirm_payout(producer, form, balance)
         else:
-            flash(_("Đã ghi nhận chi trả."), "success")
-            return redirect(url_for(".producer_ledger", producer_id=producer.id))
+            try:
+                with transaction():
+                    ledger.record_payout(current_user, producer, form.amount_vnd, form.reference.data or "",
+                                         form.note.data or "")
+            except InvalidInput as exc:
+                form.amount.errors = [exc.message]
+                status = 400
+            else:
+                flash(_("Đã ghi nhận chi trả."), "success")
+                return redirect(url_for(".producer_ledger", producer_id=producer.id))
     elif request.method == "POST":
         status = 400
     return render_template("orders/staff_producer_ledger.html", producer=producer, form=form,
                            balance=ledger.balance(producer.id), entries=ledger.entries(producer.id)), status
+
+
+def _confirm_payout(producer: Producer, form: PayoutForm, balance: int):
+    """Money leaves the account: the amount, its reference and what stays owed are shown once more first."""
+    return confirming.page(confirming.Question(
+        title=_("Ghi nhận chi trả cho “%(name)s”?", name=producer.name),
+        question=_("Khoản chi trả được ghi vào sổ công nợ của cơ sở và không sửa hay xoá được."),
+        button=_("Có, ghi nhận chi trả"),
+        back_url=url_for(".producer_ledger", producer_id=producer.id),
+        facts=[(_("Số tiền"), form.amount_vnd), (_("Mã giao dịch chuyển khoản"), form.reference.data or "—"),
+               (_("Ghi chú"), form.note.data or "—"), (_("Đang nợ"), balance),
+               (_("Còn nợ sau chi trả"), balance - form.amount_vnd)],
+    ), carry={"amount": form.amount_vnd, "reference": form.reference.data or "", "note": form.note.data or ""})

@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, user_logged_in
 
+from .. import confirming
 from ..catalog import services as catalog
 from ..db_tx import transaction
 from ..errors import Conflict, DomainError, InvalidInput
@@ -234,10 +235,29 @@ def order_vietqr(code: str):
     return resp
 
 
-@bp.post("/don-hang/<code>/huy/<id:po_id>")
+@bp.route("/don-hang/<code>/huy/<id:po_id>", methods=["GET", "POST"])
 @login_required
 def cancel_part(code: str, po_id: int):
-    return _buyer_move(code, po_id, OrderStatus.CANCELLED, _("Đã hủy phần đơn."))
+    """Cancelling asks first: the order page links here, and only the confirm page's POST cancels."""
+    if confirming.is_confirmed():
+        return _buyer_move(code, po_id, OrderStatus.CANCELLED, _("Đã hủy phần đơn."))
+    order = services.buyer_order(current_user, code)
+    po = next((p for p in order.producer_orders if p.id == po_id), None)
+    if po is None:
+        abort(404)
+    if not rules.can_move(po.status, OrderStatus.CANCELLED, "buyer"):
+        raise Conflict(_("Phần đơn này không còn hủy được (đang ở bước “%(s)s”).", s=services.status_label(po.status)))
+    paid = order.payment_status == PaymentStatus.PAID and order.payment_method != PaymentMethod.COD
+    return confirming.page(confirming.Question(
+        title=_("Hủy phần đơn này?"),
+        question=_("Phần đơn của “%(producer)s” sẽ bị hủy và không được giao.", producer=po.producer.name),
+        button=_("Có, hủy phần đơn"),
+        back_url=url_for(".order_detail", code=order.code),
+        facts=[(_("Đơn hàng"), order.code), (_("Người bán"), po.producer.name),
+               (_("Sản phẩm"), "\n".join(f"{line.product_name} × {line.quantity}" for line in po.lines)),
+               (_("Cộng"), po.total_vnd)],
+        warning=_("Việc này không hoàn tác được. Tiền bạn đã trả cho phần này sẽ được hoàn lại.") if paid else None,
+    ))
 
 
 @bp.post("/don-hang/<code>/da-nhan/<id:po_id>")

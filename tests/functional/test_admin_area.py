@@ -146,7 +146,14 @@ def test_reject_producer_needs_a_reason(staff_client, staff, ctx):
     assert db.session.get(Producer, producer.id).status == "pending"
     assert audit_rows("producer.reject", producer.id) == []
 
+    # A reason given leads to the confirm page first, which shows it; nothing is refused yet.
     resp = post_with_token(staff_client, url, f"{url}/tu-choi", {"reason": "Thiếu giấy xác nhận hộ nghèo"})
+    assert resp.status_code == 200 and "Từ chối hồ sơ “Hộ Lục Thị Hoa”?" in resp.get_data(as_text=True)
+    assert "Thiếu giấy xác nhận hộ nghèo</textarea>" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Producer, producer.id).status == "pending"
+    resp = post_with_token(staff_client, url, f"{url}/tu-choi", {"reason": "Thiếu giấy xác nhận hộ nghèo",
+                                                                  "confirmed": "1"})
     assert resp.status_code == 302
     db.session.expire_all()
     producer = db.session.get(Producer, producer.id)
@@ -209,7 +216,7 @@ def test_approving_an_archived_listing_is_a_conflict(staff_client, ctx):
     resp = post_with_token(staff_client, url, f"{url}/duyet")
     assert resp.status_code == 409
     assert "Không thể chuyển sản phẩm" in resp.get_data(as_text=True)
-    resp = post_with_token(staff_client, url, f"{url}/tu-choi", {"reason": "Ảnh mờ"})
+    resp = post_with_token(staff_client, url, f"{url}/tu-choi", {"reason": "Ảnh mờ", "confirmed": "1"})
     assert resp.status_code == 409
     db.session.expire_all()
     assert db.session.get(Product, product.id).status == "archived"
@@ -225,7 +232,7 @@ def test_reject_product_needs_a_reason(staff_client, staff, ctx):
     db.session.expire_all()
     assert db.session.get(Product, product.id).status == "pending"
 
-    resp = post_with_token(staff_client, url, f"{url}/tu-choi", {"reason": "Ảnh chưa rõ nhãn"})
+    resp = post_with_token(staff_client, url, f"{url}/tu-choi", {"reason": "Ảnh chưa rõ nhãn", "confirmed": "1"})
     assert resp.status_code == 302
     db.session.expire_all()
     product = db.session.get(Product, product.id)

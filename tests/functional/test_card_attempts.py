@@ -193,7 +193,7 @@ def test_sweep_closes_stale_attempts_and_their_sessions(app, client, auth, shop,
     order = db.session.scalar(select(Order))
     po = order.producer_orders[0]
     token = csrf_from(client.get(f"/don-hang/{order.code}").get_data(as_text=True))
-    assert client.post(f"/don-hang/{order.code}/huy/{po.id}", data={"csrf_token": token}).status_code == 302
+    assert client.post(f"/don-hang/{order.code}/huy/{po.id}", data={"csrf_token": token, "confirmed": "1"}).status_code == 302
     # the buyer cancelled; the session at Stripe is still open and the attempt still pending
     assert [p.state for p in charges(order.id)] == ["pending"]
     app.test_cli_runner().invoke(args=["orders", "expire"])
@@ -209,7 +209,7 @@ def test_a_payment_racing_the_buyers_cancellation_is_refunded(app, client, auth,
     po = order.producer_orders[0]
     token = csrf_from(client.get(f"/don-hang/{order.code}").get_data(as_text=True))
     paid = fake.pay("cs_test_1")  # paid at Stripe, webhook not yet here
-    assert client.post(f"/don-hang/{order.code}/huy/{po.id}", data={"csrf_token": token}).status_code == 302
+    assert client.post(f"/don-hang/{order.code}/huy/{po.id}", data={"csrf_token": token, "confirmed": "1"}).status_code == 302
     assert post_event(client, event("checkout.session.completed", paid)).get_json()["outcome"] == "fulfilled"
     app.test_cli_runner().invoke(args=["orders", "expire"])
     assert fake.captured(order.id) == 0 == db_kept(order.id)
@@ -346,7 +346,7 @@ class CardPayments(RuleBasedStateMachine):
             if po.status in ("awaiting_payment", "placed"):
                 token = csrf_from(self.buyer.get(f"/don-hang/{order.code}").get_data(as_text=True))
                 assert self.buyer.post(f"/don-hang/{order.code}/huy/{po.id}",
-                                       data={"csrf_token": token}).status_code == 302
+                                       data={"csrf_token": token, "confirmed": "1"}).status_code == 302
 
     @rule(past_deadline=st.booleans())
     def sweep(self, past_deadline):

@@ -182,12 +182,22 @@ def test_buyer_cancels_before_shipping_and_stock_comes_back(client, auth, shop):
     order = _place(client, auth, shop)
     auth.login("mua@khach.vn")
     po = order.producer_orders[0]
-    token = csrf_from(client.get(f"/don-hang/{order.code}").get_data(as_text=True))
-    assert client.post(f"/don-hang/{order.code}/huy/{po.id}", data={"csrf_token": token}).status_code == 302
+    page = client.get(f"/don-hang/{order.code}").get_data(as_text=True)
+    token = csrf_from(page)
+    # The order page links to the confirm page; the tap alone cancels nothing.
+    assert f'href="/don-hang/{order.code}/huy/{po.id}"' in page
+    ask = client.get(f"/don-hang/{order.code}/huy/{po.id}")
+    assert ask.status_code == 200 and "Hủy phần đơn này?" in ask.get_data(as_text=True)
+    assert client.post(f"/don-hang/{order.code}/huy/{po.id}", data={"csrf_token": token}).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Product, shop["chestnut"].id).stock == 8
+    assert client.post(f"/don-hang/{order.code}/huy/{po.id}",
+                       data={"csrf_token": csrf_from(ask.get_data(as_text=True)), "confirmed": "1"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Product, shop["chestnut"].id).stock == 10
     # Cancelling twice is a conflict, not a second stock return
-    assert client.post(f"/don-hang/{order.code}/huy/{po.id}", data={"csrf_token": token}).status_code == 409
+    assert client.post(f"/don-hang/{order.code}/huy/{po.id}",
+                       data={"csrf_token": token, "confirmed": "1"}).status_code == 409
     db.session.expire_all()
     assert db.session.get(Product, shop["chestnut"].id).stock == 10
     events = db.session.scalars(select(OrderEvent).where(OrderEvent.producer_order_id == po.id)).all()
@@ -259,7 +269,11 @@ def test_staff_records_a_payout_within_the_balance(client, auth, shop, app):
     assert "330.000" in client.get("/quan-tri/don-hang/cong-no").get_data(as_text=True)
     assert client.post(url, data={"csrf_token": token, "amount": "400.000"}).status_code == 400
     assert client.post(url, data={"csrf_token": token, "amount": "-5"}).status_code == 400
-    assert client.post(url, data={"csrf_token": token, "amount": "300.000", "reference": "UNC 42"}).status_code == 302
+    ask = client.post(url, data={"csrf_token": token, "amount": "300.000", "reference": "UNC 42"})
+    assert ask.status_code == 200
+    assert "Còn nợ sau chi trả" in ask.get_data(as_text=True) and "30.000" in ask.get_data(as_text=True)
+    assert client.post(url, data={"csrf_token": token, "amount": "300000", "reference": "UNC 42",
+                                  "confirmed": "1"}).status_code == 302
     from ocop_market.payments import ledger
 
     assert ledger.balance(shop["pa"].id) == 30_000

@@ -194,7 +194,7 @@ def test_cancelling_a_paid_card_order_refunds_that_part(client, card_order, stri
     post_event(client, event("checkout.session.completed", stripe_app.pay("cs_test_1", "pi_9")))
     po = next(p for p in order.producer_orders if p.producer_id == a.producer_id)
     token = csrf_from(client.get(f"/don-hang/{order.code}").get_data(as_text=True))
-    assert client.post(f"/don-hang/{order.code}/huy/{po.id}", data={"csrf_token": token}).status_code == 302
+    assert client.post(f"/don-hang/{order.code}/huy/{po.id}", data={"csrf_token": token, "confirmed": "1"}).status_code == 302
     assert [(r["amount"], r["payment_intent"]) for r in stripe_app.refunds] == [(330_000, "pi_9")]
     db.session.expire_all()
     order = db.session.get(Order, order.id)

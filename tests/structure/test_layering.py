@@ -19,6 +19,8 @@ PACKAGE = pathlib.Path(__file__).resolve().parents[2] / "ocop_market"
 LEVELS: list[tuple[str, set[str]]] = [
     ("base", {"config", "extensions", "text", "money", "places", "timeutil", "audit", "errors", "security",
               "signals", "slots", "constraints", "templating", "translations", "db_tx", "routing", "validators", "charts", "paging",
+              # the confirm page every action that cannot be undone goes through (issue 14)
+              "confirming",
               # the task queue (Huey) and its job registry: any domain hands work to it
               "jobs"}),
     # E-mail and SMS: an outbound-message outbox and its senders (adapters), used by accounts and anything above.
