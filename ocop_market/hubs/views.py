@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import slots
+from .. import confirming, slots
 from ..catalog import hubs
 from ..catalog import services as catalog
 from ..db_tx import transaction
@@ -71,6 +71,16 @@ def order_move(po_id: int, action: str):
     if not form.validate_on_submit():
         abort(400)
     po = orders.hub_order(current_user, po_id)
+    if to == OrderStatus.CANCELLED and not confirming.is_confirmed():
+        # Declining for a household asks first, as it does for the household itself (issue 14).
+        return confirming.page(confirming.Question(
+            title=_("Từ chối đơn %(code)s?", code=po.order.code),
+            question=_("Người mua %(name)s sẽ được báo rằng đơn bị hủy; hàng được trả lại vào kho.",
+                       name=po.order.contact_name),
+            button=_("Có, từ chối đơn"),
+            back_url=url_for(".order_detail", po_id=po.id),
+            facts=[(_("Đơn hàng"), po.order.code), (_("Cộng"), po.total_vnd)],
+        ), fields=[form.note])
     fulfilment.move_part(po, to, current_user, "hub", form.note.data or "", fulfilment.card_gateway(current_app.config))
     flash(_("Đơn %(code)s: %(state)s.", code=po.order.code, state=orders.status_label(to)), "success")
     return redirect(url_for(".order_detail", po_id=po.id))

@@ -20,7 +20,8 @@ bp = Blueprint("producer_orders", __name__, url_prefix="/gian-hang/don-hang")
 guard_blueprint(bp, Role.PRODUCER)
 
 #: URL words for the steps a producer takes
-ACTIONS = {"xac-nhan": OrderStatus.CONFIRMED, "giao-hang": OrderStatus.SHIPPED, "da-giao": OrderStatus.DELIVERED}
+ACTIONS = {"xac-nhan": OrderStatus.CONFIRMED, "giao-hang": OrderStatus.SHIPPED, "da-giao": OrderStatus.DELIVERED,
+           "huy": OrderStatus.CANCELLED}
 ACTION_OF: dict[str, str] = {v: k for k, v in ACTIONS.items()}
 
 
@@ -47,7 +48,8 @@ def detail(po_id: int):
     producer = _producer()
     po = services.producer_order_of(producer, po_id)
     allowed = rules.next_steps(po.status, "producer")
-    steps = [(ACTION_OF[to], to) for to in allowed if to in ACTION_OF]
+    # Declining is not one of the buttons: it is a link to its confirm page (`decline`, which also owns /huy).
+    steps = [(ACTION_OF[to], to) for to in allowed if to in ACTION_OF and to != OrderStatus.CANCELLED]
     return render_template("orders/producer_detail.html", producer=producer, po=po, steps=steps, form=NoteForm(),
                            can_decline=OrderStatus.CANCELLED in allowed)
 
