@@ -20,9 +20,11 @@ from sqlalchemy import select
 
 from .accounts import services as accounts
 from .accounts.models import Role, User
-from .catalog import images, importer, listings, photos, producers, services
-from .catalog.models import Producer, Product
+from .catalog import hubs, images, importer, listings, photos, producers, services
+from .catalog.models import Hub, HubKind, Producer, Product
 from .extensions import db
+from .orders import services as order_services
+from .orders.models import Order
 from .places import Province, load_communes
 from .reference import ensure_reference_data
 from .text import fold
@@ -45,9 +47,20 @@ DEMO_USERS = (
     DemoUser("canbo@ocop.local", "ocop-staff-2026", Role.STAFF, "Nông Thị Thu", "Cán bộ (Cao Bằng)", "CB"),
     DemoUser("nhasanxuat@ocop.local", "ocop-producer-2026", Role.PRODUCER, "Lục Thị Hoa", "Nhà sản xuất"),
     DemoUser("nguoimua@ocop.local", "ocop-buyer-2026", Role.BUYER, "Nguyễn Minh Anh", "Người mua"),
+    # A buyer account made a member of the demo hub by staff: the hub area comes with the membership.
+    DemoUser("diemban@ocop.local", "ocop-hub-2026", Role.BUYER, "Bế Thị Vân", "Điểm bán (HTX)"),
 )
 STAFF_EMAIL = "canbo@ocop.local"
 PRODUCER_EMAIL = "nhasanxuat@ocop.local"
+HUB_MEMBER_EMAIL = "diemban@ocop.local"
+BUYER_EMAIL = "nguoimua@ocop.local"
+
+#: the demo hub (a cooperative) and the two households of the catalogue it sells for
+DEMO_HUB = hubs.HubData(name="HTX Nông sản Quảng Uyên", kind=HubKind.COOPERATIVE, province_id=0,
+                        commune="Xã Quảng Uyên", phone="0912000555", email="htx.quanguyen@ocop.local")
+HUB_HOUSEHOLDS = ("Hộ ông Nông Văn Phúc", "Hộ ông Thào Seo Dìn")
+#: marks the order placed for the hub's households, so the hub area has one waiting on a fresh demo
+HUB_ORDER_ADDRESS = "Số 8, bản Nà Rị"
 
 # The household that manages its own record through the producer account; the CSV lists it too, so the
 # import matches it rather than creating a second one.
@@ -175,12 +188,13 @@ class DemoReport:
     producers_completed: int = 0
     listings_created: int = 0
     photos_added: int = 0
+    hubs_created: int = 0
     imported: importer.ImportResult = field(default_factory=importer.ImportResult)
 
     def summary(self) -> str:
         r = self.imported
         changed = any((self.users_created, self.producers_created, self.producers_completed,
-                       self.listings_created, self.photos_added, r.changed))
+                       self.listings_created, self.photos_added, self.hubs_created, r.changed))
         if not changed:
             return "Dữ liệu mẫu đã có sẵn; không có gì thay đổi."
         return "\n".join([
@@ -191,6 +205,7 @@ class DemoReport:
             f"  Cơ sở mới ngoài CSV: {self.producers_created}; hồ sơ bổ sung câu chuyện: {self.producers_completed}",
             f"  Sản phẩm chờ duyệt mới: {self.listings_created}",
             f"  Ảnh minh họa mới: {self.photos_added}",
+            f"  Điểm bán mới: {self.hubs_created}",
         ])
 
 
@@ -308,6 +323,31 @@ def _ensure_photos(report: DemoReport, staff: User, upload_dir: str, size: int) 
             report.photos_added += 1
 
 
+def _ensure_hub(report: DemoReport, staff: User) -> None:
+    """The demo cooperative, its member's login and its two households; one order of theirs waiting."""
+    hub = db.session.scalar(select(Hub).where(Hub.name == DEMO_HUB.name))
+    if hub is None:
+        hub = hubs.create_hub(staff, dataclasses.replace(DEMO_HUB, province_id=_province("CB").id))
+        report.hubs_created += 1
+    member = _demo_user(HUB_MEMBER_EMAIL)
+    if member.id not in {m.user_id for m in hub.members}:
+        hubs.add_member(staff, hub, member.email or "")
+    for name in HUB_HOUSEHOLDS:
+        producer = _find_producer(name)
+        if producer is not None and hubs.hub_of_producer(producer.id) is None:
+            hubs.link_household(staff, hub, producer)
+    db.session.flush()
+    buyer = _user(BUYER_EMAIL)
+    product = next(iter(hubs.sellable_products(member)), None)
+    if buyer is None or product is None or db.session.scalar(
+            select(Order.id).where(Order.address_line == HUB_ORDER_ADDRESS)) is not None:
+        return
+    # Through the real checkout, yesterday evening's order from the demo buyer: the hub confirms it for the household.
+    order_services.place_order(buyer, {product.id: 1}, order_services.CheckoutData(
+        contact_name="Nguyễn Minh Anh", phone="0912345678", address_line=HUB_ORDER_ADDRESS, commune="Xã Quảng Uyên",
+        province_id=product.producer.province_id, payment_method="cod"))
+
+
 def load_demo(upload_dir: str, photo_size: int = 720) -> DemoReport:
     """Create whatever part of the demo shop is missing. Flushes only; the command commits once.
     `photo_size` is the side of the square placeholders (tests use small ones: encoding dominates the time)."""
@@ -335,4 +375,5 @@ def load_demo(upload_dir: str, photo_size: int = 720) -> DemoReport:
     from .orders.demo import seed_demo_orders
 
     seed_demo_orders()
+    _ensure_hub(report, staff)
     return report

@@ -63,12 +63,14 @@ def remind_unconfirmed(now: dt.datetime | None = None) -> dict:
         for po, since in unconfirmed_parts(REMIND_PRODUCER_AFTER, now):
             key = f"order_unconfirmed:24h:{po.id}"
             if not was_queued(key):
-                tell_producer(po.producer, event_key=key, template="order_unconfirmed", params=_facts(po, since, now))
+                sent = tell_producer(po.producer, event_key=key, template="order_unconfirmed",
+                                     params=_facts(po, since, now))
                 hub = hubs.active_hub_of_producer(po.producer_id)
                 if hub is not None:  # a household without a phone of its own hears through its hub
-                    tell_hub(hub, event_key=f"{key}:hub", template="hub_order_unconfirmed",
-                             params=_facts(po, since, now))
-                reminded += 1
+                    sent += tell_hub(hub, event_key=f"{key}:hub", template="hub_order_unconfirmed",
+                                     params=_facts(po, since, now))
+                # A household with no way to be reached is not counted (nor marked: staff hear of it at 48 h).
+                reminded += bool(sent)
         for po, since in unconfirmed_parts(TELL_STAFF_AFTER, now):
             prefix = f"order_unconfirmed:48h:{po.id}:"
             if was_queued(prefix, prefix=True):

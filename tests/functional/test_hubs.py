@@ -286,3 +286,143 @@ def test_place_assisted_order_refuses_goods_of_a_household_not_linked(hub_world)
     db.session.rollback()
     db.session.expire_all()
     assert hub_world["mine"].stock == 2
+
+
+# ---------------------------------------------------------------- messages to the hub
+def _rows(prefix):
+    from ocop_market.messaging.models import OutboundMessage
+
+    db.session.expire_all()
+    return sorted((m.event_key, m.channel, m.recipient) for m in db.session.scalars(
+        select(OutboundMessage).where(OutboundMessage.event_key.like(prefix + "%"))))
+
+
+def test_a_new_order_of_a_linked_household_also_reaches_its_hub_once_per_channel(hub_world):
+    po = hub_world["my_order"].producer_orders[0]
+    assert _rows(f"order_part:{po.id}:placed") == [
+        (f"order_part:{po.id}:placed", "email", "hoa@ho.vn"),
+        (f"order_part:{po.id}:placed:hub", "sms", "+84912000222")]
+    from ocop_market.messaging.models import OutboundMessage
+
+    sms = db.session.scalar(select(OutboundMessage).where(OutboundMessage.event_key == f"order_part:{po.id}:placed:hub"))
+    assert sms.params["producer"] == "Hộ bà Lục Thị Hoa" and sms.params["hub"] == "HTX Hạt dẻ Trùng Khánh"
+    # another household's order tells no hub
+    theirs = hub_world["their_order"].producer_orders[0]
+    assert not [r for r in _rows(f"order_part:{theirs.id}:placed") if r[0].endswith(":hub")]
+
+
+def test_the_hub_is_the_fallback_of_a_household_without_phone_or_email(hub_world):
+    hubs.link_household(hub_world["staff"], hub_world["hub"], hub_world["other"])  # no account, no phone
+    db.session.commit()
+    order = _place(hub_world, hub_world["theirs"], buyer=hub_world["buyer"])
+    po = order.producer_orders[0]
+    assert _rows(f"order_part:{po.id}:placed") == [(f"order_part:{po.id}:placed:hub", "sms", "+84912000222")]
+
+
+def test_a_hub_without_its_own_contacts_is_told_through_its_members(hub_world):
+    hub_world["hub"].phone = None
+    db.session.commit()
+    order = _place(hub_world, hub_world["mine"], quantity=1, buyer=hub_world["buyer"])
+    po = order.producer_orders[0]
+    key = f"order_part:{po.id}:placed:hub:{hub_world['member'].id}"
+    assert [r for r in _rows(f"order_part:{po.id}:placed") if ":hub" in r[0]] == [
+        (key, "email", "htx@ocop.vn"), (key, "sms", "+84911000111")]
+
+
+def test_an_assisted_order_tells_its_buyer_by_sms_and_not_the_hub_itself(hub_world):
+    from ocop_market.orders import fulfilment
+    from ocop_market.orders import services as orders
+
+    order = orders.place_assisted_order(hub_world["member"], {hub_world["mine"].id: 1}, orders.CheckoutData(
+        "Bà Lan", "0977111222", "Bản Pác Bó", "Xã Trường Hà", hub_world["province_id"], "cod"))
+    db.session.commit()
+    po = order.producer_orders[0]
+    assert _rows(f"order_part:{po.id}:placed") == [(f"order_part:{po.id}:placed", "email", "hoa@ho.vn")]
+    fulfilment.move_part(po, "confirmed", hub_world["member"], "hub")
+    # the walk-in buyer, at the number they gave; the member whose account holds the order is not the buyer
+    assert _rows(f"order_part:{po.id}:confirmed") == [(f"order_part:{po.id}:confirmed", "sms", "+84977111222")]
+
+
+def test_unconfirmed_orders_remind_the_hub_at_24h_and_escalate_to_it_not_staff_at_48h(hub_world):
+    import datetime as dt
+
+    from ocop_market.jobs import queue
+    from ocop_market.timeutil import utcnow
+
+    po = hub_world["my_order"].producer_orders[0]
+    theirs = hub_world["their_order"].producer_orders[0]
+    now = utcnow()
+    # the other household has no phone, no e-mail and no hub: nobody to remind (staff hear of it at 48 h)
+    assert queue.run_job("orders.remind_unconfirmed", now + dt.timedelta(hours=25)).summary \
+        == "producers reminded 1, escalated to staff 0, escalated to hubs 0"
+    assert _rows(f"order_unconfirmed:24h:{po.id}") == [
+        (f"order_unconfirmed:24h:{po.id}", "email", "hoa@ho.vn"),
+        (f"order_unconfirmed:24h:{po.id}:hub", "sms", "+84912000222")]
+    assert queue.run_job("orders.remind_unconfirmed", now + dt.timedelta(hours=49)).summary \
+        == "producers reminded 0, escalated to staff 1, escalated to hubs 1"
+    assert _rows(f"order_unconfirmed:48h:{po.id}:") == [(f"order_unconfirmed:48h:{po.id}:hub", "sms", "+84912000222")]
+    # the household without a hub still goes to the province's staff
+    assert _rows(f"order_unconfirmed:48h:{theirs.id}:") == [
+        (f"order_unconfirmed:48h:{theirs.id}:{hub_world['staff'].id}", "email", "canbo@ocop.vn")]
+    assert queue.run_job("orders.remind_unconfirmed", now + dt.timedelta(hours=50)).summary \
+        == "producers reminded 0, escalated to staff 0, escalated to hubs 0"
+
+
+# ---------------------------------------------------------------- outcomes count the household
+def test_outcomes_ledger_and_promotion_count_the_household_never_the_hub(hub_world):
+    import datetime as dt
+
+    from ocop_market.catalog.services import producer_of
+    from ocop_market.orders import fulfilment
+    from ocop_market.orders import services as orders
+    from ocop_market.payments import ledger
+    from ocop_market.programs import listings, outcomes, participation, projects
+    from ocop_market.programs import rules as program_rules
+    from ocop_market.promotions import eligibility
+    from ocop_market.timeutil import local_today
+
+    admin = make_user("quantri@ocop.vn", role="admin")
+    today = local_today()
+    project = projects.create_project(admin, projects.ProjectData(
+        code="cb-da2-09", name="Liên kết chuỗi hạt dẻ", form="value_chain", component="DA2",
+        programme="CTMTQG giảm nghèo bền vững", period="2021–2025", province_id=hub_world["province_id"],
+        commune="Xã Trùng Khánh", lead="HTX Hạt dẻ Trùng Khánh", start_on=today - dt.timedelta(days=60),
+        end_on=today + dt.timedelta(days=300)))
+    participation.join_project(admin, project, hub_world["linked"], today - dt.timedelta(days=30), "poor", 1_000_000)
+    listings.set_product_project(admin, hub_world["mine"], project)
+    db.session.commit()
+    order = orders.place_assisted_order(hub_world["member"], {hub_world["mine"].id: 2}, orders.CheckoutData(
+        "Bà Lan", "0977111222", "Bản Pác Bó", "Xã Trường Hà", hub_world["province_id"], "cod"))
+    db.session.commit()
+    po = order.producer_orders[0]
+    for step in ("confirmed", "shipped", "delivered"):
+        fulfilment.move_part(po, step, hub_world["member"], "hub")
+    sales = outcomes.sales_of([project.id])
+    assert [(s.producer_id, s.amount_vnd) for s in sales] == [(hub_world["linked"].id, 300_000)]
+    [row] = outcomes.household_rows(project, program_rules.parse_period(str(today.year)))
+    assert row.participation.producer_id == hub_world["linked"].id and row.revenue_vnd == 300_000
+    # the household's ledger books the delivery (and, cash on delivery, the cash its hub's shipper collected)
+    assert max(e.amount_vnd for e in ledger.entries(hub_world["linked"].id) if e.producer_order_id == po.id) \
+        == po.total_vnd
+    assert producer_of(hub_world["member"]) is None  # the hub is no producer: nothing is booked to it
+    assert eligibility.producers_in_active_projects([hub_world["linked"].id]) == {hub_world["linked"].id}
+
+
+# ---------------------------------------------------------------- the demo
+def test_the_demo_has_a_cooperative_whose_member_sees_a_waiting_order(app, runner, client, auth):
+    from ocop_market.demo import DEMO_HUB, HUB_HOUSEHOLDS, HUB_MEMBER_EMAIL
+
+    app.config["DEMO_PHOTO_SIZE"] = 160
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    logins = runner.invoke(args=["seed", "logins"]).output
+    assert HUB_MEMBER_EMAIL in logins and "ocop-hub-2026" in logins
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0  # idempotent: still one hub, one waiting order
+    with app.app_context():
+        [hub] = db.session.scalars(select(Hub)).all()
+        assert (hub.name, hub.kind) == (DEMO_HUB.name, "cooperative")
+        assert sorted(link.producer.name for link in hub.households) == sorted(HUB_HOUSEHOLDS)
+        assert [m.user.email for m in hub.members] == [HUB_MEMBER_EMAIL]
+    auth.login(HUB_MEMBER_EMAIL, "ocop-hub-2026")
+    html = client.get("/trung-tam/").get_data(as_text=True)
+    assert '<span class="count-badge" title="Đơn mới chờ xác nhận">' in html
+    assert any(name in html for name in HUB_HOUSEHOLDS)
