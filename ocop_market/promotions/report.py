@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from ..extensions import db
 from ..money import format_vnd
 from ..orders.models import OrderLine, OrderStatus, ProducerOrder
 from ..timeutil import utcnow
-from . import eligibility, placements, rules
+from . import eligibility, evaluation, placements, rules
 from .models import (
     Allocation,
     AllocationState,
@@ -27,6 +28,7 @@ from .models import (
     Placement,
     PromotionRequest,
     RequestedWeek,
+    WeekLottery,
     WeekRun,
 )
 
@@ -90,6 +92,9 @@ class EffectReport:
     totals: Figures
     fairness: Fairness
     charts: dict[str, Chart]
+    comparison: evaluation.Comparison
+    #: the finished weeks the comparison covers
+    compared_weeks: list[str] = field(default_factory=list)
 
 
 def _local_day(moment: dt.datetime) -> dt.date:
@@ -178,8 +183,54 @@ def effect_report(n_weeks: int = 8, now: dt.datetime | None = None) -> EffectRep
     placement_rows = [(p, by_placement[p.id]) for p in placements.placements() if p.id in by_placement]
     first_day = _local_day(rules.week_bounds(weeks[0])[0])
     fairness_figures = fairness(first_day, _local_day(now))
+    done = [w for w in weeks if rules.week_bounds(w)[1] <= now]
     return EffectReport(weeks, rows, placement_rows, totals, fairness_figures,
-                        _charts(rows, placement_rows, fairness_figures))
+                        _charts(rows, placement_rows, fairness_figures),
+                        comparison(done, [a for a in allocations if a.week in done]), done)
+
+
+def _weekly_sales(product_ids: set[int], weeks: list[str]) -> dict[tuple[str, int], tuple[int, int]]:
+    """(orders, revenue) per (week, listing) for the given weeks."""
+    if not product_ids or not weeks:
+        return {}
+    wanted = set(weeks)
+    start = min(rules.week_bounds(w)[0] for w in weeks)
+    end = max(rules.week_bounds(w)[1] for w in weeks)
+    out: defaultdict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
+    for product_id, at, total in _sales(product_ids, start, end):
+        week = rules.week_of(at)
+        if week in wanted:
+            out[(week, product_id)][0] += 1
+            out[(week, product_id)][1] += total
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+def comparison(weeks: list[str], promoted: Sequence[Allocation]) -> evaluation.Comparison:
+    """Promoted listings against the tied lottery losers of the same weeks (from each week's published outcomes)
+    and against their own sales 52 weeks earlier (evaluation.py). `promoted` are the weeks' active allocations."""
+    drawn: list[evaluation.DrawnRequest] = []
+    if weeks:
+        removed = set(db.session.scalars(select(Allocation.requested_week_id).where(
+            Allocation.week.in_(weeks), Allocation.state == AllocationState.REMOVED,
+            Allocation.requested_week_id.is_not(None))))
+        for published in db.session.scalars(select(WeekLottery.published).where(
+                WeekLottery.week.in_(weeks), WeekLottery.revealed_at.is_not(None))):
+            document = json.loads(published or "{}")
+            for r in document.get("requests", []):
+                # A winner staff removed later was not promoted the whole week: in neither group.
+                drawn.append(evaluation.DrawnRequest(document["week"], int(r["product_id"]), int(r["tier"]),
+                                                     r["outcome"] == "allocated" and r["key"] not in removed,
+                                                     r["reason"]))
+    pairs = {(a.week, a.product_id) for a in promoted}
+    product_ids = {pid for _w, pid in pairs} | {d.product_id for d in drawn}
+    sales = _weekly_sales(product_ids, weeks)
+    sales.update(_weekly_sales({pid for _w, pid in pairs}, [evaluation.year_earlier(w) for w in weeks]))
+    first_week: dict[int, str] = {}
+    if pairs:
+        for pid, created_at in db.session.execute(
+                select(Product.id, Product.created_at).where(Product.id.in_({pid for _w, pid in pairs}))):
+            first_week[pid] = rules.week_of(created_at if created_at.tzinfo else created_at.replace(tzinfo=dt.UTC))
+    return evaluation.compare(drawn, pairs, sales, first_week)
 
 
 def fairness(first: dt.date, last: dt.date) -> Fairness:

@@ -6,15 +6,19 @@ import datetime as dt
 import hashlib
 import io
 import json
+import re
 import uuid
 
 from sqlalchemy import select
 
-from ocop_market.catalog.models import ProductImage
+from ocop_market.catalog.models import Product, ProductImage
 from ocop_market.extensions import db
 from ocop_market.jobs import queue
+from ocop_market.orders import services as orders
+from ocop_market.orders.models import ProducerOrder
 from ocop_market.places import Province
 from ocop_market.programs import participation, projects
+from ocop_market.promotions import allocation as weekly
 from ocop_market.promotions import lottery, placements, requests, rules
 from ocop_market.promotions.models import Allocation, PromotionRequest, RequestedWeek, WeekLottery
 from tests.conftest import csrf_from, make_producer, make_product, make_user
@@ -204,3 +208,51 @@ def test_the_queue_commits_to_every_week_of_the_request_window_once(ctx):
     assert set(commitments) == set(requests.request_window())
     assert queue.run_job("promotions.open_weeks").summary == "0 weeks opened for requests"
     assert dict(db.session.execute(select(WeekLottery.week, WeekLottery.commitment)).tuples().all()) == commitments
+
+
+def _sale(app, buyer, product, quantity, at):
+    """An order of `quantity` of `product`, dated `at` (UTC)."""
+    checkout = orders.CheckoutData("Nguyễn Minh Anh", "0912345678", "Số 1", "Phường A", product.producer.province_id,
+                                   "cod")
+    with app.test_request_context("/thanh-toan", method="POST"):
+        order = orders.place_order(buyer, {product.id: quantity}, checkout)
+        db.session.commit()
+    for part in db.session.scalars(select(ProducerOrder).where(ProducerOrder.order_id == order.id)):
+        part.created_at = at
+    db.session.commit()
+
+
+def test_the_effect_report_compares_with_tied_losers_and_a_year_earlier(app, ctx, client, auth):
+    make_user("canbo@example.vn", role="staff")
+    buyer = make_user("mua@example.vn")
+    week = rules.add_weeks(placements.current_week(), -2)
+    _tied_week(week, n=3, home=2)
+    long_ago = rules.week_bounds(week)[0] - dt.timedelta(days=400)
+    for product in db.session.scalars(select(Product)):
+        product.created_at = long_ago  # on sale a year before the week
+    db.session.commit()
+    weekly.allocate_week(week)
+    db.session.commit()
+    won = sorted(db.session.scalars(select(Allocation.product_id)))
+    lost = next(p for p in db.session.scalars(select(Product)) if p.id not in won)
+    first, second = (db.session.get(Product, pid) for pid in won)
+    during = rules.week_bounds(week)[0] + dt.timedelta(days=2)
+    _sale(app, buyer, first, 2, during)  # 300.000 ₫
+    _sale(app, buyer, lost, 1, during)  # 150.000 ₫
+    _sale(app, buyer, first, 1, during - dt.timedelta(weeks=52))  # 150.000 ₫ a year earlier
+    _sale(app, buyer, second, 1, during - dt.timedelta(weeks=51))  # the week after, a year earlier: not counted
+
+    auth.login("canbo@example.vn")
+    html = client.get("/quan-tri/quang-ba/bao-cao?weeks=4").get_data(as_text=True)
+
+    def row(key):
+        cells = re.search(rf'<tr id="group-{key}">(.*?)</tr>', html, re.S).group(1)
+        return [re.sub(r"<[^>]+>", "", c).replace("\xa0", " ").strip() for c in re.findall(r"<td>(.*?)</td>", cells)]
+
+    # products, listing-weeks, orders, revenue, orders a listing-week, revenue a listing-week
+    assert row("promoted-tied") == ["2", "2", "1", "300.000 ₫", "0.50", "150.000 ₫"]
+    assert row("control") == ["1", "1", "1", "150.000 ₫", "1.00", "150.000 ₫"]
+    assert row("promoted-matched") == ["2", "2", "1", "300.000 ₫", "0.50", "150.000 ₫"]
+    assert row("year-before") == ["2", "2", "1", "150.000 ₫", "0.50", "75.000 ₫"]
+    assert "so với nhóm đối chứng: 0 ₫" in html.replace("\xa0", " ")
+    assert "so với cùng kỳ năm trước: 75.000 ₫" in html.replace("\xa0", " ")
