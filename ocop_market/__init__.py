@@ -43,6 +43,7 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     register_error_handlers(app)
     register_security_headers(app)
+    register_response_cache(app)
     return app
 
 
@@ -175,6 +176,28 @@ def register_blueprints(app: Flask) -> None:
 
     register_promotions(app)
     register_hubs(app)
+
+
+def register_response_cache(app: Flask) -> None:
+    """Whole pages for anonymous visitors; a commit that writes one of these tables makes them stale."""
+    from . import places, response_cache
+    from .catalog import models as catalog
+    from .programs import models as programs
+    from .promotions import models as promotions
+    from .search import models as search
+
+    response_cache.watch_tables(*(
+        model.__tablename__ for model in (
+            catalog.Product, catalog.Producer, catalog.ProductImage, catalog.OcopCertificate, catalog.ProductGroup,
+            catalog.HouseholdAssessment, places.Province, promotions.Placement, promotions.PromotionSettings,
+            promotions.Allocation,
+            # a product page names its support project (with the household's consent)
+            programs.SupportProject, programs.Participation,
+            # applied outbox rows are deleted once the index has them: search pages refresh with the index
+            search.SearchOutbox,
+        )))
+    # Last: its before_request runs after the others (the NUL check), its after_request before them.
+    response_cache.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -27,6 +27,11 @@ def _env_int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _env_flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    return default if raw == "" else raw in ("1", "true", "yes", "on")
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     overrides = dict(overrides or {})
     env_name = overrides.get("ENV_NAME") or os.environ.get("OCOP_ENV", "development")
@@ -101,6 +106,13 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "HSTS": False,
         "WTF_CSRF_TIME_LIMIT": None,
         "PRODUCTS_PER_PAGE": 24,
+        # Whole pages for anonymous visitors (ocop_market/response_cache.py): on outside tests; files in
+        # instance/response_cache, Redis with REDIS_URL. A commit that changes the catalogue shows on the next
+        # request; a change made outside the app within RESPONSE_CACHE_TTL seconds. Browsers and proxies may keep a
+        # page RESPONSE_CACHE_MAX_AGE seconds, then revalidate it (ETag).
+        "RESPONSE_CACHE": _env_flag("RESPONSE_CACHE", env_name != "testing"),
+        "RESPONSE_CACHE_TTL": _env_int("RESPONSE_CACHE_TTL", 60),
+        "RESPONSE_CACHE_MAX_AGE": _env_int("RESPONSE_CACHE_MAX_AGE", 15),
     }
     if env_name == "production":
         cfg.update(

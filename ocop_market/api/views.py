@@ -11,6 +11,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..places import Province
 from ..promotions import placements
+from ..response_cache import cached_for_visitors
 from . import bp, listing
 from .openapi import openapi_document
 from .params import parse_product_query, parse_suggest_prefix
@@ -24,6 +25,7 @@ def _province_slugs() -> frozenset[str]:
 
 
 @bp.get("/products")
+@cached_for_visitors
 def products():
     query = parse_product_query(request.args, _province_slugs())
     result = listing.find_products(query)
@@ -39,6 +41,7 @@ def products():
 
 
 @bp.get("/products/<id:product_id>")
+@cached_for_visitors
 def product(product_id: int):
     found = db.session.scalar(services.public_products().where(Product.id == product_id))
     if found is None:

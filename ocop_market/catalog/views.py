@@ -22,6 +22,7 @@ from sqlalchemy.sql.elements import UnaryExpression
 
 from ..extensions import db
 from ..paging import paginate
+from ..response_cache import cached_for_visitors
 from ..security import safe_next
 from . import images, labels, services
 from .models import Product, ProductImage
@@ -57,12 +58,14 @@ def _nav():
 
 
 @bp.get("/")
+@cached_for_visitors
 def home():
     newest = db.session.scalars(services.public_products().order_by(Product.created_at.desc()).limit(8)).all()
     return render_template("catalog/home.html", newest=newest, groups=services.groups())
 
 
 @bp.get("/san-pham")
+@cached_for_visitors
 def product_list():
     sort = request.args.get("sort", "newest")
     if sort not in SORTS:
@@ -87,6 +90,7 @@ def product_list():
 
 
 @bp.get("/san-pham/<slug>")
+@cached_for_visitors
 def product_detail(slug: str):
     product = services.get_public_product(slug)
     return render_template("catalog/product.html", p=product, page_url=url_for(".product_detail", slug=slug, _external=True))
@@ -105,6 +109,7 @@ def product_qr(slug: str):
 
 
 @bp.get("/co-so/<slug>")
+@cached_for_visitors
 def producer_page(slug: str):
     producer = services.get_public_producer(slug)
     items = db.session.scalars(

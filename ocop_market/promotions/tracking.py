@@ -15,6 +15,8 @@
   attribution window (settings, default 7 days) gets a Conversion row linking it to the allocation. So
   attribution happens at order placement, the orders code knows nothing of promotions, and no personal data
   is stored beyond the order itself.
+- Pages served from the response cache count too: the page keeps the (placement, listing) pairs its boxes showed
+  when it was rendered, and each hit adds them to the same buffer (no query, no render).
 - Obvious robots (rules.is_bot: empty User-Agent, crawlers, fetchers, monitors) are counted nowhere.
 """
 from __future__ import annotations
@@ -31,7 +33,7 @@ from flask import Flask, current_app, has_request_context, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Table, delete, func, insert, select
 
-from .. import signals
+from .. import response_cache, signals
 from ..extensions import db
 from ..jobs import queue
 from ..orders.models import Order
@@ -41,6 +43,7 @@ from .models import Conversion, CounterSpool, DailyCounter
 from .placements import get_settings
 
 CLICK_COOKIE = "ocop_qc"
+IMPRESSIONS_REPLAY = "promotions.impressions"
 MAX_REMEMBERED_CLICKS = 20
 
 
@@ -148,13 +151,27 @@ def _human() -> bool:
 
 
 def count_impressions(items) -> None:
-    """`items` are live.LiveItem shown on the page being rendered."""
-    if not items or not _human():
+    """`items` are live.LiveItem shown on the page being rendered. A page the response cache stores keeps the
+    list, and each later view of it counts the same items again (`_count_cached_impressions`)."""
+    if not items:
+        return
+    shown = [(item.allocation.placement_id, item.product.id) for item in items]
+    response_cache.replay_on_hits(IMPRESSIONS_REPLAY, shown)
+    _count(shown)
+
+
+def _count(shown: list[tuple[int, int]]) -> None:
+    if not _human():
         return
     day = local_today()
     buffer = _buffer()
-    for item in items:
-        buffer.add(item.allocation.placement_id, item.product.id, day, impressions=1)
+    for placement_id, product_id in shown:
+        buffer.add(placement_id, product_id, day, impressions=1)
+
+
+def _count_cached_impressions(shown: list[tuple[int, int]]) -> None:
+    """A cached page was served: its promotion boxes were seen again. In-memory only, like any view."""
+    _count([(int(p), int(pr)) for p, pr in shown])
 
 
 def impressions_of(_sender, product_ids: list[int], start: dt.date, end: dt.date) -> int:
@@ -256,5 +273,6 @@ def init_app(app: Flask) -> None:
                 pass
 
     atexit.register(_flush_at_exit)
+    response_cache.on_hit(IMPRESSIONS_REPLAY, _count_cached_impressions)
     signals.order_placed.connect(attribute_order, weak=False)
     signals.listing_impressions.connect(impressions_of, weak=False)

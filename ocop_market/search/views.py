@@ -14,6 +14,7 @@ from ..catalog.models import Product
 from ..extensions import db
 from ..money import format_vnd
 from ..places import Province
+from ..response_cache import cached_for_visitors
 from ..templating import current_lang
 from .highlight import snippet
 from .service import get_search
@@ -46,6 +47,7 @@ def _url(args: dict, **changes) -> str:
 
 
 @bp.get("/tim-kiem")
+@cached_for_visitors
 def search():
     query = SearchQuery.from_args(request.args, per_page=current_app.config.get("PRODUCTS_PER_PAGE", 24))
     service = get_search()

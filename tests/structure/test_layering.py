@@ -21,6 +21,8 @@ LEVELS: list[tuple[str, set[str]]] = [
               "signals", "slots", "constraints", "templating", "translations", "db_tx", "routing", "validators", "charts", "paging",
               # the confirm page every action that cannot be undone goes through (issue 14)
               "confirming",
+              # the response cache for anonymous visitors (Flask-Caching), which domains mark their pages with
+              "response_cache",
               # the task queue (Huey) and its job registry: any domain hands work to it
               "jobs"}),
     # E-mail and SMS: an outbound-message outbox and its senders (adapters), used by accounts and anything above.
