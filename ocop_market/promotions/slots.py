@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Flask, render_template
 
 from .. import slots
-from . import live, tracking
+from . import live, report, tracking
 
 
 def _items(placement_code: str, query: str | None = None) -> list[live.LiveItem]:
@@ -35,7 +35,15 @@ def search_strip(_slot: str, query=None) -> str | None:
     return render_template("promotions/_strip.html", items=items) if items else None
 
 
+def producer_dashboard(_slot: str, producer=None) -> str | None:
+    """On the producer's own dashboard: their promotion views, clicks and orders per week (theirs only)."""
+    if producer is None:
+        return None
+    return render_template("promotions/_producer_weeks.html", weeks=report.producer_weeks(producer.id))
+
+
 def init_app(app: Flask) -> None:
     slots.register("catalog.home", home_box)
     slots.register("catalog.list.top", group_strip)
     slots.register("search.results.top", search_strip)
+    slots.register("catalog.producer.dashboard", producer_dashboard)

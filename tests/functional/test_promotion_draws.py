@@ -1,4 +1,5 @@
-"""The weekly draw's commit-reveal seed and its published outcomes, which anyone can re-run (issue 13)."""
+"""Promotion evaluation that holds up (issue 13): the weekly draw's commit-reveal seed, its published outcomes that
+anyone can re-run, the control-group comparison, and each producer's own weekly figures."""
 from __future__ import annotations
 
 import csv
@@ -15,12 +16,19 @@ from ocop_market.catalog.models import Product, ProductImage
 from ocop_market.extensions import db
 from ocop_market.jobs import queue
 from ocop_market.orders import services as orders
-from ocop_market.orders.models import ProducerOrder
+from ocop_market.orders.models import OrderLine, ProducerOrder
 from ocop_market.places import Province
 from ocop_market.programs import participation, projects
 from ocop_market.promotions import allocation as weekly
 from ocop_market.promotions import lottery, placements, requests, rules
-from ocop_market.promotions.models import Allocation, PromotionRequest, RequestedWeek, WeekLottery
+from ocop_market.promotions.models import (
+    Allocation,
+    Conversion,
+    DailyCounter,
+    PromotionRequest,
+    RequestedWeek,
+    WeekLottery,
+)
 from tests.conftest import csrf_from, make_producer, make_product, make_user
 
 D = dt.date
@@ -256,3 +264,50 @@ def test_the_effect_report_compares_with_tied_losers_and_a_year_earlier(app, ctx
     assert row("year-before") == ["2", "2", "1", "150.000 ₫", "0.50", "75.000 ₫"]
     assert "so với nhóm đối chứng: 0 ₫" in html.replace("\xa0", " ")
     assert "so với cùng kỳ năm trước: 75.000 ₫" in html.replace("\xa0", " ")
+
+
+def test_each_producer_sees_their_own_views_clicks_and_orders_per_week(app, ctx, client, auth):
+    buyer = make_user("mua@example.vn")
+    hoa = make_user("hoa@example.vn", role="producer")
+    phuc = make_user("phuc@example.vn", role="producer")
+    _, mine = _listing("Hộ bà Lục Thị Hoa", "Hạt dẻ Trùng Khánh", owner=hoa)
+    _, theirs = _listing("Hộ ông Nông Văn Phúc", "Dao Phúc Sen", owner=phuc)
+    week = placements.current_week()
+    last_week = rules.add_weeks(week, -1)
+    _request(mine, last_week)
+    _request(theirs, last_week)
+    weekly.allocate_week(last_week)
+    db.session.commit()
+    home = next(p for p in placements.placements() if p.code == "home")
+    monday = rules.week_monday(last_week)
+    db.session.add_all([
+        DailyCounter(placement_id=home.id, product_id=mine.id, day=monday, impressions=40, clicks=3),
+        DailyCounter(placement_id=home.id, product_id=mine.id, day=monday + dt.timedelta(days=6), impressions=2,
+                     clicks=1),
+        DailyCounter(placement_id=home.id, product_id=theirs.id, day=monday, impressions=777, clicks=55),
+    ])
+    db.session.commit()
+    during = rules.week_bounds(last_week)[0] + dt.timedelta(days=1)
+    _sale(app, buyer, mine, 2, during)  # 300.000 ₫
+    _sale(app, buyer, theirs, 5, during)  # 750.000 ₫
+    line = db.session.scalar(select(OrderLine).where(OrderLine.product_id == mine.id))
+    allocation = db.session.scalar(select(Allocation).where(Allocation.product_id == mine.id))
+    db.session.add(Conversion(order_line_id=line.id, allocation_id=allocation.id, product_id=mine.id,
+                              revenue_vnd=line.line_total_vnd, clicked_at=during, created_at=during))
+    db.session.commit()
+
+    def row(html, w):
+        cells = re.search(rf'<tr id="promotion-week-{w}">(.*?)</tr>', html, re.S).group(1)
+        return [re.sub(r"<[^>]+>", "", c).replace("\xa0", " ").strip() for c in re.findall(r"<td>(.*?)</td>", cells)]
+
+    auth.login("hoa@example.vn")
+    html = client.get("/gian-hang/").get_data(as_text=True)
+    assert "Quảng bá và đơn hàng theo tuần" in html
+    # placements, impressions, clicks, orders, revenue, orders after a promotion click
+    assert row(html, last_week) == ["1", "42", "4", "1", "300.000 ₫", "1"]
+    assert row(html, week) == ["0", "0", "0", "0", "0 ₫", "0"]
+    assert "777" not in html and "750.000" not in html
+    auth.logout()
+    auth.login("phuc@example.vn")
+    html = client.get("/gian-hang/").get_data(as_text=True)
+    assert row(html, last_week) == ["1", "777", "55", "1", "750.000 ₫", "0"]
