@@ -1,6 +1,9 @@
 """VND amounts: whole đồng as integers, never floats."""
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from babel.numbers import format_currency
 
 
@@ -39,3 +42,47 @@ def parse_vnd(raw: str) -> int:
     if not cleaned.isdigit():
         raise ValueError("not a whole non-negative amount of đồng")
     return int(cleaned)
+
+
+#: What a shopper may write after the number: thousands and millions, the way prices are spoken and typed.
+_MULTIPLIERS = {"k": 1_000, "nghìn": 1_000, "ngàn": 1_000, "n": 1_000, "tr": 1_000_000, "triệu": 1_000_000,
+                "m": 1_000_000}
+_CURRENCY = ("₫", "vnđ", "vnd", "đồng", "đ", "d")
+_TYPED_PRICE = re.compile(r"^(?P<number>[0-9][0-9.,  \u00a0\u202f]*)(?P<unit>[^\W\d_]*)$")
+_DECIMAL = re.compile(r"^([0-9]+)[.,]([0-9]{1,2})$")
+
+
+def parse_typed_price(raw: str) -> int:
+    """A price as people type it in a search box: '100.000', '100,000', '100 000', '100000 ₫', '100k', '100 nghìn',
+    '1,5tr', '2 triệu'. Dots, commas and spaces between digit groups are thousands separators; with a k/tr word
+    after it one decimal mark with one or two digits is a fraction ('1,5tr' = 1.500.000). Raises ValueError for
+    anything else (negative numbers, letters, a fraction of a đồng)."""
+    text = unicodedata.normalize("NFC", raw or "").strip().lower()
+    for word in _CURRENCY:
+        if text.endswith(word):
+            text = text[: -len(word)].rstrip()
+            break
+    m = _TYPED_PRICE.match(text)
+    if not m:
+        raise ValueError("not a price")
+    number, unit = m.group("number").rstrip(" \u00a0\u202f.,"), m.group("unit")
+    if m.group("number").rstrip(" \u00a0\u202f") != number:  # '100.' or '100,' at the end: a stray mark
+        raise ValueError("not a price")
+    if unit and unit not in _MULTIPLIERS:
+        raise ValueError("not a price")
+    multiplier = _MULTIPLIERS.get(unit, 1)
+    decimal = _DECIMAL.match(number) if unit else None
+    if decimal:
+        whole, fraction = decimal.groups()
+        value = int(whole) * multiplier + int(fraction) * multiplier // 10 ** len(fraction)
+        if int(fraction) * multiplier % 10 ** len(fraction):
+            raise ValueError("a fraction of a đồng")
+        return value
+    groups = re.split(r"[.,  \u00a0\u202f]", number)
+    # Separators only between groups of three ('1.000.000', '100 000'); '1.00' or '10,5' is no whole amount.
+    if len(groups) > 1 and (not 1 <= len(groups[0]) <= 3 or any(len(g) != 3 for g in groups[1:])):
+        raise ValueError("not a whole amount")
+    digits = "".join(groups)
+    if len(digits) > 15:
+        raise ValueError("too large")
+    return int(digits) * multiplier

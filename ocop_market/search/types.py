@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from ..catalog.models import OCOP_GROUPS
 from ..errors import InvalidInput
+from ..money import format_vnd, parse_typed_price
 from ..paging import MAX_PAGE
 from ..routing import parse_whole
 from ..text import nfc
@@ -69,7 +70,34 @@ def _integer(args: Mapping[str, str], name: str, exact: bool) -> int | None:
         return None
     value = parse_whole(raw, 0, _MAX_NUMBER) if raw == raw.strip() else None
     if value is None:
-        raise InvalidSearchParameter(name, _("Giá trị của “%(p)s” không hợp lệ.", p=name))
+        raise InvalidSearchParameter(name, _shopper_words(name))
+    return value
+
+
+def _shopper_words(name: str) -> str:
+    """What the search page says about a number it cannot read: the thing's name as the shopper sees it, never
+    the parameter's (the API words its own refusal from `parameter`)."""
+    words = {"page": _("Số trang không hợp lệ."), "stars": _("Số sao phải là 3, 4 hoặc 5."),
+             "per_page": _("Số sản phẩm mỗi trang không hợp lệ."), "min_price": _("Giá phải là số nguyên không âm."),
+             "max_price": _("Giá phải là số nguyên không âm.")}
+    return words.get(name) or _("Có một giá trị trong địa chỉ trang không hợp lệ.")
+
+
+def _price(args: Mapping[str, str], name: str, exact: bool) -> int | None:
+    """A price bound. Exact (the API): plain digits. The search box reads it as people type it (money.parse_typed_price:
+    "100.000", "100 000", "100k", "1,5tr"), and says what it could not read in a shopper's words."""
+    if exact:
+        return _integer(args, name, exact)
+    raw = _code(args, name, exact)
+    if raw is None:
+        return None
+    try:
+        value = parse_typed_price(raw)
+    except ValueError:
+        raise InvalidSearchParameter(name, _("Chưa hiểu giá “%(v)s”. Hãy gõ số tiền, ví dụ 100.000, 100 000 hoặc 100k.",
+                                             v=raw[:30])) from None
+    if value > MAX_PRICE:
+        raise InvalidSearchParameter(name, _("Giá cao nhất có thể tìm là %(v)s.", v=format_vnd(MAX_PRICE)))
     return value
 
 
@@ -145,7 +173,7 @@ class SearchQuery:
         if in_stock is not None and not exact:
             in_stock = in_stock.lower()
         if in_stock is not None and in_stock not in TRUE_WORDS + FALSE_WORDS:
-            raise InvalidSearchParameter("in_stock", _("Giá trị của “%(p)s” không hợp lệ.", p="in_stock"))
+            raise InvalidSearchParameter("in_stock", _("Lựa chọn “Chỉ hàng còn” không hợp lệ."))
         size = per_page
         if max_per_page is not None:
             asked = _integer(args, "per_page", exact)
@@ -159,8 +187,8 @@ class SearchQuery:
             group=_code(args, "group", exact),
             stars=_integer(args, "stars", exact),
             province=province,
-            min_price=_integer(args, "min_price", exact),
-            max_price=_integer(args, "max_price", exact),
+            min_price=_price(args, "min_price", exact),
+            max_price=_price(args, "max_price", exact),
             in_stock=in_stock in TRUE_WORDS,
             sort="relevance" if sort is None else sort,
             page=1 if page is None else page,

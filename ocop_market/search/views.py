@@ -8,17 +8,18 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from ..catalog import services
 from ..catalog.models import Product
 from ..extensions import db
-from ..money import format_vnd
+from ..money import format_number, format_vnd
 from ..places import Province
 from ..response_cache import cached_for_visitors
 from ..templating import current_lang
 from .highlight import snippet
 from .service import get_search
-from .types import SearchQuery
+from .types import InvalidSearchParameter, SearchQuery
 
 bp = Blueprint("search", __name__)
 
@@ -46,10 +47,26 @@ def _url(args: dict, **changes) -> str:
     return url_for("search.search", **{k: v for k, v in merged.items() if v is not None})
 
 
+def _read_query(args: MultiDict) -> tuple[SearchQuery, dict[str, str]]:
+    """The query string as a SearchQuery, leaving out what cannot be read: {parameter: message} says what was left
+    out, so the page shows the rest of the search with the message beside the field (and answers 400)."""
+    args = MultiDict(args)
+    errors: dict[str, str] = {}
+    per_page = current_app.config.get("PRODUCTS_PER_PAGE", 24)
+    while True:
+        try:
+            return SearchQuery.from_args(args, per_page=per_page), errors
+        except InvalidSearchParameter as err:
+            if err.parameter in errors or err.parameter not in args:  # pragma: no cover - each refusal names one
+                raise
+            errors[err.parameter] = err.message
+            args.poplist(err.parameter)
+
+
 @bp.get("/tim-kiem")
 @cached_for_visitors
 def search():
-    query = SearchQuery.from_args(request.args, per_page=current_app.config.get("PRODUCTS_PER_PAGE", 24))
+    query, errors = _read_query(request.args)
     service = get_search()
     result = service.query(query)
     if result.total and query.page > result.pages:
@@ -97,9 +114,14 @@ def search():
         popular = [(groups[c], n) for c, n in browse.facets["group"].items() if c in groups][:6]
     if result.suggestion:
         suggestion_url = _url(args, q=result.suggestion, page=None)
+    # A price the shopper typed stays in its field as typed when it could not be read, else as "100.000".
+    typed = {name: (request.args.get(name, "")[:40] if name in errors
+                    else format_number(value) if value is not None else "")
+             for name, value in (("min_price", query.min_price), ("max_price", query.max_price))}
     return render_template(
         "search/results.html", query=query, result=result, items=items, facets=facets, active=active,
         args=args, popular=popular, suggestion_url=suggestion_url,
         sorts=[(k, _(v)) for k, v in SORT_LABELS.items()],
-        clear_url=_url({"q": query.q or None}),
-    )
+        clear_url=_url({"q": query.q or None}), errors=errors, typed=typed,
+        other_errors=[m for name, m in errors.items() if name not in ("min_price", "max_price")],
+    ), 400 if errors else 200

@@ -31,3 +31,16 @@
   });
   document.addEventListener("click", function (e) { if (e.target !== input) list.hidden = true; });
 })();
+
+// Search filters (issue 14): one "Lọc" <details> on a phone, open on a wide screen; the sort applies on change
+// (without this file its "Xếp" button submits it).
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+  if (window.matchMedia && window.matchMedia("(min-width: 860px)").matches) {
+    document.querySelectorAll("details[data-open-wide]").forEach(function (d) { d.open = true; });
+  }
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+})();

@@ -112,8 +112,11 @@ def test_error_pages_in_english(client, ctx):
     html = page(english(client), "/khong-co-trang-nay", status=404)
     assert "Page not found" in html and "Back to the home page" in html
     assert "Không tìm thấy trang" not in html
+    html = page(client, "/san-pham?page=abc", status=400)
+    assert "Invalid request" in html and "Invalid page number." in html
+    # The search page answers a value it cannot read with itself, the message in English above the results.
     html = page(client, "/tim-kiem?sort=bogus", status=400)
-    assert "Invalid request" in html and "Invalid sort order." in html
+    assert "Invalid sort order." in html and "Không hợp lệ" not in html
 
 
 def test_error_page_stays_vietnamese_by_default(client, ctx):

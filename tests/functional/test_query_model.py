@@ -48,17 +48,17 @@ def test_page_and_api_read_a_query_string_alike(ctx, args):
 
 REFUSED = [
     ("page=0", "page", "Số trang không hợp lệ.", "Số trang phải là số nguyên từ 1 đến 10000."),
-    ("page=abc", "page", "Giá trị của “page” không hợp lệ.", "Số trang phải là số nguyên từ 1 đến 10000."),
+    ("page=abc", "page", "Số trang không hợp lệ.", "Số trang phải là số nguyên từ 1 đến 10000."),
     ("stars=2", "stars", "Số sao phải là 3, 4 hoặc 5.", "Số sao OCOP phải là 3, 4 hoặc 5."),
     ("sort=x", "sort", "Cách sắp xếp không hợp lệ.", "Cách sắp xếp không hợp lệ; dùng một trong: relevance,"),
     ("group=zzz", "group", "Nhóm sản phẩm không hợp lệ.", "Nhóm sản phẩm không hợp lệ; dùng một trong: food,"),
-    ("in_stock=maybe", "in_stock", "Giá trị của “in_stock” không hợp lệ.",
+    ("in_stock=maybe", "in_stock", "Lựa chọn “Chỉ hàng còn” không hợp lệ.",
      "Giá trị của in_stock phải là true hoặc false."),
-    ("min_price=%C2%B2", "min_price", "Giá trị của “min_price” không hợp lệ.",
+    ("min_price=%C2%B2", "min_price", "Chưa hiểu giá “²”.",
      "Giá phải là số nguyên VND từ 0 đến 2000000000."),
-    ("max_price=99999999999999999999", "max_price", "Giá phải là số nguyên không âm.",
+    ("max_price=99999999999999999999", "max_price", "Chưa hiểu giá “99999999999999999999”.",
      "Giá phải là số nguyên VND từ 0 đến 2000000000."),
-    ("stars=" + "9" * 5000, "stars", "Giá trị của “stars” không hợp lệ.", "Số sao OCOP phải là 3, 4 hoặc 5."),
+    ("stars=" + "9" * 5000, "stars", "Số sao phải là 3, 4 hoặc 5.", "Số sao OCOP phải là 3, 4 hoặc 5."),
     ("province=%3Cx%3E", "province", "Tỉnh/thành phố không hợp lệ.",
      "Không có tỉnh/thành này; dùng mã dạng “cao-bang”."),
 ]
