@@ -10,7 +10,7 @@ from .. import audit, confirming
 from ..accounts.permissions import STAFF_ROLES, guard_blueprint
 from ..accounts.services import users_by_id
 from ..catalog import certificates as ocop_certificates
-from ..catalog import listings, producers, services
+from ..catalog import hubs, listings, producers, services
 from ..catalog.forms import PhotoForm, ProducerForm
 from ..catalog.models import ProducerStatus, ProductStatus
 from ..catalog.photo_upload import remove_photo, save_photos
@@ -65,7 +65,7 @@ def producer_list():
 
 def _producer_page(producer, reject_form=None, status=200):
     return render_template(
-        "admin/producer_detail.html", producer=producer, confirm_form=ConfirmForm(),
+        "admin/producer_detail.html", producer=producer, confirm_form=ConfirmForm(), hub=hubs.hub_of_producer(producer.id),
         reject_form=reject_form or ReasonForm(), history=_history("producer", producer.id),
     ), status
 

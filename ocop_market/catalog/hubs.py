@@ -22,6 +22,7 @@ from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ..extensions import db
 from ..places import Province
 from . import listings
+from .certificates import CertificateData
 from .models import Hub, HubHousehold, HubKind, HubMember, Producer, ProducerStatus, Product, ProductStatus
 from .services import require_staff
 
@@ -247,4 +248,14 @@ def submit_for_household(user: User, product_id: int) -> Product:
     hub, product = product_for(user, product_id)
     listings.submit_for_review(user, product)
     audit.record(user.id, "hub.product_submit", "product", product.id, hub_id=hub.id, producer_id=product.producer_id)
+    return product
+
+
+def save_for_household(user: User, product_id: int, data: listings.ProductData,
+                       certificate: CertificateData | None) -> Product:
+    """The hub edits a household's listing through the producer's own use case (`listings.save_listing`: a
+    changed name or description of an approved listing goes back to review); the audit names the hub."""
+    hub, product = product_for(user, product_id)
+    listings.save_listing(user, product.producer, data, certificate, product)
+    audit.record(user.id, "hub.product_update", "product", product.id, hub_id=hub.id, producer_id=product.producer_id)
     return product

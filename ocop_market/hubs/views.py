@@ -8,17 +8,22 @@ from flask_login import current_user
 from .. import confirming, slots
 from ..catalog import hubs
 from ..catalog import services as catalog
+from ..catalog.forms import ProductForm
+from ..catalog.models import ProductStatus
 from ..db_tx import transaction
 from ..errors import DomainError
-from ..extensions import db, login_manager
+from ..extensions import login_manager
 from ..orders import fulfilment, rules
 from ..orders import services as orders
 from ..orders.forms import ConfirmForm, NoteForm
 from ..orders.models import OrderStatus
 from ..orders.producer_views import ACTION_OF, ACTIONS
+from ..paging import paginate
 from .forms import AssistedOrderForm
 
 bp = Blueprint("hub", __name__, url_prefix="/trung-tam")
+
+PER_PAGE = 30
 
 
 @bp.before_request
@@ -49,9 +54,10 @@ def index():
     status = request.args.get("status") or None
     if status is not None and status not in set(OrderStatus):
         abort(400)
-    items = list(db.session.scalars(orders.hub_orders(households, status).limit(200))) if households else []
-    return render_template("hubs/orders.html", hubs=hubs.hubs_of(current_user), items=items, status=status,
-                           statuses=list(OrderStatus), waiting=orders.count_waiting(households) if households else 0)
+    result = paginate(orders.hub_orders(households, status), PER_PAGE)
+    return render_template("hubs/orders.html", hubs=hubs.hubs_of(current_user), result=result, status=status,
+                           statuses=list(OrderStatus), waiting=orders.count_waiting(households),
+                           args={"status": status} if status else {})
 
 
 @bp.get("/don-hang/<id:po_id>")
@@ -105,6 +111,30 @@ def submit_listing(product_id: int):
         product = hubs.submit_for_household(current_user, product_id)
     flash(_("Đã gửi “%(name)s” cho cán bộ duyệt.", name=product.name), "success")
     return redirect(url_for(".household", producer_id=product.producer_id))
+
+
+@bp.route("/san-pham/<id:product_id>/sua", methods=["GET", "POST"])
+def edit_listing(product_id: int):
+    hub, product = hubs.product_for(current_user, product_id)
+    form = ProductForm.for_product(product, groups=catalog.groups())
+    status = 200
+    if product.status == ProductStatus.ARCHIVED:
+        if form.is_submitted():
+            form.form_errors.append(_("Sản phẩm đã lưu trữ; hãy khôi phục trước khi sửa."))
+            status = 409
+    elif form.validate_on_submit():
+        try:
+            with transaction():
+                hubs.save_for_household(current_user, product.id, form.to_data(), form.certificate_data())
+        except DomainError as err:
+            form.form_errors.append(err.message)
+            status = err.status_code
+        else:
+            flash(_("Đã lưu sản phẩm."), "success")
+            return redirect(url_for(".household", producer_id=product.producer_id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("hubs/product_form.html", form=form, product=product, hub=hub), status
 
 
 def _quantities(products) -> tuple[dict[int, int], list[str]]:

@@ -52,6 +52,9 @@ def test_staff_create_a_hub_add_a_member_link_a_household_all_audited(client, au
                        data={"csrf_token": token, "producer_id": str(world["linked"].id)}).status_code == 302
     page = client.get(f"/quan-tri/diem-ban/{hub.id}").get_data(as_text=True)
     assert "Chị Vân HTX" in page and "Hộ bà Lục Thị Hoa" in page
+    # the household's staff page names its hub
+    assert f'href="/quan-tri/diem-ban/{hub.id}">HTX Hạt dẻ Trùng Khánh</a>' in client.get(
+        f"/quan-tri/co-so/{world['linked'].id}").get_data(as_text=True)
     actions = set(db.session.scalars(select(AuditEntry.action).where(AuditEntry.entity_type == "hub")))
     assert actions == {"hub.create", "hub.member_add", "hub.link"}
     # The household's own record tells which hub sells for it.
@@ -426,3 +429,43 @@ def test_the_demo_has_a_cooperative_whose_member_sees_a_waiting_order(app, runne
     html = client.get("/trung-tam/").get_data(as_text=True)
     assert '<span class="count-badge" title="Đơn mới chờ xác nhận">' in html
     assert any(name in html for name in HUB_HOUSEHOLDS)
+
+
+def test_a_member_edits_a_households_listing_through_the_producer_service(client, auth, hub_world):
+    from tests.security.test_form_fuzz import forms_on
+
+    mine = hub_world["mine"]
+    auth.login("htx@ocop.vn")
+    assert client.get(f"/trung-tam/san-pham/{hub_world['theirs'].id}/sua").status_code == 403
+    page = client.get(f"/trung-tam/san-pham/{mine.id}/sua")
+    assert page.status_code == 200
+    [form] = [f for f in forms_on(page.get_data(as_text=True)) if "price_vnd" in f["fields"]]
+    data = {name: (field["values"][0] if field["values"] else "") for name, field in form["fields"].items()}
+    data.update(price_vnd="155.000", stock="12")
+    assert client.post(f"/trung-tam/san-pham/{mine.id}/sua", data=data).status_code == 302
+    db.session.expire_all()
+    assert (mine.price_vnd, mine.stock, mine.status) == (155_000, 12, "approved")  # price and stock: no review
+    resp = client.post(f"/trung-tam/san-pham/{mine.id}/sua", data={**data, "price_vnd": "1,5"})
+    assert resp.status_code == 400
+    assert client.post(f"/trung-tam/san-pham/{mine.id}/sua", data={**data, "name": "Hạt dẻ rang Trùng Khánh"}
+                       ).status_code == 302
+    db.session.expire_all()
+    assert (mine.name, mine.status) == ("Hạt dẻ rang Trùng Khánh", "pending")  # a new name goes back to review
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "hub.product_update")).all()
+    assert [e.detail_dict["hub_id"] for e in entries] == [hub_world["hub"].id] * 2
+
+
+def test_the_hub_order_list_is_paged(client, auth, hub_world):
+    from ocop_market.hubs.views import PER_PAGE
+
+    hub_world["mine"].stock = 99
+    db.session.commit()
+    for _ in range(PER_PAGE):
+        _place(hub_world, hub_world["mine"], quantity=1, buyer=hub_world["buyer"])
+    auth.login("htx@ocop.vn")
+    first = client.get("/trung-tam/").get_data(as_text=True)
+    assert first.count('href="/trung-tam/don-hang/') == PER_PAGE and 'rel="next"' in first
+    second = client.get("/trung-tam/?page=2").get_data(as_text=True)
+    assert hub_world["my_order"].code in second  # the oldest, on the last page
+    assert client.get("/trung-tam/?page=x").status_code == 400
+    assert client.get("/trung-tam/?status=nonsense").status_code == 400
