@@ -22,7 +22,7 @@ from ..catalog import services as catalog
 from ..db_tx import transaction
 from ..errors import Conflict, DomainError, InvalidInput
 from ..extensions import db
-from ..payments import vietqr
+from ..payments import banks, vietqr
 from ..payments.stripe_gateway import GatewayError
 from ..signals import stripe_checkout_event
 from . import cart as carts
@@ -220,17 +220,35 @@ def order_detail(code: str):
         "orders/detail.html", order=order, confirm=ConfirmForm(), show_qr=show_qr,
         cancellable=rules.CANCELLABLE, progress=rules.PROGRESS, card_enabled=card_enabled(current_app.config),
         transfer_message=vietqr.transfer_message(order.code), cfg=current_app.config,
+        bank=banks.bank_by_bin(current_app.config.get("VIETQR_BANK_BIN")),
     )
+
+
+def _transfer_order(code: str):
+    order = services.buyer_order(current_user, code)
+    if order.payment_method != PaymentMethod.BANK_TRANSFER or not bank_transfer_enabled(current_app.config):
+        abort(404)
+    return order
 
 
 @bp.get("/don-hang/<code>/vietqr.svg")
 @login_required
 def order_vietqr(code: str):
-    order = services.buyer_order(current_user, code)
-    if order.payment_method != PaymentMethod.BANK_TRANSFER or not bank_transfer_enabled(current_app.config):
-        abort(404)
+    order = _transfer_order(code)
     resp = make_response(vietqr.svg(vietqr.for_order(order, current_app.config)))
     resp.headers["Content-Type"] = "image/svg+xml"
+    resp.headers["Cache-Control"] = "private, max-age=300"
+    return resp
+
+
+@bp.get("/don-hang/<code>/vietqr.png")
+@login_required
+def order_vietqr_png(code: str):
+    """"Lưu ảnh QR": the code as a PNG download, to pick from the gallery in a banking app on the same phone."""
+    order = _transfer_order(code)
+    resp = make_response(vietqr.png(vietqr.for_order(order, current_app.config)))
+    resp.headers["Content-Type"] = "image/png"
+    resp.headers["Content-Disposition"] = f'attachment; filename="VietQR-{order.code}.png"'
     resp.headers["Cache-Control"] = "private, max-age=300"
     return resp
 

@@ -44,3 +44,23 @@
     select.addEventListener("change", function () { select.form.submit(); });
   });
 })();
+
+// Copy buttons of the VietQR box (issue 14): without this file the values are plain selectable text.
+(function () {
+  "use strict";
+  if (!navigator.clipboard) return;
+  var note = document.querySelector("[data-copied-text]");
+  document.querySelectorAll("button[data-copy-from]").forEach(function (button) {
+    var source = document.getElementById(button.dataset.copyFrom);
+    if (!source) return;
+    button.hidden = false;
+    var label = button.textContent;
+    button.addEventListener("click", function () {
+      var value = source.dataset.copyValue || source.textContent.trim();
+      navigator.clipboard.writeText(value).then(function () {
+        button.textContent = note ? note.dataset.copiedText : label;
+        setTimeout(function () { button.textContent = label; }, 2000);
+      });
+    });
+  });
+})();
