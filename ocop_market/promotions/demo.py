@@ -17,7 +17,7 @@ from ..orders import services as orders
 from ..orders.models import Order
 from ..orders.services import CheckoutData, OutOfStock
 from ..timeutil import utcnow
-from . import allocation, eligibility, placements, rules
+from . import allocation, draws, eligibility, placements, requests, rules
 from .models import Allocation, AllocationState, Conversion, DailyCounter, PromotionRequest, RequestedWeek
 
 PAST_WEEKS = 6
@@ -126,6 +126,8 @@ def seed_demo_promotions() -> dict[str, int]:
     past = [rules.add_weeks(current, -i) for i in range(PAST_WEEKS, 0, -1)]
     listings = _eligible_listings()
     report = {"requests": 0, "weeks_allocated": 0, "counters": 0, "orders": 0}
+    # Every week commits to its lottery secret before its first request, as on the live site.
+    draws.open_weeks(past + [w for w in requests.request_window(current) if w not in past])
     # Each producer's listings take turns; each asks for some past weeks (so quotas and the "least recent"
     # rule show), everyone asks for this week, and the demo household also for next week.
     by_producer: dict[int, list[Product]] = {}

@@ -114,7 +114,7 @@ def published_week(week: str) -> PublishedWeek:
                  selectinload(RequestedWeek.request).selectinload(PromotionRequest.producer).load_only(Producer.name))
     ).all() if keys else []
     by_key = {rw.id: rw for rw in rows}
-    nameable = publicly_nameable(rw.request.producer_id for rw in rows)
+    nameable = nameable_producers(rw.request.producer_id for rw in rows)
     removed = {a.requested_week_id: a.removed_reason for a in db.session.scalars(
         select(Allocation).where(Allocation.week == week, Allocation.state == AllocationState.REMOVED,
                                  Allocation.requested_week_id.in_(keys)))} if keys else {}
@@ -124,6 +124,11 @@ def published_week(week: str) -> PublishedWeek:
         r["product_slug"] = rw.request.product.slug if rw and rw.request.product.is_public else None
         r["producer_name"] = rw.request.producer.name if rw and rw.request.producer_id in nameable else None
     return PublishedWeek(week, row, document, {k: v for k, v in removed.items() if k is not None})
+
+
+def nameable_producers(producer_ids: Iterable[int]) -> set[int]:
+    """Producers a promotion page may name: being promoted says a household is supported (programs' consent)."""
+    return publicly_nameable(producer_ids)
 
 
 def public_document(published: PublishedWeek) -> dict[str, Any] | None:

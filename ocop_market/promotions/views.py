@@ -74,8 +74,10 @@ def rules_page():
 def transparency():
     week = _week_arg()
     runs = report.recent_runs()
+    allocations = allocation.week_allocations(week)
     return render_template("promotions/transparency.html", week=week, run=allocation.week_run(week),
-                           allocations=allocation.week_allocations(week), runs=runs,
+                           allocations=allocations, runs=runs,
+                           nameable=draws.nameable_producers({a.producer_id for a in allocations}),
                            prev_week=rules.add_weeks(week, -1), next_week=rules.add_weeks(week, 1))
 
 

@@ -142,6 +142,9 @@ def test_outcomes_name_only_consenting_households_and_never_show_categories(ctx,
     text = content + json.dumps(document, ensure_ascii=False)
     for category_word in ("poor", "near_poor", "Hộ nghèo", "cận nghèo", "category"):
         assert category_word not in text
+    transparency = client.get(f"/quang-ba/minh-bach?week={week}").get_data(as_text=True)
+    assert "Hộ bà Lục Thị Hoa" in transparency and "Hộ ông Thào Seo Dìn" not in transparency
+    assert "Rượu ngô" in transparency and "Hộ chưa đồng ý công khai tên" in transparency
     # The CSV holds the same rows.
     rows = list(csv.DictReader(io.StringIO(client.get(f"/quang-ba/boc-tham/{week}.csv").data.decode("utf-8-sig"))))
     assert {r["product"] for r in rows} == {"Hạt dẻ Trùng Khánh", "Rượu ngô"}

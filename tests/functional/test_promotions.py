@@ -103,7 +103,8 @@ def test_poor_household_requests_staff_allocates_home_shows_counts_and_transpare
     auth.logout()
 
     public = client.get(f"/quang-ba/minh-bach?week={week}").get_data(as_text=True)
-    assert product.name in public and "Hộ bà Lục Thị Hoa" in public
+    # No consent recorded: the household is not named beside its promoted listing (programs' privacy rule).
+    assert product.name in public and "Hộ bà Lục Thị Hoa" not in public and "Hộ chưa đồng ý công khai tên" in public
     seed = db.session.scalar(select(WeekLottery.seed).where(WeekLottery.week == week))
     assert "Thứ tự xét: 1" in public and rules.lottery_ticket(seed, product.id) in public
     assert "Hộ nghèo" not in public  # household category is not published per producer
