@@ -18,19 +18,30 @@ catalog_cli = AppGroup("catalog", help="Catalog import.")
 @users_cli.command("create")
 @click.option("--email", default=None)
 @click.option("--phone", default=None)
-@click.option("--role", type=click.Choice(["buyer", "producer", "staff", "admin"]), default="buyer")
+@click.option("--role", type=click.Choice(["buyer", "producer", "staff", "admin", "commune_officer"]),
+              default="buyer")
+@click.option("--commune", "commune_code", default=None, help="a commune officer's commune: its official code")
 @click.option("--password", required=True)
 @click.option("--name", default=None)
-def users_create(email, phone, role, password, name):
-    """Create an account: flask --app wsgi users create --email E --role R --password P"""
+def users_create(email, phone, role, commune_code, password, name):
+    """Create an account: flask --app wsgi users create --email E --role R --password P
+    (a commune officer: --role commune_officer --commune 01477)"""
+    from sqlalchemy import select
+
     from .accounts import services
     from .errors import DomainError
+    from .places import Commune
 
     login = email or phone
     if not login:
         raise click.UsageError("give --email or --phone")
+    commune = None
+    if commune_code:
+        commune = db.session.scalar(select(Commune).where(Commune.code == commune_code.strip().zfill(5)))
+        if commune is None:
+            raise click.UsageError(f"no commune with the code {commune_code}")
     try:
-        user = services.register(name or login, login, password, role)
+        user = services.register(name or login, login, password, role, commune=commune)
     except (DomainError, ValueError) as exc:
         db.session.rollback()
         raise click.ClickException(str(exc) or "account exists") from exc

@@ -25,7 +25,7 @@ from .catalog.models import Hub, HubKind, Producer, Product
 from .extensions import db
 from .orders import services as order_services
 from .orders.models import Order
-from .places import Province, load_communes
+from .places import Commune, Province, load_communes
 from .reference import ensure_reference_data
 from .text import fold
 
@@ -40,11 +40,16 @@ class DemoUser:
     name: str
     label: str
     province_code: str | None = None
+    #: a commune officer's commune (the official code)
+    commune_code: str | None = None
 
 
 DEMO_USERS = (
     DemoUser("admin@ocop.local", "ocop-admin-2026", Role.ADMIN, "Quản trị viên OCOP", "Quản trị"),
     DemoUser("canbo@ocop.local", "ocop-staff-2026", Role.STAFF, "Nông Thị Thu", "Cán bộ (Cao Bằng)", "CB"),
+    # the commune of the demo's first household (Hộ bà Lục Thị Hoa) and of support project CB-DA2-2024-01
+    DemoUser("canbo.xa@ocop.local", "ocop-commune-2026", Role.COMMUNE_OFFICER, "Hoàng Văn Khánh",
+             "Cán bộ xã (Xã Trùng Khánh)", "CB", "01477"),
     DemoUser("nhasanxuat@ocop.local", "ocop-producer-2026", Role.PRODUCER, "Lục Thị Hoa", "Nhà sản xuất"),
     DemoUser("nguoimua@ocop.local", "ocop-buyer-2026", Role.BUYER, "Nguyễn Minh Anh", "Người mua"),
     # A buyer account made a member of the demo hub by staff: the hub area comes with the membership.
@@ -239,7 +244,9 @@ def _ensure_users(report: DemoReport) -> None:
     for demo_user in DEMO_USERS:
         if _user(demo_user.email) is not None:
             continue
-        user = accounts.register(demo_user.name, demo_user.email, demo_user.password, demo_user.role)
+        commune = db.session.scalar(select(Commune).where(Commune.code == demo_user.commune_code)) \
+            if demo_user.commune_code else None
+        user = accounts.register(demo_user.name, demo_user.email, demo_user.password, demo_user.role, commune=commune)
         if demo_user.province_code:
             user.province_id = _province(demo_user.province_code).id
         report.users_created += 1

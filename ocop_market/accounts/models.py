@@ -5,9 +5,10 @@ import enum
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, true
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
+from ..places import Commune
 from ..timeutil import UTCDateTime, utcnow
 from ..validators import PLAIN_TEXT
 
@@ -17,9 +18,13 @@ class Role(enum.StrEnum):
     PRODUCER = "producer"
     STAFF = "staff"
     ADMIN = "admin"
+    #: cán bộ xã: a commune's officer, who sees and changes only the producers, households, listings awaiting
+    #: review and programme reports of their commune (`User.commune_id`); the rest of the staff area is closed
+    COMMUNE_OFFICER = "commune_officer"
 
 
-#: the roles of the staff area (verification, programmes, orders); `User.is_staff` and the blueprint guards use it
+#: the roles of the staff area (verification, programmes, orders); `User.is_staff` and the blueprint guards use it.
+#: A commune officer is not among them: only the staff views marked `permissions.open_to_communes` let them in.
 STAFF_ROLES = (Role.STAFF, Role.ADMIN)
 
 
@@ -29,7 +34,9 @@ class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="has_login"),
-        CheckConstraint("role IN ('buyer','producer','staff','admin')", name="role_known"),
+        CheckConstraint("role IN ('buyer','producer','staff','admin','commune_officer')", name="role_known"),
+        # a commune officer without a commune would see nothing, or, worse, a query might forget the filter
+        CheckConstraint("role <> 'commune_officer' OR commune_id IS NOT NULL", name="commune_officer_has_commune"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,6 +52,8 @@ class User(UserMixin, Model):
     active: Mapped[bool] = mapped_column(default=True)
     #: staff belong to a province; admin and other roles leave it empty
     province_id: Mapped[int | None] = mapped_column(ForeignKey("provinces.id"))
+    #: a commune officer's commune (their whole scope); their province_id is that commune's province
+    commune_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     #: when the owner proved the number is theirs with an SMS code (sign-up by phone, or a reset by SMS)
@@ -52,6 +61,8 @@ class User(UserMixin, Model):
     #: the channels the person chose for news of their orders, listings and promotions (codes always go out)
     notify_email: Mapped[bool] = mapped_column(default=True, server_default=true())
     notify_sms: Mapped[bool] = mapped_column(default=True, server_default=true())
+
+    commune_ref: Mapped[Commune | None] = relationship(Commune)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts at login...
@@ -77,6 +88,21 @@ class User(UserMixin, Model):
     @property
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
+
+    @property
+    def is_commune_officer(self) -> bool:
+        return self.role == Role.COMMUNE_OFFICER
+
+    @property
+    def has_staff_area(self) -> bool:
+        """Staff, admin and commune officers enter the staff area (the officers only its commune-scoped pages)."""
+        return self.is_staff or self.is_commune_officer
+
+    def may_review(self, commune_id: int | None) -> bool:
+        """Staff review producers and listings anywhere; a commune officer only those of their own commune."""
+        if self.is_staff:
+            return True
+        return self.is_commune_officer and self.commune_id is not None and self.commune_id == commune_id
 
     @property
     def login_name(self) -> str:

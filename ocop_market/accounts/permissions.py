@@ -1,13 +1,18 @@
-"""Role checks. Staff areas deny by default: the blueprint guard runs before any view."""
+"""Role checks. Staff areas deny by default: the blueprint guard runs before any view.
+
+A commune officer (cán bộ xã) is let into a guarded blueprint only on the views marked `@open_to_communes`;
+every other staff page answers 403 for them, so a new staff route is closed to them until someone decides
+otherwise. The marked views still filter what they show to the officer's commune (their queries take the user).
+"""
 from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, current_app, request
 from flask_login import current_user
 
 from ..extensions import login_manager
-from .models import STAFF_ROLES
+from .models import STAFF_ROLES, Role
 
 
 def has_role(*roles: str) -> bool:
@@ -29,15 +34,39 @@ def roles_required(*roles: str):
     return decorator
 
 
+def open_to_communes(view):
+    """Mark a staff view as open to commune officers as well (it must scope its records to their commune)."""
+    view.open_to_communes = True
+    return view
+
+
+def _open_to_communes(endpoint: str | None = None) -> bool:
+    view = current_app.view_functions.get(endpoint or request.endpoint or "")
+    return bool(getattr(view, "open_to_communes", False))
+
+
+def may_open(endpoint: str) -> bool:
+    """Whether the signed-in account may open a staff page (the staff menu shows a commune officer only theirs)."""
+    if not current_user.is_authenticated:
+        return False
+    if current_user.is_staff:
+        return True
+    return current_user.is_commune_officer and _open_to_communes(endpoint)
+
+
 def guard_blueprint(bp, *roles: str) -> None:
-    """Every route of `bp` requires one of `roles`; a new route cannot forget the check."""
+    """Every route of `bp` requires one of `roles`; a new route cannot forget the check. A commune officer passes
+    only on views marked `open_to_communes`."""
 
     @bp.before_request
     def _guard():
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
-        if current_user.role not in roles:
-            abort(403)
+        if current_user.role in roles:
+            return None
+        if current_user.role == Role.COMMUNE_OFFICER and current_user.commune_id and _open_to_communes():
+            return None
+        abort(403)
 
 
-__all__ = ["STAFF_ROLES", "guard_blueprint", "has_role", "roles_required"]
+__all__ = ["STAFF_ROLES", "guard_blueprint", "has_role", "may_open", "open_to_communes", "roles_required"]

@@ -9,8 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..errors import Conflict, InvalidInput
+from .. import audit
+from ..errors import Conflict, InvalidInput, NotAllowed
 from ..extensions import db
+from ..places import Commune
 from ..timeutil import utcnow
 from . import sessions
 from .models import Role, User
@@ -71,10 +73,14 @@ def login_key(raw: str) -> str:
         return (raw or "").strip().lower()[:254]
 
 
-def register(display_name: str, login: str, password: str, role: str = Role.BUYER) -> User:
-    """Create an account. An existing email/phone raises Conflict (the view must not reveal which)."""
+def register(display_name: str, login: str, password: str, role: str = Role.BUYER,
+             commune: Commune | None = None) -> User:
+    """Create an account. An existing email/phone raises Conflict (the view must not reveal which). A commune
+    officer's account needs its `commune` (and belongs to that commune's province)."""
     if role not in set(Role):
         raise InvalidInput(_("Vai trò không hợp lệ."))
+    if (role == Role.COMMUNE_OFFICER) != (commune is not None):
+        raise InvalidInput(_("Tài khoản cán bộ xã cần chọn xã; vai trò khác không gắn với xã."))
     try:
         kind, value = normalise_login(login)
     except ValueError as exc:
@@ -87,6 +93,8 @@ def register(display_name: str, login: str, password: str, role: str = Role.BUYE
         display_name=(display_name or "").strip() or value,
         password_hash=password_hash,
         role=role,
+        commune_id=commune.id if commune is not None else None,
+        province_id=commune.province_id if commune is not None else None,
         **{kind: value},
     )
     try:
@@ -130,3 +138,32 @@ def users_by_id(ids: set[int]) -> dict[int, User]:
     if not ids:
         return {}
     return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def may_appoint_in(actor: User | None, commune: Commune) -> bool:
+    """Admin names a commune officer anywhere; province staff only for a commune of their province."""
+    if actor is None:
+        return False
+    if actor.role == Role.ADMIN:
+        return True
+    return actor.role == Role.STAFF and actor.province_id is not None and actor.province_id == commune.province_id
+
+
+def create_commune_officer(actor: User, display_name: str, login: str, password: str, commune: Commune) -> User:
+    """A commune officer's account (cán bộ xã), made by admin or the province's staff: it sees and changes only
+    `commune`'s records. Audited; the password is the one the creator hands over (the officer changes it)."""
+    if not may_appoint_in(actor, commune):
+        raise NotAllowed(_("Bạn chỉ tạo được tài khoản cán bộ xã cho các xã thuộc tỉnh của mình."))
+    if len(password or "") < 8:
+        raise InvalidInput(_("Mật khẩu cần từ 8 ký tự."))
+    user = register(display_name, login, password, Role.COMMUNE_OFFICER, commune=commune)
+    audit.record(actor.id, "user.create_commune_officer", "user", user.id, commune_code=commune.code)
+    return user
+
+
+def commune_officers(actor: User) -> list[User]:
+    """The commune officers the actor may see: all for admin, their province's for staff."""
+    q = select(User).where(User.role == Role.COMMUNE_OFFICER).order_by(User.province_id, User.commune_id, User.id)
+    if actor.role != Role.ADMIN:
+        q = q.where(User.province_id == (actor.province_id or -1))
+    return list(db.session.scalars(q))

@@ -50,7 +50,7 @@ def _remember_cookie_name() -> str:
 
 
 def _landing_for(user) -> str:
-    if user.is_staff:
+    if user.has_staff_area:
         return url_for("admin.index")
     if user.role == Role.PRODUCER:
         return url_for("producer.dashboard")

@@ -5,10 +5,11 @@ from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..accounts.services import normalise_login
 from ..catalog import hubs
 from ..catalog.forms import ChoiceField, ProductForm
 from ..catalog.models import HubKind
@@ -32,8 +33,9 @@ class ReasonForm(FlaskForm):
     )
 
 
-def _project_id(value):
-    """"" (no project, no household chosen) -> None, an id -> int; anything else is refused by the field."""
+def _optional_id(value):
+    """"" (none chosen: no project, household or commune) -> None, an id -> int; anything else is refused by the
+    field."""
     if value in (None, "") or isinstance(value, int):
         return value or None
     return coerce_id(value)
@@ -45,7 +47,7 @@ class StaffProductForm(ProductForm):
     The project list is the staff member's province's projects (passed in by the view); which projects they may
     name is the service's decision (another province's project is refused with 403), so any id passes here."""
 
-    support_project = ChoiceField(_l("Dự án hỗ trợ phát triển sản xuất"), coerce=_project_id, validate_choice=False,
+    support_project = ChoiceField(_l("Dự án hỗ trợ phát triển sản xuất"), coerce=_optional_id, validate_choice=False,
                                   invalid_value_message=_l("Dự án không hợp lệ."),
                                   description=_l("Dự án đã giúp hộ làm ra sản phẩm này (nếu có)."))
 
@@ -91,10 +93,42 @@ class HubMemberForm(FlaskForm):
 class HubHouseholdForm(FlaskForm):
     """The households that may be linked are passed in by the view (its province's, not linked elsewhere)."""
 
-    producer_id = ChoiceField(_l("Hộ sản xuất"), coerce=_project_id, validate_choice=False,
+    producer_id = ChoiceField(_l("Hộ sản xuất"), coerce=_optional_id, validate_choice=False,
                               invalid_value_message=_l("Hộ sản xuất không hợp lệ."),
                               validators=[DataRequired(_l("Vui lòng chọn hộ sản xuất."))])
 
     def __init__(self, *args, households: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.producer_id.choices = [SelectChoice("", _l("— Chọn hộ —"))] + [SelectChoice(i, n) for i, n in households]
+
+
+class CommuneOfficerForm(FlaskForm):
+    """A commune officer's account (cán bộ xã): who, their login, a first password, and their commune (the choices
+    are the communes the creator may name: their province's, or the chosen province's for admin)."""
+
+    display_name = StringField(_l("Họ và tên"), validators=[PlainText(), DataRequired(_l("Vui lòng nhập họ tên.")),
+                                                            Length(max=120, message=_l("Họ tên tối đa 120 ký tự."))])
+    login = StringField(_l("Email hoặc số điện thoại"), validators=[
+        PlainText(), DataRequired(_l("Vui lòng nhập email hoặc số điện thoại.")), Length(max=254)])
+    password = PasswordField(_l("Mật khẩu ban đầu"), validators=[
+        DataRequired(_l("Vui lòng nhập mật khẩu.")),
+        Length(min=8, max=200, message=_l("Mật khẩu cần từ 8 ký tự."))],
+        description=_l("Trao cho cán bộ xã; họ đổi mật khẩu sau lần đăng nhập đầu."))
+    commune_id = ChoiceField(_l("Xã/phường"), coerce=_optional_id, validators=[DataRequired(_l("Vui lòng chọn xã."))])
+
+    def __init__(self, *args, communes: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commune_id.choices = [SelectChoice("", _l("— Chọn xã/phường —"))] + [
+            SelectChoice(value, label) for value, label in communes]
+
+    def validate_login(self, field):
+        try:
+            normalise_login(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class SignalForm(FlaskForm):
+    """A commune's "no mobile or radio signal" flag: the button sends the new value."""
+
+    no_signal = ChoiceField(choices=[SelectChoice("1", "1"), SelectChoice("0", "0")], validators=[DataRequired()])

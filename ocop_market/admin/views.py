@@ -1,13 +1,18 @@
-"""Staff area. Deny by default: the blueprint guard refuses everyone but staff and admin."""
+"""Staff area. Deny by default: the blueprint guard refuses everyone but staff and admin, and lets a commune
+officer (cán bộ xã) into the views marked `@open_to_communes` only: the producers, the listings awaiting review
+and their decisions, each filtered to the officer's commune (`queries.*(…, viewer)`)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, confirming
-from ..accounts.permissions import STAFF_ROLES, guard_blueprint
+from ..accounts import services as account_services
+from ..accounts.models import Role
+from ..accounts.permissions import STAFF_ROLES, guard_blueprint, may_open, open_to_communes
 from ..accounts.services import users_by_id
 from ..catalog import certificates as ocop_certificates
 from ..catalog import hubs, listings, producers, services
@@ -17,15 +22,23 @@ from ..catalog.photo_upload import remove_photo, save_photos
 from ..errors import DomainError, InvalidInput
 from ..extensions import db
 from ..paging import paginate
+from ..places import Province
+from ..programs import communes
 from ..programs import listings as programs
 from ..routing import parse_id
 from . import queries
-from .forms import ConfirmForm, ReasonForm, StaffProductForm
+from .forms import CommuneOfficerForm, ConfirmForm, ReasonForm, SignalForm, StaffProductForm
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
 guard_blueprint(bp, *STAFF_ROLES)
 
 PER_PAGE = 50
+
+
+@bp.record_once
+def _plug_in(state) -> None:
+    # The staff menu and pages show a commune officer only the links their account may open.
+    state.app.jinja_env.globals["staff_may_open"] = may_open
 
 
 def _status_arg(allowed) -> str | None:
@@ -36,11 +49,13 @@ def _status_arg(allowed) -> str | None:
 
 
 @bp.get("/")
+@open_to_communes
 def index():
     return render_template(
         "admin/index.html",
-        pending_producers=queries.count_producers(ProducerStatus.PENDING),
-        pending_products=queries.count_products(ProductStatus.PENDING),
+        commune=current_user.commune_ref if current_user.is_commune_officer else None,
+        pending_producers=queries.count_producers(ProducerStatus.PENDING, current_user),
+        pending_products=queries.count_products(ProductStatus.PENDING, current_user),
         expiring=len(ocop_certificates.certificates_expiring()),
         days=ocop_certificates.EXPIRY_WARNING_DAYS,
     )
@@ -48,16 +63,18 @@ def index():
 
 # ---------------------------------------------------------------- producers
 @bp.get("/co-so/cho-xac-minh")
+@open_to_communes
 def producer_queue():
-    result = paginate(queries.producers(ProducerStatus.PENDING), PER_PAGE)
+    result = paginate(queries.producers(ProducerStatus.PENDING, current_user), PER_PAGE)
     return render_template("admin/producers.html", result=result, status=ProducerStatus.PENDING, queue=True,
                            endpoint="admin.producer_queue", args={})
 
 
 @bp.get("/co-so")
+@open_to_communes
 def producer_list():
     status = _status_arg(ProducerStatus)
-    result = paginate(queries.producers(status), PER_PAGE)
+    result = paginate(queries.producers(status, current_user), PER_PAGE)
     return render_template("admin/producers.html", result=result, status=status, queue=False,
                            statuses=list(ProducerStatus), endpoint="admin.producer_list",
                            args={"status": status} if status else {})
@@ -76,13 +93,15 @@ def _history(entity_type: str, entity_id: int):
 
 
 @bp.get("/co-so/<id:producer_id>")
+@open_to_communes
 def producer_detail(producer_id: int):
-    return _producer_page(queries.producer_or_404(producer_id))
+    return _producer_page(queries.producer_or_404(producer_id, current_user))
 
 
 @bp.post("/co-so/<id:producer_id>/xac-minh")
+@open_to_communes
 def producer_verify(producer_id: int):
-    producer = queries.producer_or_404(producer_id)
+    producer = queries.producer_or_404(producer_id, current_user)
     producers.verify_producer(current_user, producer)
     db.session.commit()
     flash(_("Đã xác minh cơ sở “%(name)s”.", name=producer.name), "success")
@@ -116,8 +135,9 @@ def _reject(record, reject, page, done_message: str, detail_endpoint: str, id_ar
 
 
 @bp.route("/co-so/<id:producer_id>/tu-choi", methods=["GET", "POST"])
+@open_to_communes
 def producer_reject(producer_id: int):
-    producer = queries.producer_or_404(producer_id)
+    producer = queries.producer_or_404(producer_id, current_user)
     verified = producer.status == ProducerStatus.VERIFIED
     question = confirming.Question(
         title=(_("Thu hồi xác minh “%(name)s”?", name=producer.name) if verified
@@ -135,8 +155,9 @@ def producer_reject(producer_id: int):
 
 # ---------------------------------------------------------------- listings
 @bp.get("/san-pham/cho-duyet")
+@open_to_communes
 def product_queue():
-    result = paginate(queries.products(ProductStatus.PENDING), PER_PAGE)
+    result = paginate(queries.products(ProductStatus.PENDING, current_user), PER_PAGE)
     return render_template("admin/products.html", result=result, status=ProductStatus.PENDING, queue=True,
                            endpoint="admin.product_queue", args={})
 
@@ -144,7 +165,7 @@ def product_queue():
 @bp.get("/san-pham")
 def product_list():
     status = _status_arg(ProductStatus)
-    result = paginate(queries.products(status), PER_PAGE)
+    result = paginate(queries.products(status, current_user), PER_PAGE)
     return render_template("admin/products.html", result=result, status=status, queue=False,
                            statuses=list(ProductStatus), endpoint="admin.product_list",
                            args={"status": status} if status else {})
@@ -158,14 +179,15 @@ def _product_page(product, reject_form=None, status=200):
 
 
 @bp.get("/san-pham/<id:product_id>")
+@open_to_communes
 def product_detail(product_id: int):
-    return _product_page(queries.product_or_404(product_id))
+    return _product_page(queries.product_or_404(product_id, current_user))
 
 
 @bp.post("/san-pham/<id:product_id>/gui-duyet")
 def product_submit(product_id: int):
     """Staff entering a listing for a household put it in the queue themselves."""
-    product = queries.product_or_404(product_id)
+    product = queries.product_or_404(product_id, current_user)
     listings.submit_for_review(current_user, product)
     db.session.commit()
     flash(_("Đã chuyển “%(name)s” sang chờ duyệt.", name=product.name), "success")
@@ -173,8 +195,9 @@ def product_submit(product_id: int):
 
 
 @bp.post("/san-pham/<id:product_id>/duyet")
+@open_to_communes
 def product_approve(product_id: int):
-    product = queries.product_or_404(product_id)
+    product = queries.product_or_404(product_id, current_user)
     listings.approve_product(current_user, product)
     db.session.commit()
     if product.is_public:
@@ -185,8 +208,9 @@ def product_approve(product_id: int):
 
 
 @bp.route("/san-pham/<id:product_id>/tu-choi", methods=["GET", "POST"])
+@open_to_communes
 def product_reject(product_id: int):
-    product = queries.product_or_404(product_id)
+    product = queries.product_or_404(product_id, current_user)
     question = confirming.Question(
         title=_("Từ chối sản phẩm “%(name)s”?", name=product.name),
         question=_("Hộ sản xuất sẽ đọc được lý do dưới đây; sản phẩm không hiển thị cho tới khi được sửa, gửi lại "
@@ -274,8 +298,9 @@ def producer_new():
 
 
 @bp.route("/co-so/<id:producer_id>/sua", methods=["GET", "POST"])
+@open_to_communes
 def producer_edit(producer_id: int):
-    producer = queries.producer_or_404(producer_id)
+    producer = queries.producer_or_404(producer_id, current_user)
     form = ProducerForm(obj=producer, provinces=services.provinces())
     status = 200
     if form.validate_on_submit():
@@ -299,7 +324,7 @@ def producer_edit(producer_id: int):
 
 @bp.route("/co-so/<id:producer_id>/san-pham/moi", methods=["GET", "POST"])
 def product_new(producer_id: int):
-    producer = queries.producer_or_404(producer_id)
+    producer = queries.producer_or_404(producer_id, current_user)
     form = StaffProductForm(groups=services.groups(), projects=programs.project_choices(current_user))
     status = 200
     if form.validate_on_submit():
@@ -320,7 +345,7 @@ def product_new(producer_id: int):
 
 @bp.route("/san-pham/<id:product_id>/sua", methods=["GET", "POST"])
 def product_edit(product_id: int):
-    product = queries.product_or_404(product_id)
+    product = queries.product_or_404(product_id, current_user)
     form = StaffProductForm.for_product(
         product, groups=services.groups(), projects=programs.project_choices(current_user, product.support_project_id),
         support_project=product.support_project_id or "")
@@ -342,7 +367,7 @@ def product_edit(product_id: int):
 
 @bp.route("/san-pham/<id:product_id>/anh", methods=["GET", "POST"])
 def product_photos(product_id: int):
-    product = queries.product_or_404(product_id)
+    product = queries.product_or_404(product_id, current_user)
     form = PhotoForm()
     status = save_photos(form, product)
     if form.is_submitted() and status == 200:
@@ -353,6 +378,69 @@ def product_photos(product_id: int):
 
 @bp.post("/san-pham/<id:product_id>/anh/<id:image_id>/xoa")
 def product_photo_delete(product_id: int, image_id: int):
-    product = queries.product_or_404(product_id)
+    product = queries.product_or_404(product_id, current_user)
     remove_photo(product, image_id)
     return redirect(url_for(".product_photos", product_id=product.id))
+
+
+# ---------------------------------------------------------------- communes: officers and the signal flag
+def _staff_province() -> Province | None:
+    """The province whose communes a page lists: staff their own; admin the one in ?province=CODE (default Cao
+    Bằng's, the demo's, else the first by name)."""
+    if current_user.role != Role.ADMIN:
+        return db.session.get(Province, current_user.province_id) if current_user.province_id else None
+    code = request.args.get("province") or "CB"
+    if len(code) > 16:
+        abort(400)
+    province = db.session.scalar(select(Province).where(Province.code == code))
+    if province is None and request.args.get("province"):
+        abort(404)
+    return province or db.session.scalar(select(Province).order_by(Province.name))
+
+
+def _officers_page(form, province, status=200):
+    provinces = list(db.session.scalars(select(Province).order_by(Province.name))) \
+        if current_user.role == Role.ADMIN else []
+    return render_template("admin/commune_officers.html", form=form, province=province, provinces=provinces,
+                           officers=account_services.commune_officers(current_user)), status
+
+
+@bp.route("/can-bo-xa", methods=["GET", "POST"])
+def commune_officers():
+    province = _staff_province()
+    choices = [(c.id, f"{c.name} ({c.code})") for c in communes.communes_of(province.id)] if province else []
+    form = CommuneOfficerForm(communes=choices)
+    if not form.validate_on_submit():
+        return _officers_page(form, province, 400 if form.is_submitted() else 200)
+    commune = communes.commune_or_404(form.commune_id.data)
+    try:
+        officer = account_services.create_commune_officer(current_user, form.display_name.data, form.login.data,
+                                                         form.password.data, commune)
+        db.session.commit()
+    except DomainError as err:
+        return _officers_page(form, province, _form_error(form, err))
+    flash(_("Đã tạo tài khoản cán bộ xã %(login)s cho %(commune)s.", login=officer.login_name, commune=commune.name),
+          "success")
+    return redirect(url_for(".commune_officers", province=province.code if province else None))
+
+
+@bp.get("/xa")
+def communes_page():
+    province = _staff_province()
+    return render_template("admin/communes.html", province=province,
+                           communes=communes.communes_of(province.id) if province else [],
+                           provinces=list(db.session.scalars(select(Province).order_by(Province.name)))
+                           if current_user.role == Role.ADMIN else [], form=SignalForm(formdata=None))
+
+
+@bp.post("/xa/<id:commune_id>/song")
+def commune_signal(commune_id: int):
+    commune = communes.commune_or_404(commune_id)
+    form = SignalForm()
+    if not form.validate_on_submit():
+        abort(400)
+    communes.set_no_signal(current_user, commune, form.no_signal.data == "1")
+    db.session.commit()
+    flash(_("Đã ghi: %(commune)s không có sóng di động, phát thanh.", commune=commune.name)
+          if commune.no_signal else _("Đã ghi: %(commune)s có sóng.", commune=commune.name), "success")
+    return redirect(url_for(".communes_page", province=commune.province.code) + f"#xa-{commune.code}")

@@ -21,7 +21,7 @@ from .models import (
     ProductGroup,
     ProductStatus,
 )
-from .services import require_staff, unique_slug
+from .services import require_reviewer, unique_slug
 
 # Which listing states may follow which; anything else is a Conflict (409).
 PRODUCT_TRANSITIONS: dict[str, set[str]] = {
@@ -130,7 +130,7 @@ def submit_for_review(actor: User, product: Product) -> None:
 
 
 def approve_product(actor: User, product: Product) -> None:
-    require_staff(actor)
+    require_reviewer(actor, product.producer)
     _move(product, ProductStatus.APPROVED)
     product.reviewed_at = utcnow()
     product.reviewed_by_id = actor.id
@@ -140,7 +140,7 @@ def approve_product(actor: User, product: Product) -> None:
 
 
 def reject_product(actor: User, product: Product, reason: str) -> None:
-    require_staff(actor)
+    require_reviewer(actor, product.producer)
     if not reason.strip():
         raise InvalidInput(_("Cần nêu lý do từ chối."))
     _move(product, ProductStatus.REJECTED)

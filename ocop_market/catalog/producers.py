@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from .. import audit
 from ..accounts.models import User
-from ..errors import Conflict, InvalidInput
+from ..errors import Conflict, InvalidInput, NotAllowed
 from ..extensions import db
 from ..places import Province, match_commune
 from ..timeutil import utcnow
@@ -21,7 +21,7 @@ from .models import (
     ProducerKind,
     ProducerStatus,
 )
-from .services import producer_of, require_staff, unique_slug
+from .services import producer_of, require_reviewer, unique_slug
 
 
 @dataclass
@@ -110,7 +110,11 @@ def _producer_fields(data: ProducerData) -> dict:
 def update_producer(actor: User, producer: Producer, data: ProducerData) -> Producer:
     _check_producer_data(data)
     _check_producer_unique(data, producer.id)
-    for key, value in _producer_fields(data).items():
+    fields = _producer_fields(data)
+    if actor is not None and actor.is_commune_officer and not actor.may_review(fields["commune_id"]):
+        # The officer's scope is their commune: they may correct a record, not move it out of their reach.
+        raise NotAllowed(_("Cán bộ xã chỉ lưu được hồ sơ ở xã của mình; xã/phường nhập vào là xã khác."))
+    for key, value in fields.items():
         setattr(producer, key, value)
     producer.updated_by_id = actor.id
     if producer.status == ProducerStatus.REJECTED:
@@ -123,7 +127,7 @@ def update_producer(actor: User, producer: Producer, data: ProducerData) -> Prod
 
 
 def verify_producer(actor: User, producer: Producer) -> None:
-    require_staff(actor)
+    require_reviewer(actor, producer)
     producer.status = ProducerStatus.VERIFIED
     producer.rejection_reason = ""
     producer.verified_at = utcnow()
@@ -133,7 +137,7 @@ def verify_producer(actor: User, producer: Producer) -> None:
 
 
 def reject_producer(actor: User, producer: Producer, reason: str) -> None:
-    require_staff(actor)
+    require_reviewer(actor, producer)
     if not reason.strip():
         raise InvalidInput(_("Cần nêu lý do từ chối."))
     producer.status = ProducerStatus.REJECTED

@@ -104,3 +104,9 @@ def unique_slug(model, base: str) -> str:
 def require_staff(actor: User) -> None:
     if actor is None or not actor.is_staff:
         raise NotAllowed(_("Chỉ cán bộ chương trình được thực hiện thao tác này."))
+
+
+def require_reviewer(actor: User, producer: Producer) -> None:
+    """Staff review any producer and listing; a commune officer only those of their own commune."""
+    if actor is None or not actor.may_review(producer.commune_id):
+        raise NotAllowed(_("Hồ sơ này thuộc xã khác: tài khoản cán bộ xã chỉ xem và thay đổi được hồ sơ của xã mình."))

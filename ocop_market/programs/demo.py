@@ -18,9 +18,9 @@ from ..errors import InvalidInput
 from ..extensions import db
 from ..orders.models import Order, OrderEvent, OrderLine, OrderStatus, ProducerOrder
 from ..payments import ledger
-from ..places import Province
+from ..places import Commune, Province
 from ..timeutil import LOCAL_TZ, add_months, local_today
-from . import disbursements, listings, participation, projects
+from . import communes, disbursements, listings, participation, projects
 from .models import Participation, SupportProject
 
 D = dt.date
@@ -250,5 +250,21 @@ def seed_demo_programs() -> int:
         products = _ensure_links(project, spec, actor)
         added += _ensure_orders(products, buyer)
     added += _ensure_records(actor_for)
+    added += _ensure_no_signal(staff or admin)
     db.session.flush()
+    return added
+
+
+#: communes the demo marks as having no mobile or radio signal, so the commune map shows its flag. Demo data, not a
+#: survey: staff set the real ones at *Quản trị › Xã và sóng*.
+NO_SIGNAL_DEMO = ("01321",)  # Xã Bảo Lạc (Cao Bằng), the commune of demo project CB-DA3-2024-02
+
+
+def _ensure_no_signal(actor) -> int:
+    added = 0
+    for code in NO_SIGNAL_DEMO:
+        commune = db.session.scalar(select(Commune).where(Commune.code == code))
+        if commune is not None and not commune.no_signal:
+            communes.set_no_signal(actor, commune, True)
+            added += 1
     return added

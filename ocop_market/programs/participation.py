@@ -21,7 +21,7 @@ from .models import (
     Participation,
     SupportProject,
 )
-from .projects import CATEGORIES, CATEGORY_LABELS, check_amount, require_scope
+from .projects import CATEGORIES, CATEGORY_LABELS, check_amount, require_household_scope, require_scope
 
 
 # ---------------------------------------------------------------- households
@@ -94,7 +94,7 @@ def join_project(actor, project: SupportProject, producer: Producer | None, join
 def set_public_consent(actor, part: Participation, consent_on: dt.date | None) -> Participation:
     """Record (a date) or withdraw (None) a household's consent to be named publicly as taking part in the
     project. Audited with who recorded it; the withdrawal keeps nothing public."""
-    require_scope(actor, part.project.province_id)
+    require_household_scope(actor, part.producer)
     if consent_on is not None:
         if consent_on > local_today():
             raise InvalidInput(_("Ngày đồng ý không thể ở tương lai."))
@@ -149,7 +149,7 @@ def add_livelihood_record(actor, producer: Producer, assessed_on: dt.date, incom
                           note: str = "") -> HouseholdAssessment:
     """A programme officer's dated re-assessment of a household, with its income, into the beneficiary registry
     (the same record promotion priority reads). An earlier one is never changed; one per household and day."""
-    require_scope(actor, producer.province_id)
+    require_household_scope(actor, producer)
     if category not in CATEGORIES:
         raise InvalidInput(_("Phân loại hộ không hợp lệ."))
     _check_income(income_vnd)

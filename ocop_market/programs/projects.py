@@ -2,7 +2,10 @@
 project with its budget per source, and the labels of their codes. Services flush; the caller commits once.
 
 Scope: a staff account belongs to a province and reads and changes only that province's projects and
-households; admin is global. Every change writes an audit row in the same transaction.
+households; admin is global. A commune officer (cán bộ xã) reads the projects run in their commune (the project's
+commune code) and their reports, and records the assessments and consent of that commune's households; budgets,
+plans, disbursements and membership stay with the province. Every change writes an audit row in the same
+transaction.
 """
 from __future__ import annotations
 
@@ -56,9 +59,34 @@ def require_scope(user, province_id: int | None) -> None:
         raise NotAllowed(_("Hồ sơ này thuộc tỉnh khác: tài khoản của bạn chỉ xem và thay đổi được hồ sơ của tỉnh mình."))
 
 
+def _officer_of(user, commune_id: int | None) -> bool:
+    return (user is not None and user.role == Role.COMMUNE_OFFICER and user.commune_id is not None
+            and user.commune_id == commune_id)
+
+
+def require_project_scope(user, project: SupportProject) -> None:
+    """Province staff (and admin) for the project's province; a commune officer for a project of their commune."""
+    if can_manage(user, project.province_id) or _officer_of(user, project.commune_id):
+        return
+    if user is not None and user.role == Role.COMMUNE_OFFICER:
+        raise NotAllowed(_("Dự án này thuộc xã khác: tài khoản cán bộ xã chỉ xem được dự án của xã mình."))
+    require_scope(user, project.province_id)
+
+
+def require_household_scope(user, producer) -> None:
+    """Who may record a household's assessment or consent: its province's staff, or its commune's officer."""
+    if can_manage(user, producer.province_id) or _officer_of(user, producer.commune_id):
+        return
+    if user is not None and user.role == Role.COMMUNE_OFFICER:
+        raise NotAllowed(_("Hộ này thuộc xã khác: tài khoản cán bộ xã chỉ thay đổi được hồ sơ của xã mình."))
+    require_scope(user, producer.province_id)
+
+
 def scoped(query: Select, user) -> Select:
     if user.role == Role.ADMIN:
         return query
+    if user.role == Role.COMMUNE_OFFICER:
+        return query.where(SupportProject.commune_id == (user.commune_id or -1))
     if user.role != Role.STAFF or user.province_id is None:
         return query.where(false())
     return query.where(SupportProject.province_id == user.province_id)
@@ -78,7 +106,7 @@ def project_or_404(project_id: int, user) -> SupportProject:
     project = db.session.get(SupportProject, project_id) if is_id(project_id) else None
     if project is None:
         raise NotFound(_("Không tìm thấy dự án."))
-    require_scope(user, project.province_id)
+    require_project_scope(user, project)
     return project
 
 

@@ -1,5 +1,7 @@
 """Programme pages. Staff (guarded blueprint): projects, disbursements, households, livelihood records, the
-outcome dashboard, the CSV export and a printable report. Public: a project page with aggregates only."""
+outcome dashboard, the CSV export and a printable report. Public: a project page with aggregates only.
+A commune officer opens the views marked `@open_to_communes`, over the projects of their commune only
+(`projects.projects_for` and `project_or_404` scope by the account)."""
 from __future__ import annotations
 
 import csv
@@ -9,17 +11,19 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
 
 from .. import audit, charts
-from ..accounts.permissions import STAFF_ROLES, guard_blueprint
+from ..accounts.permissions import STAFF_ROLES, guard_blueprint, open_to_communes
 from ..accounts.services import users_by_id
 from ..catalog.models import Producer
 from ..errors import DomainError
 from ..extensions import db
 from ..money import format_vnd_short
+from ..places import Province
 from ..text import spreadsheet_cell
 from ..timeutil import local_today
-from . import disbursements, indicators, listings, outcomes, participation, projects, report_xlsx, rules
+from . import communes, disbursements, indicators, listings, outcomes, participation, projects, report_xlsx, rules
 from .forms import CapitalPlanForm, ConsentForm, DisbursementForm, JoinForm, LivelihoodForm, ProjectEditForm
 
 bp = Blueprint("staff_programs", __name__)
@@ -116,6 +120,7 @@ def _revenue_chart(project_ids, period) -> charts.Chart:
 
 # ---------------------------------------------------------------- staff: projects
 @bp.get("/quan-tri/du-an")
+@open_to_communes
 def project_list():
     period = _period()
     visible = projects.projects_for(current_user)
@@ -187,6 +192,7 @@ def _history(project):
 
 
 @bp.get("/quan-tri/du-an/<id:project_id>")
+@open_to_communes
 def project_detail(project_id: int):
     return _detail_page(projects.project_or_404(project_id, current_user))
 
@@ -259,6 +265,7 @@ def _household_page(project, part, form=None, status=200, consent_form=None):
 
 
 @bp.post("/quan-tri/du-an/<id:project_id>/ho/<id:producer_id>/dong-y")
+@open_to_communes
 def household_consent(project_id: int, producer_id: int):
     project = projects.project_or_404(project_id, current_user)
     part = participation.participation_or_404(project, producer_id)
@@ -278,6 +285,7 @@ def household_consent(project_id: int, producer_id: int):
 
 
 @bp.post("/quan-tri/du-an/<id:project_id>/ho/<id:producer_id>/sinh-ke")
+@open_to_communes
 def household_record(project_id: int, producer_id: int):
     project = projects.project_or_404(project_id, current_user)
     part = participation.participation_or_404(project, producer_id)
@@ -296,12 +304,14 @@ def household_record(project_id: int, producer_id: int):
 
 
 @bp.get("/quan-tri/du-an/<id:project_id>/ho/<id:producer_id>")
+@open_to_communes
 def household_detail(project_id: int, producer_id: int):
     project = projects.project_or_404(project_id, current_user)
     return _household_page(project, participation.participation_or_404(project, producer_id))
 
 
 @bp.get("/quan-tri/du-an/<id:project_id>/bao-cao")
+@open_to_communes
 def project_report(project_id: int):
     project = projects.project_or_404(project_id, current_user)
     period = _period()
@@ -319,6 +329,7 @@ def project_report(project_id: int):
 
 # ---------------------------------------------------------------- staff: dashboard and export
 @bp.get("/quan-tri/du-an/ket-qua")
+@open_to_communes
 def dashboard():
     period = _period()
     group_by = _group_by()
@@ -372,6 +383,7 @@ def csv_rows(rows: list[rules.Outcome], period: rules.Period, group_by: str) -> 
 
 @bp.get("/quan-tri/bao-cao/outcomes.csv")
 @bp.get("/admin/reports/outcomes.csv")
+@open_to_communes
 def outcomes_csv():
     period = _period()
     group_by = _group_by()
@@ -393,6 +405,7 @@ def outcomes_csv():
 
 
 @bp.get("/quan-tri/bao-cao/chi-tieu.xlsx")
+@open_to_communes
 def indicators_xlsx():
     """The province's indicator report for the period (plan / result / rate), one sheet per province and the
     communes by code: the same Outcome figures as the dashboard and the CSV."""
@@ -410,6 +423,55 @@ def indicators_xlsx():
     db.session.commit()
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="chi-tieu-{period.key}.xlsx"'})
+
+
+# ---------------------------------------------------------------- staff: the commune map
+def _map_province(visible) -> Province:
+    """The viewer's province (staff, commune officers); admin picks one with ?province=CODE (default: the first
+    with a project, else the first)."""
+    code = request.args.get("province")
+    if code is not None and (len(code) > 16 or not code.isascii()):
+        abort(400)
+    if current_user.role != "admin":
+        if code is not None and current_user.province_id is not None:
+            own = db.session.get(Province, current_user.province_id)
+            if own is not None and own.code != code:
+                abort(403)
+        province = db.session.get(Province, current_user.province_id) if current_user.province_id else None
+        if province is None:
+            abort(403)
+        return province
+    if code is not None:
+        province = db.session.scalar(select(Province).where(Province.code == code))
+        if province is None:
+            abort(404)
+        return province
+    if visible:
+        return visible[0].province
+    first = db.session.scalar(select(Province).order_by(Province.name))
+    if first is None:
+        abort(404)
+    return first
+
+
+@bp.get("/quan-tri/du-an/ban-do")
+@open_to_communes
+def commune_map():
+    """Outcomes per commune on a schematic map of the province (communes.py says why schematic): one square per
+    commune, coloured by the chosen figure, communes with no mobile or radio signal flagged."""
+    period = _period()
+    figure = request.args.get("figure") or "households"
+    if figure not in communes.MAP_FIGURES:
+        abort(400, description=_("Chỉ tiêu tô màu không hợp lệ."))
+    visible = projects.projects_for(current_user)
+    province = _map_province(visible)
+    members = [p for p in visible if p.province_id == province.id]
+    rows = outcomes.outcomes(members, period, "commune") if members else []
+    commune_map = communes.schematic_map(province, communes.communes_of(province.id), rows, figure)
+    provinces = list(db.session.scalars(select(Province).order_by(Province.name))) \
+        if current_user.role == "admin" else []
+    return render_template("programs/commune_map.html", map=commune_map, period=period, figure=figure,
+                           figures=communes.MAP_FIGURES, provinces=provinces, levels=communes.LEVELS)
 
 
 # ---------------------------------------------------------------- public

@@ -25,7 +25,12 @@ class SystemActor:
     id = None
     role = Role.ADMIN
     is_staff = True
+    is_commune_officer = False
+    commune_id = None
     display_name = "Hệ thống"
+
+    def may_review(self, commune_id: int | None) -> bool:
+        return True
 
     def __repr__(self) -> str:
         return "<SystemActor>"
