@@ -181,7 +181,7 @@ def requests_page():
 def desk():
     week = _week_arg()
     return render_template(
-        "promotions/staff_week.html", week=week, run=allocation.week_run(week),
+        "promotions/staff_week.html", week=week, run=allocation.week_run(week), commitment=draws.week_lottery(week),
         allocations=allocation.week_allocations(week), waiting=report.waiting_requests(week),
         allocate_form=AllocateForm(), pin_form=_pin_form(), remove_form=RemoveForm(),
         prev_week=rules.add_weeks(week, -1), next_week=rules.add_weeks(week, 1),

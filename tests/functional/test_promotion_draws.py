@@ -82,7 +82,7 @@ def test_the_seed_is_committed_when_the_week_opens_and_revealed_only_after_the_d
     assert client.get(f"/quang-ba/boc-tham/{week}.csv").status_code == 404
     auth.login("canbo@example.vn")
     desk = client.get(f"/quan-tri/quang-ba/?week={week}").get_data(as_text=True)
-    assert product.name in desk and secret not in desk
+    assert product.name in desk and commitment in desk and secret not in desk
     assert secret not in client.get(f"/quang-ba/minh-bach?week={week}").get_data(as_text=True)
     # A second request for the same week keeps the same commitment.
     _, other = _listing("Hộ ông Nông Văn Phúc", "Dao Phúc Sen")
