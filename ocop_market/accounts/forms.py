@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField, SubmitField
+from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from ..validators import PlainText
 from .recovery import clean_code
-from .services import normalise_login
+from .services import normalise_login, normalise_phone
 
 
 class LoginForm(FlaskForm):
@@ -110,3 +110,35 @@ class VerifyPhoneForm(FlaskForm):
 class NotificationChannelsForm(FlaskForm):
     notify_email = BooleanField(_l("Gửi tin về đơn hàng, gian hàng và quảng bá qua e-mail"))
     notify_sms = BooleanField(_l("Gửi tin về đơn hàng, gian hàng và quảng bá qua SMS"))
+
+
+def optional_id(value):
+    """A select's value as an id; the blank first choice ("— Chọn —") as None, so DataRequired says what to do."""
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class AddressForm(FlaskForm):
+    """A delivery address: the checkout form's fields, with `province_id` blank until chosen."""
+
+    contact_name = StringField(_l("Họ tên người nhận"), validators=[PlainText(),
+        DataRequired(_l("Vui lòng nhập họ tên người nhận.")), Length(max=120)])
+    phone = StringField(_l("Số điện thoại di động"), validators=[PlainText(),
+        DataRequired(_l("Vui lòng nhập số điện thoại.")), Length(max=20)])
+    address_line = StringField(_l("Số nhà, thôn/bản, đường"), validators=[PlainText(),
+        DataRequired(_l("Vui lòng nhập địa chỉ.")), Length(max=200)])
+    province_id = SelectField(_l("Tỉnh/thành phố"), coerce=optional_id, validate_choice=True,
+                              validators=[DataRequired(_l("Vui lòng chọn tỉnh/thành phố."))])
+    commune = StringField(_l("Xã/phường"), validators=[PlainText(), DataRequired(_l("Vui lòng nhập xã/phường.")),
+                                                       Length(max=120)])
+    is_default = BooleanField(_l("Dùng làm địa chỉ mặc định"))
+
+    def validate_phone(self, field):
+        try:
+            normalise_phone(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc

@@ -4,7 +4,7 @@ import datetime as dt
 import enum
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, true
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
@@ -161,3 +161,27 @@ class AccountCode(Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class DeliveryAddress(Model):
+    """A buyer's saved delivery address (sổ địa chỉ): several per account, at most one the default. Checkout fills
+    its form from the default, else the one used last, and remembers each address an order went to."""
+
+    __tablename__ = "delivery_addresses"
+    __table_args__ = (Index("ix_delivery_addresses_user_default", "user_id", "is_default"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    contact_name: Mapped[str] = mapped_column(String(120), info=PLAIN_TEXT)
+    #: mobile number stored as +84XXXXXXXXX
+    phone: Mapped[str] = mapped_column(String(16))
+    address_line: Mapped[str] = mapped_column(String(200), info=PLAIN_TEXT)
+    #: the commune as the buyer wrote or picked it; `commune_code` when it names one of the official list
+    commune: Mapped[str] = mapped_column(String(120), info=PLAIN_TEXT)
+    commune_code: Mapped[str | None] = mapped_column(String(8))
+    province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"))
+    is_default: Mapped[bool] = mapped_column(default=False, server_default=false())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    province = relationship("Province")

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     g,
+    jsonify,
     make_response,
     redirect,
     render_template,
@@ -19,9 +21,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..errors import Conflict, InvalidInput
 from ..extensions import db, limiter
+from ..places import Province
 from ..security import is_safe_next, safe_next
-from . import limits, notices, notifications, recovery, services, sessions
+from . import addresses, limits, notices, notifications, recovery, services, sessions
 from .forms import (
+    AddressForm,
     ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
@@ -319,3 +323,90 @@ def reset_with_link(token: str):
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
+
+
+# ---------------------------------------------------------------- address book (issue 14)
+def address_form(address=None) -> AddressForm:
+    form = AddressForm(obj=address) if address is not None and request.method == "GET" else AddressForm()
+    form.province_id.choices = addresses.province_choices()
+    if address is not None and request.method == "GET":
+        form.phone.data = "0" + address.phone[3:]
+    return form
+
+
+def _address_data(form: AddressForm) -> addresses.AddressData:
+    return addresses.AddressData(contact_name=form.contact_name.data, phone=form.phone.data,
+                                 address_line=form.address_line.data, commune=form.commune.data,
+                                 province_id=form.province_id.data)
+
+
+def _save_address(form: AddressForm, address=None):
+    """One save for adding and editing: None when saved (the caller redirects), else the form with its message."""
+    if not form.validate_on_submit():
+        return form
+    try:
+        addresses.save(current_user, _address_data(form), address, make_default=bool(form.is_default.data))
+    except InvalidInput as exc:
+        db.session.rollback()
+        form.address_line.errors.append(exc.message)
+        return form
+    db.session.commit()
+    return None
+
+
+@bp.route("/dia-chi", methods=["GET", "POST"])
+@login_required
+def address_book():
+    form = address_form()
+    if request.method == "POST":
+        if _save_address(form) is None:
+            flash(_("Đã lưu địa chỉ."), "success")
+            return redirect(url_for("accounts.address_book"))
+    return render_template("accounts/addresses.html", form=form, addresses=addresses.addresses_of(current_user),
+                           communes=_communes_for(form)), 400 if form.errors else 200
+
+
+@bp.route("/dia-chi/<id:address_id>", methods=["GET", "POST"])
+@login_required
+def edit_address(address_id: int):
+    address = addresses.address_of(current_user, address_id)
+    form = address_form(address)
+    if request.method == "POST":
+        if _save_address(form, address) is None:
+            flash(_("Đã lưu địa chỉ."), "success")
+            return redirect(url_for("accounts.address_book"))
+    return render_template("accounts/address_edit.html", form=form, address=address,
+                           communes=_communes_for(form)), 400 if form.errors else 200
+
+
+@bp.post("/dia-chi/<id:address_id>/mac-dinh")
+@login_required
+def default_address(address_id: int):
+    addresses.set_default(current_user, address_id)
+    db.session.commit()
+    flash(_("Đã đặt làm địa chỉ mặc định."), "success")
+    return redirect(url_for("accounts.address_book"))
+
+
+@bp.post("/dia-chi/<id:address_id>/xoa")
+@login_required
+def delete_address(address_id: int):
+    addresses.delete(current_user, address_id)
+    db.session.commit()
+    flash(_("Đã xoá địa chỉ."), "info")
+    return redirect(url_for("accounts.address_book"))
+
+
+@bp.get("/dia-chi/xa-phuong/<id:province_id>")
+def province_communes(province_id: int):
+    """The communes of a province, for the commune field's choices (app.js fills a <datalist> with them)."""
+    if db.session.get(Province, province_id) is None:
+        abort(404)
+    resp = jsonify(communes=addresses.communes_of(province_id))
+    resp.headers["Cache-Control"] = "public, max-age=86400"
+    return resp
+
+
+def _communes_for(form) -> list[str]:
+    province_id = form.province_id.data
+    return addresses.communes_of(province_id) if isinstance(province_id, int) else []

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..accounts.forms import optional_id
 from ..accounts.services import normalise_phone
 from ..money import parse_vnd
 from ..validators import PlainText
@@ -33,7 +34,8 @@ class CheckoutForm(FlaskForm):
     address_line = StringField(_l("Số nhà, thôn/bản, đường"), validators=[PlainText(),
         DataRequired(_l("Vui lòng nhập địa chỉ.")), Length(max=200)])
     commune = StringField(_l("Xã/phường"), validators=[PlainText(), DataRequired(_l("Vui lòng nhập xã/phường.")), Length(max=120)])
-    province_id = SelectField(_l("Tỉnh/thành phố"), coerce=int, validate_choice=True,
+    #: blank until chosen (issue 14): a buyer who skips it is asked, never shipped to the first province listed
+    province_id = SelectField(_l("Tỉnh/thành phố"), coerce=optional_id, validate_choice=True,
                               validators=[DataRequired(_l("Vui lòng chọn tỉnh/thành phố."))])
     note = TextAreaField(_l("Ghi chú cho người bán"), validators=[PlainText(multiline=True), Optional(), Length(max=1000)])
     payment_method = RadioField(_l("Phương thức thanh toán"), validators=[

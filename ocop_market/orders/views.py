@@ -18,12 +18,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, user_logged_in
 
 from .. import confirming
-from ..catalog import services as catalog
+from ..accounts import addresses
 from ..db_tx import transaction
-from ..errors import Conflict, DomainError, InvalidInput
+from ..errors import Conflict, DomainError, InvalidInput, NotFound
 from ..extensions import db
 from ..payments import banks, vietqr
 from ..payments.stripe_gateway import GatewayError
+from ..routing import parse_id
 from ..signals import stripe_checkout_event
 from . import cart as carts
 from . import fulfilment, rules, services
@@ -136,18 +137,34 @@ def remove_line(product_id: int):
 
 
 # ---------------------------------------------------------------- checkout
-def _checkout_form() -> CheckoutForm:
+def _checkout_form(saved=None) -> CheckoutForm:
+    """The form, on a GET filled from `saved` (an address of the book) or else the account's name and phone."""
     form = CheckoutForm()
-    form.province_id.choices = [(p.id, p.name) for p in catalog.provinces()]
+    form.province_id.choices = addresses.province_choices()
     methods = services.allowed_methods(current_app.config)
     form.payment_method.choices = [(m, services.method_label(m)) for m in methods]
     if request.method == "GET":
         form.payment_method.data = PaymentMethod.COD
-        if current_user.is_authenticated:
+        if saved is not None:
+            form.contact_name.data, form.phone.data = saved.contact_name, "0" + saved.phone[3:]
+            form.address_line.data, form.commune.data = saved.address_line, saved.commune
+            form.province_id.data = saved.province_id
+        elif current_user.is_authenticated:
             form.contact_name.data = form.contact_name.data or current_user.display_name
             if current_user.phone:
                 form.phone.data = "0" + current_user.phone[3:]
     return form
+
+
+def _saved_address():
+    """The address book's choice for this checkout: ?dia_chi=<id> (one of the buyer's own), else the preferred one."""
+    chosen = parse_id(request.args.get("dia_chi"))
+    if chosen is not None:
+        try:
+            return addresses.address_of(current_user, chosen)
+        except NotFound:
+            return None
+    return addresses.preferred(current_user)
 
 
 @bp.route("/thanh-toan", methods=["GET", "POST"])
@@ -160,7 +177,8 @@ def checkout():
     if cart_view.is_empty:
         flash(_("Giỏ hàng của bạn đang trống."), "info")
         return redirect(url_for(".cart"))
-    form = _checkout_form()
+    saved = _saved_address() if request.method == "GET" else None
+    form = _checkout_form(saved)
     status = 200
     if request.method == "POST":
         status = 400
@@ -174,6 +192,9 @@ def checkout():
         try:
             with transaction():
                 order = services.place_order(current_user, store.items(), data)
+                addresses.remember_used(current_user, addresses.AddressData(
+                    contact_name=data.contact_name, phone=data.phone, address_line=data.address_line,
+                    commune=data.commune, province_id=data.province_id))
                 store.clear()
         except services.OutOfStock as exc:
             flash(exc.message + " " + _("Vui lòng xem lại giỏ hàng."), "error")
@@ -186,7 +207,10 @@ def checkout():
                 return _redirect_to_card_payment(order)
             flash(_("Đặt hàng thành công! Mã đơn của bạn là %(code)s.", code=order.code), "success")
             return redirect(url_for(".order_detail", code=order.code))
-    return render_template("orders/checkout.html", form=form, cart=cart_view), status
+    province_id = form.province_id.data
+    return render_template("orders/checkout.html", form=form, cart=cart_view, saved=saved,
+                           book=addresses.addresses_of(current_user),
+                           communes=addresses.communes_of(province_id) if isinstance(province_id, int) else []), status
 
 
 def _redirect_to_card_payment(order):

@@ -64,3 +64,26 @@
     });
   });
 })();
+
+// Address fields (issue 14): the commune's choices follow the province chosen; typing any name still works.
+(function () {
+  "use strict";
+  var select = document.querySelector("select[data-communes-url]");
+  if (!select || !window.fetch) return;
+  var list = document.getElementById(select.dataset.communesList);
+  select.addEventListener("change", function () {
+    if (!list) return;
+    list.textContent = "";
+    if (!select.value) return;
+    fetch(select.dataset.communesUrl + select.value, { headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : { communes: [] }; })
+      .then(function (data) {
+        (data.communes || []).forEach(function (name) {
+          var option = document.createElement("option");
+          option.value = name;
+          list.appendChild(option);
+        });
+      })
+      .catch(function () {});
+  });
+})();
