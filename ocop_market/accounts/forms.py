@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
+from ..routing import parse_id
 from ..validators import PlainText
 from .recovery import clean_code
 from .services import normalise_login, normalise_phone
@@ -114,12 +115,7 @@ class NotificationChannelsForm(FlaskForm):
 
 def optional_id(value):
     """A select's value as an id; the blank first choice ("— Chọn —") as None, so DataRequired says what to do."""
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return parse_id(value)  # None also for anything that is no id (out of range, "1.5"): "not a valid choice"
 
 
 class AddressForm(FlaskForm):
