@@ -127,7 +127,8 @@ class HouseholdRow:
                                    self.latest.category if self.latest else None)
 
 
-def _group_key(project: SupportProject, group_by: str) -> tuple[str, str]:
+def group_key(project: SupportProject, group_by: str) -> tuple[str, str]:
+    """(key, label) of the project's row when grouped by project, commune (its official code) or province."""
     if group_by == "project":
         return project.code, project.name
     if group_by == "commune":
@@ -153,7 +154,7 @@ def outcomes(projects: list[SupportProject], period: rules.Period, group_by: str
     groups: dict[str, list[SupportProject]] = {}
     labels: dict[str, str] = {}
     for p in projects:
-        key, label = _group_key(p, group_by)
+        key, label = group_key(p, group_by)
         groups.setdefault(key, []).append(p)
         labels[key] = label
     result = []

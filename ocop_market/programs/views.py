@@ -411,9 +411,12 @@ def indicators_xlsx():
     communes by code: the same Outcome figures as the dashboard and the CSV."""
     period = _period()
     visible = projects.projects_for(current_user)
+    # The reporting unit is the province; for a commune officer it is their commune (its figures are all they see,
+    # so a sheet titled with the province would claim more than it holds).
+    unit = "commune" if current_user.is_commune_officer else "province"
     by_province = []
-    for o in outcomes.outcomes(visible, period, "province"):
-        members = [p for p in visible if p.province.code == o.key]
+    for o in outcomes.outcomes(visible, period, unit):
+        members = [p for p in visible if outcomes.group_key(p, unit)[0] == o.key]
         counts = indicators.project_counts([p.form for p in members], [p.target_households for p in members])
         by_province.append((o.label, indicators.indicator_rows(o, counts)))
     communes = outcomes.outcomes(visible, period, "commune") if visible else []

@@ -286,6 +286,7 @@ def test_reports_hold_only_the_officers_commune_with_hand_computed_figures(world
     assert '<td class="num" data-col="orders">2</td>' in row and '<td class="num" data-col="escaped_poverty">1</td>' in row
     assert '<td class="num" data-col="central_rate">25,00 %</td>' in row
     assert 'data-key="01438"' not in html and "Hà Quảng" not in html
+    assert "Số liệu của Xã Trùng Khánh (mã 01477): các dự án do xã thực hiện." in html
     by_project = client.get("/quan-tri/du-an/ket-qua?period=2025-Q4&group_by=project").get_data(as_text=True)
     assert "CB-TK-01" in by_project and "CB-HQ-01" not in by_project
     assert "CB-HQ-01" not in client.get("/quan-tri/du-an?period=2025-Q4").get_data(as_text=True)
@@ -296,9 +297,13 @@ def test_reports_hold_only_the_officers_commune_with_hand_computed_figures(world
     by_province = _csv(client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-Q4&group_by=province"))
     assert [(r["group_key"], r["households"], r["revenue_vnd"]) for r in by_province] == [("CB", "2", "350000")]
     wb = load_workbook(io.BytesIO(client.get("/quan-tri/bao-cao/chi-tieu.xlsx?period=2025-Q4").get_data()))
+    # The reporting unit is their commune, not the province whose figures they do not hold.
+    assert wb.sheetnames == ["Xã Trùng Khánh, Cao Bằng", "Theo xã"]
+    assert wb["Xã Trùng Khánh, Cao Bằng"]["A2"].value == "Đơn vị báo cáo: Xã Trùng Khánh, Cao Bằng"
     assert [(c[0], c[2], c[3]) for c in wb["Theo xã"].iter_rows(min_row=4, values_only=True)] == [(TK, 2, 1)]
-    indicator = {r[0]: r for r in wb["Cao Bằng"].iter_rows(min_row=6, values_only=True)}
+    indicator = {r[0]: r for r in wb["Xã Trùng Khánh, Cao Bằng"].iter_rows(min_row=6, values_only=True)}
     assert indicator["13"][4] == 350_000 and indicator["14"][4] == 2  # revenue and orders of Trùng Khánh only
+    assert indicator["2"][3:5] == (10, 2)  # CB-TK-01's 10 target households, 2 taking part
     # The other commune's officer sees the other figures only.
     login(client, world["officer_hq"])
     exported = _csv(client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-Q4&group_by=commune"))
