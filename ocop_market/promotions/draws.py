@@ -4,6 +4,7 @@ Services flush; the caller commits once.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 from collections.abc import Iterable
@@ -98,6 +99,18 @@ class PublishedWeek:
     document: dict[str, Any] | None
     #: request key -> a note when staff removed the listing after the draw
     removed_later: dict[int, str]
+    #: when the week's first request was made: a commitment made later was not published in advance
+    first_request_at: dt.datetime | None = None
+
+    @property
+    def committed_in_advance(self) -> bool:
+        if self.lottery is None or self.first_request_at is None:
+            return True
+        return _aware(self.lottery.committed_at) <= _aware(self.first_request_at)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def published_week(week: str) -> PublishedWeek:
@@ -123,7 +136,8 @@ def published_week(week: str) -> PublishedWeek:
         r["product"] = rw.request.product.name if rw else ""
         r["product_slug"] = rw.request.product.slug if rw and rw.request.product.is_public else None
         r["producer_name"] = rw.request.producer.name if rw and rw.request.producer_id in nameable else None
-    return PublishedWeek(week, row, document, {k: v for k, v in removed.items() if k is not None})
+    first = min((_aware(rw.request.created_at) for rw in rows), default=None)
+    return PublishedWeek(week, row, document, {k: v for k, v in removed.items() if k is not None}, first)
 
 
 def nameable_producers(producer_ids: Iterable[int]) -> set[int]:
@@ -141,5 +155,6 @@ def public_document(published: PublishedWeek) -> dict[str, Any] | None:
     if published.lottery is not None:
         document["committed_at"] = published.lottery.committed_at.isoformat()
         document["revealed_at"] = published.lottery.revealed_at.isoformat() if published.lottery.revealed_at else None
+    document["first_request_at"] = published.first_request_at.isoformat() if published.first_request_at else None
     return document
 

@@ -104,6 +104,7 @@ def test_the_seed_is_committed_when_the_week_opens_and_revealed_only_after_the_d
 
     html = client.get(f"/quang-ba/boc-tham/{week}").get_data(as_text=True)
     assert secret in html and commitment in html and drawn.seed in html and drawn.closing_digest in html
+    assert 'id="late-commitment"' not in html  # committed before the first request
     assert product.name in html and other.name in html and "Trang chủ: sản phẩm được hỗ trợ quảng bá" in html
 
 
@@ -170,6 +171,11 @@ def test_verify_reruns_the_draw_from_the_published_data_and_catches_a_tampered_i
     document = client.get(f"/quang-ba/boc-tham/{week}.json").get_json()
     assert [r["tier"] for r in document["requests"]] == [1] * 5  # all tied: the lottery decided
     assert sorted(r["reason"] for r in document["requests"]) == ["", "", "capacity", "capacity", "capacity"]
+
+    # These requests were written straight into the database, so the week was committed only at its allocation:
+    # the page says the commitment was not published in advance.
+    assert 'id="late-commitment"' in client.get(f"/quang-ba/boc-tham/{week}").get_data(as_text=True)
+    assert document["first_request_at"] < document["committed_at"]
 
     ok = runner.invoke(args=["promotions", "verify", week])
     assert ok.exit_code == 0, ok.output
