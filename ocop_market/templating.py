@@ -5,7 +5,7 @@ from flask import Flask, request
 from flask_babel import get_locale
 from flask_login import current_user
 
-from .money import format_vnd
+from .money import format_number, format_vnd
 from .timeutil import to_local
 
 
@@ -19,6 +19,12 @@ def init_templating(app: Flask) -> None:
     @app.template_filter("vnd")
     def vnd_filter(amount):
         return format_vnd(amount, "vi_VN" if current_lang() == "vi" else "en_US")
+
+    @app.template_filter("number")
+    def number_filter(n):
+        """1234 -> '1.234' in Vietnamese, '1,234' in English."""
+        text = format_number(int(n or 0))
+        return text if current_lang() == "vi" else text.replace(".", ",")
 
     @app.template_filter("localtime")
     def localtime_filter(value, fmt="%d/%m/%Y %H:%M"):

@@ -256,6 +256,8 @@ class Product(Model):
     unit: Mapped[str] = mapped_column(String(60), info=PLAIN_TEXT)
     price_vnd: Mapped[int] = mapped_column(Integer)
     stock: Mapped[int] = mapped_column(Integer, default=0)
+    #: units delivered to buyers ("Đã bán"), counted when a part of an order is delivered (orders.services.move)
+    sold_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(16), default=ProductStatus.DRAFT)
     rejection_reason: Mapped[str] = mapped_column(Text, default="", info=PLAIN_TEXT_MULTILINE)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -33,6 +33,8 @@ SORTS: dict[str, UnaryExpression] = {
     "newest": Product.created_at.desc(),
     "price_asc": Product.price_vnd.asc(),
     "price_desc": Product.price_vnd.desc(),
+    #: "Bán chạy": the most units delivered first (ties: the newest listing)
+    "best_selling": Product.sold_count.desc(),
 }
 
 

@@ -20,6 +20,7 @@ from .. import signals
 from ..accounts.models import User
 from ..accounts.services import normalise_phone
 from ..catalog import hubs
+from ..catalog import services as catalog
 from ..catalog.models import Hub, Producer, ProducerStatus, Product, ProductStatus
 from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ..extensions import db
@@ -272,6 +273,7 @@ def move(po: ProducerOrder, to: str, actor: User | None, as_role: str, note: str
             refunds.request_refund(order, po, note or _("Hủy đơn"))
     elif to == OrderStatus.DELIVERED:
         ledger.credit_delivery(po)
+        catalog.count_sold(po.lines)
         if order.payment_method == PaymentMethod.COD and all(
             p.status in (OrderStatus.DELIVERED, OrderStatus.COMPLETED, OrderStatus.CANCELLED) for p in order.producer_orders
         ) and order.payment_status == PaymentStatus.UNPAID:
