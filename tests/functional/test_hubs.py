@@ -246,6 +246,10 @@ def test_a_hub_enters_an_order_for_a_walk_in_buyer_through_the_normal_checkout(c
     assert placed.hub_id == hub_world["hub"].id
     detail = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "Nhập bởi HTX Hạt dẻ Trùng Khánh" in detail and "Bà Nông Thị Lan" in detail
+    auth.logout()
+    auth.login("canbo@ocop.vn")
+    staff_view = client.get(f"/quan-tri/don-hang/{order.code}").get_data(as_text=True)
+    assert "Nhập bởi HTX Hạt dẻ Trùng Khánh" in staff_view
 
 
 def test_an_assisted_order_refuses_bad_quantities_and_overselling_with_a_message(client, auth, hub_world):
