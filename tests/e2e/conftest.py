@@ -153,6 +153,9 @@ def server(tmp_path_factory, mailbox, sms_inbox):
         # http as a secure origin, so what is tested is what is deployed.
         OCOP_ENV="production",
         PYTHONUNBUFFERED="1",
+        # A receiving account, so bank transfer is offered and its VietQR box can be walked (issue 14);
+        # production sets none by default, the demo's made-up one is used here.
+        VIETQR_BANK_BIN="970405", VIETQR_ACCOUNT_NO="0000123456789", VIETQR_ACCOUNT_NAME="HTX DEMO CHO OCOP",
     )
     env.pop("SEARCH_INDEX_DIR", None)
     env.pop("UPLOAD_DIR", None)
