@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from ..routing import parse_id
@@ -111,6 +112,10 @@ class VerifyPhoneForm(FlaskForm):
 class NotificationChannelsForm(FlaskForm):
     notify_email = BooleanField(_l("Gửi tin về đơn hàng, gian hàng và quảng bá qua e-mail"))
     notify_sms = BooleanField(_l("Gửi tin về đơn hàng, gian hàng và quảng bá qua SMS"))
+    # Each language named in itself, as the site's language switch does. A post without it keeps the stored one.
+    locale = SelectField(_l("Ngôn ngữ của tin nhắn"), choices=[SelectChoice("vi", "Tiếng Việt"),
+                                                             SelectChoice("en", "English")],
+                         validators=[Optional()], invalid_choice_message=_l("Lựa chọn không hợp lệ."))
 
 
 def optional_id(value):

@@ -12,6 +12,9 @@ from ..places import Commune
 from ..timeutil import UTCDateTime, utcnow
 from ..validators import PLAIN_TEXT
 
+#: the languages a person's messages can be written in (the site's own); Vietnamese first, the default
+MESSAGE_LOCALES = ("vi", "en")
+
 
 class Role(enum.StrEnum):
     BUYER = "buyer"
@@ -37,6 +40,7 @@ class User(UserMixin, Model):
         CheckConstraint("role IN ('buyer','producer','staff','admin','commune_officer')", name="role_known"),
         # a commune officer without a commune would see nothing, or, worse, a query might forget the filter
         CheckConstraint("role <> 'commune_officer' OR commune_id IS NOT NULL", name="commune_officer_has_commune"),
+        CheckConstraint("locale IN ('vi','en')", name="locale_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +65,9 @@ class User(UserMixin, Model):
     #: the channels the person chose for news of their orders, listings and promotions (codes always go out)
     notify_email: Mapped[bool] = mapped_column(default=True, server_default=true())
     notify_sms: Mapped[bool] = mapped_column(default=True, server_default=true())
+    #: the language their e-mails and SMS are written in, whoever set off the event: the site's language when
+    #: they signed up, then what they pick on their notifications page or with the site's language switch
+    locale: Mapped[str] = mapped_column(String(2), default="vi", server_default="vi")
 
     commune_ref: Mapped[Commune | None] = relationship(Commune)
 

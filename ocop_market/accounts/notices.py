@@ -18,7 +18,12 @@ log = logging.getLogger(__name__)
 def tell(*, event_key: str, template: str, params: dict, email: str | None = None, phone: str | None = None,
          user: User | None = None, locale: str | None = None, secret_params: dict | None = None) -> list[OutboundMessage]:
     """Write one message per channel this kind has text for and the person can receive and chose (flush only).
-    A number that is no phone number is skipped with a log line: the event itself must not fail over it."""
+    A number that is no phone number is skipped with a log line: the event itself must not fail over it.
+
+    The text is in the recipient's language, never in that of whoever set the event off (a buyer browsing in
+    English, staff, a job): `locale` if given, else the account's, else Vietnamese (a household's own number).
+    """
+    locale = locale or (user.locale if user is not None else None) or "vi"
     written = []
     for channel, recipient in ((Channel.EMAIL, email), (Channel.SMS, phone)):
         if not recipient or not has_template(template, channel):
@@ -27,7 +32,7 @@ def tell(*, event_key: str, template: str, params: dict, email: str | None = Non
             continue
         try:
             written.append(queue_message(event_key=event_key, channel=channel, recipient=recipient, template=template,
-                                         params=params, user_id=user.id if user else None, locale=locale or "vi",
+                                         params=params, user_id=user.id if user else None, locale=locale,
                                          secret_params=secret_params))
         except InvalidPhoneNumber:
             log.warning("message %s not written: %r is not a phone number", event_key, recipient)
@@ -56,4 +61,5 @@ def welcome(user: User) -> None:
     """A new account made with an e-mail address is greeted there (a phone sign-up already got its code)."""
     if user.email:
         queue_message(event_key=f"welcome:{user.id}", channel=Channel.EMAIL, recipient=user.email, template="welcome",
-                      params={"name": user.display_name, "producer": user.role == Role.PRODUCER}, user_id=user.id)
+                      params={"name": user.display_name, "producer": user.role == Role.PRODUCER}, user_id=user.id,
+                      locale=user.locale)

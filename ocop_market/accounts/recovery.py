@@ -27,7 +27,7 @@ from ..messaging.models import Channel
 from ..messaging.services import queue_message
 from ..timeutil import utcnow
 from .models import AccountCode, CodePurpose, Role, User
-from .services import find_by_login, hash_password, normalise_login, normalise_phone, set_password
+from .services import find_by_login, hash_password, normalise_login, normalise_phone, registering_locale, set_password
 
 CODE_LIFETIME = dt.timedelta(minutes=30)
 #: wrong tries after which a code is void (with 10^6 codes: a guess in 200,000)
@@ -107,6 +107,8 @@ def request_password_reset(login: str) -> None:
 
     The channel follows what the owner typed: an e-mail address gets an e-mail, a phone number an SMS. Earlier
     codes of the account stop working. Returns nothing: the caller must answer alike either way.
+    The code is written in the language of the page it was asked on (queue_message's default), where the person
+    is waiting for it, not in the account's message language.
     """
     user = find_by_login(login)
     if user is None or not user.is_active:
@@ -213,7 +215,7 @@ def confirm_phone_registration(registration_id: int | None, code: str) -> User:
     if find_by_login(row.recipient) is not None:  # registered meanwhile (or this was never the owner's code)
         raise InvalidCode()
     user = User(phone=row.recipient, display_name=payload["display_name"], password_hash=payload["password_hash"],
-                role=payload["role"], phone_verified_at=utcnow())
+                role=payload["role"], phone_verified_at=utcnow(), locale=registering_locale())
     db.session.add(user)
     db.session.flush()
     return user

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 
-from flask import current_app
+from flask import current_app, has_request_context
+from flask_babel import get_babel
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +16,7 @@ from ..extensions import db
 from ..places import Commune
 from ..timeutil import utcnow
 from . import sessions
-from .models import Role, User
+from .models import MESSAGE_LOCALES, Role, User
 
 # Vietnamese mobile numbers: 0912345678, +84912345678 or 84912345678; stored as +84912345678.
 PHONE_RE = re.compile(r"^(0|\+84|84)[35789][0-9]{8}$")
@@ -73,6 +74,28 @@ def login_key(raw: str) -> str:
         return (raw or "").strip().lower()[:254]
 
 
+def registering_locale() -> str:
+    """The language a new account's messages start in: the one its owner is reading the site in (Vietnamese from
+    a shell: `users create`, the seeds)."""
+    if not has_request_context():
+        return "vi"
+    # The app's locale selector itself, not get_locale(): that caches its answer on `g`, and an app context shared
+    # by several requests (a test's, a shell's) would then pin one request's language on the next, or this one's.
+    selector = get_babel().locale_selector
+    chosen = str(selector()) if selector is not None else ""
+    return chosen if chosen in MESSAGE_LOCALES else "vi"
+
+
+def set_message_locale(user: User, locale: str) -> bool:
+    """Write the person's messages in this language from now on; False (nothing changed) for one we do not write."""
+    if locale not in MESSAGE_LOCALES:
+        return False
+    if user.locale != locale:
+        user.locale = locale
+        db.session.flush()
+    return True
+
+
 def register(display_name: str, login: str, password: str, role: str = Role.BUYER,
              commune: Commune | None = None) -> User:
     """Create an account. An existing email/phone raises Conflict (the view must not reveal which). A commune
@@ -95,6 +118,7 @@ def register(display_name: str, login: str, password: str, role: str = Role.BUYE
         role=role,
         commune_id=commune.id if commune is not None else None,
         province_id=commune.province_id if commune is not None else None,
+        locale=registering_locale(),
         **{kind: value},
     )
     try:

@@ -190,13 +190,17 @@ def change_password():
 def notifications_page():
     user = current_user._get_current_object()
     form = NotificationChannelsForm(obj=user)
+    status = 200
     if form.validate_on_submit():
         notifications.set_channels(user, form.notify_email.data, form.notify_sms.data)
+        services.set_message_locale(user, form.locale.data or user.locale)
         db.session.commit()
         flash(_("Đã lưu cách nhận tin."), "success")
         return redirect(url_for("accounts.notifications_page"))
+    if form.is_submitted():
+        status = 400
     return render_template("accounts/notifications.html", form=form, messages=notifications.messages_of(user),
-                           kinds=notifications.KIND_LABELS, states=notifications.STATE_LABELS)
+                           kinds=notifications.KIND_LABELS, states=notifications.STATE_LABELS), status
 
 
 @bp.post("/dang-xuat-moi-noi")

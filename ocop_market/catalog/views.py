@@ -17,9 +17,11 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.sql.elements import UnaryExpression
 
+from ..accounts import services as account_services
 from ..extensions import db
 from ..paging import paginate
 from ..response_cache import cached_for_visitors
@@ -152,6 +154,10 @@ def media(size: str, name: str):
 def set_language(code: str):
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
+    if current_user.is_authenticated and current_user.locale != code:
+        # Whoever reads the site in a language gets their messages in it too (changeable on their notifications page).
+        account_services.set_message_locale(current_user._get_current_object(), code)
+        db.session.commit()
     resp = redirect(safe_next(request.args.get("next"), url_for(".home")))
     resp.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
                     secure=current_app.config.get("SESSION_COOKIE_SECURE", False))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from ..accounts.services import find_by_login
 from ..catalog.notices import producer_numbers
 from ..errors import Conflict
 from ..extensions import db
@@ -63,8 +64,14 @@ def handle(sender_raw: str, text: str, gateway_id: str | None = None) -> ReplyOu
     row.outcome, row.order_code = result.outcome, result.order_code
     queue_message(event_key=f"sms_reply:{row.id}", channel=Channel.SMS, recipient=sender, template="sms_reply",
                   params={"outcome": result.outcome, "code": result.order_code or "", "state": result.state},
-                  locale="vi")
+                  locale=_sender_locale(sender))
     return result
+
+
+def _sender_locale(sender: str) -> str:
+    """The answer goes in the language of the account with this number; a household's own number reads Vietnamese."""
+    account = find_by_login(sender)
+    return account.locale if account is not None else "vi"
 
 
 def _act(sender: str, text: str) -> ReplyOutcome:
