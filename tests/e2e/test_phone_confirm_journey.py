@@ -1,0 +1,79 @@
+"""Issue 14 on a 360-pixel phone: the producer's "Từ chối đơn", staff refusing a listing and a payout each stop on
+a confirm page first (no JavaScript needed); here each page is shown and left with "Không, quay lại", so nothing
+changes for the other journeys. Screenshots: test-artifacts/e2e/phone-confirm/."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from .conftest import PRODUCER, STAFF, login
+
+PHONE = {"width": 360, "height": 740}
+
+
+def _fits_the_screen(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_undoing_asks_first_for_producers_and_staff(new_page, journey):
+    j = journey("phone-confirm")
+    producer = new_page()
+    producer.set_viewport_size(PHONE)
+
+    with j.step("producer: 'Từ chối đơn' opens a confirm page with a reason to give", producer):
+        login(producer, *PRODUCER)
+        link = None
+        for status in ("placed", "confirmed"):
+            producer.goto(f"/gian-hang/don-hang/?status={status}")
+            rows = producer.locator("main table a[href*='/gian-hang/don-hang/']")
+            if rows.count():
+                link = rows.first
+                break
+        assert link is not None, "the demo producer has no order it could still decline"
+        link.click()
+        detail_url = producer.url
+        producer.locator("main a.btn-danger").click()
+        producer.wait_for_url(re.compile(r"/huy$"))
+        expect(producer.locator("main h1")).to_have_text(re.compile(r"^(Từ chối|Hủy) đơn DH"))
+        expect(producer.locator("main")).to_contain_text("Việc này không hoàn tác được.")
+        expect(producer.locator("main #note")).to_be_visible()
+        assert _fits_the_screen(producer)
+
+    with j.step("producer: 'Không, quay lại' leaves the order as it was", producer):
+        producer.get_by_role("link", name="Không, quay lại").click()
+        producer.wait_for_url(detail_url)
+        expect(producer.locator("main a.btn-danger")).to_be_visible()
+
+    staff = new_page()
+    staff.set_viewport_size(PHONE)
+    with j.step("staff: refusing a listing shows the reason typed before anything happens", staff):
+        login(staff, *STAFF)
+        staff.goto("/quan-tri/san-pham/cho-duyet")
+        staff.locator("main h2 a").first.click()
+        staff.locator("main #reason").fill("Ảnh chưa rõ nhãn OCOP")
+        staff.locator("form.reject-form").get_by_role("button", name="Từ chối").click()
+        staff.wait_for_url(re.compile(r"/tu-choi$"))
+        expect(staff.locator("main h1")).to_have_text(re.compile(r"^Từ chối sản phẩm “.+”\?$"))
+        expect(staff.locator("main #reason")).to_have_value("Ảnh chưa rõ nhãn OCOP")
+
+    with j.step("staff: back from the confirm page, the listing is still waiting", staff):
+        staff.get_by_role("link", name="Không, quay lại").click()
+        expect(staff.locator("form.reject-form")).to_be_visible()
+
+    with j.step("staff: a payout shows the amount and what stays owed before it is recorded", staff):
+        staff.goto("/quan-tri/don-hang/cong-no")
+        staff.locator("main table a").first.click()
+        staff.locator("main #amount").fill("1.000")
+        staff.locator("main #reference").fill("UNC-THU")
+        staff.get_by_role("button", name="Ghi nhận", exact=True).click()
+        expect(staff.locator("main h1")).to_have_text(re.compile(r"^Ghi nhận chi trả cho “.+”\?$"))
+        expect(staff.locator("main .facts")).to_contain_text("Còn nợ sau chi trả")
+        expect(staff.locator("main .facts")).to_contain_text("1.000")
+        assert _fits_the_screen(staff)
+        assert staff.evaluate("Math.max(...[...document.querySelectorAll('main .facts dd')]"
+                              ".map(e => e.getBoundingClientRect().right)) <= window.innerWidth")
+
+    with j.step("staff: back from the payout's confirm page, nothing is recorded", staff):
+        staff.get_by_role("link", name="Không, quay lại").click()
+        expect(staff.locator("main h1")).to_contain_text("Công nợ")
