@@ -15,6 +15,8 @@ from ocop_market.extensions import db
 from ocop_market.orders.models import OrderStatus, ProducerOrder
 from ocop_market.payments.models import Payout
 from tests.conftest import csrf_from, make_producer, make_product, make_user
+from tests.functional.test_hubs import _hub, world  # noqa: F401  (the fixture)
+from tests.functional.test_hubs import _place as place_for_hub
 from tests.functional.test_orders import _place, shop  # noqa: F401  (the fixture)
 
 
@@ -171,3 +173,18 @@ def test_payout_shows_what_stays_owed_before_it_is_recorded(client, auth, shop, 
     # More than is owed is refused before the confirm page, in words.
     resp = client.post(url, data={"csrf_token": token, "amount": "300.000"})
     assert resp.status_code == 400 and "vượt quá số đang nợ" in resp.get_data(as_text=True)
+
+
+def test_a_hub_declining_for_a_household_asks_first(client, auth, world):  # noqa: F811
+    _hub(world)
+    order = place_for_hub(world, make_product(world["linked"], stock=5))
+    po = order.producer_orders[0]
+    auth.login("htx@ocop.vn")
+    token = csrf_from(client.get(f"/trung-tam/don-hang/{po.id}").get_data(as_text=True))
+    ask = client.post(f"/trung-tam/don-hang/{po.id}/huy", data={"csrf_token": token, "note": "Hộ hết hàng"})
+    html = ask.get_data(as_text=True)
+    assert ask.status_code == 200 and f"Từ chối đơn {order.code}?" in html and "Hộ hết hàng" in html
+    assert status_of(po.id) == OrderStatus.PLACED
+    form = confirm_form(html)
+    done = client.post(form["action"], data={**form["fields"], "note": "Hộ hết hàng"})
+    assert done.status_code == 302 and status_of(po.id) == OrderStatus.CANCELLED
