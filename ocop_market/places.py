@@ -7,6 +7,7 @@ import csv
 import os
 from dataclasses import dataclass, field
 
+from flask import current_app
 from sqlalchemy import ForeignKey, String, UniqueConstraint, insert, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -25,6 +26,21 @@ class Province(Model):
     code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
+
+
+PROVINCE_NAMES = "ocop.province_names"
+
+
+def province_names() -> dict[str, str]:
+    """slug → name of every province. The 34 are reference data (reference.py inserts them; no page or command
+    changes them), so each app reads them once: the search page and the API then spend no statement on them."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's own method
+    names = app.extensions.get(PROVINCE_NAMES)
+    if names is None:
+        names = {slug: name for slug, name in db.session.execute(select(Province.slug, Province.name))}
+        if names:  # not before the reference data exist
+            app.extensions[PROVINCE_NAMES] = names
+    return names
 
 
 class Commune(Model):

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from flask import jsonify, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from ..catalog import services
 from ..catalog.models import Product
 from ..errors import NotFound
 from ..extensions import db
-from ..places import Province
+from ..places import province_names
 from ..promotions import placements
 from ..response_cache import cached_for_visitors
 from . import bp, listing
@@ -21,7 +20,7 @@ SUGGEST_LIMIT = 8
 
 
 def _province_slugs() -> frozenset[str]:
-    return frozenset(db.session.scalars(select(Province.slug)))
+    return frozenset(province_names())
 
 
 @bp.get("/products")

@@ -4,9 +4,10 @@ flushes, and the request or CLI command commits once.
 """
 from __future__ import annotations
 
+from flask import has_request_context, request
 from flask_babel import gettext as _
 from sqlalchemy import Select, select, update
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import contains_eager, lazyload, selectinload
 
 from ..accounts.models import User
 from ..errors import NotAllowed, NotFound
@@ -33,10 +34,12 @@ def public_products() -> Select:
         .options(
             selectinload(Product.images),
             selectinload(Product.certificates),
-            selectinload(Product.producer).selectinload(Producer.province),
+            # The producer comes with the rows from the join above, and its province with it (a producer always
+            # has one): a card's maker and place in the page's one product statement (issue 15, query discipline).
+            contains_eager(Product.producer).joinedload(Producer.province, innerjoin=True),
             # A public page never shows a household's poverty category (the privacy promise of the transparency
             # page), so the registry's assessments are not loaded with every card: one statement per page saved.
-            selectinload(Product.producer).lazyload(Producer.assessments),
+            contains_eager(Product.producer).lazyload(Producer.assessments),
         )
     )
 
@@ -58,16 +61,27 @@ def get_public_producer(slug: str) -> Producer:
     return producer
 
 
+GROUPS_KEY = "ocop.catalog.groups"
+
+
 def groups() -> list[ProductGroup]:
-    return list(
+    """The top-level groups. Read once per request: the menu, the page and a group filter all ask."""
+    memo = request.environ if has_request_context() else None
+    if memo is not None and GROUPS_KEY in memo:
+        return memo[GROUPS_KEY]
+    found = list(
         db.session.scalars(
             select(ProductGroup).where(ProductGroup.parent_id.is_(None)).order_by(ProductGroup.position)
         )
     )
+    if memo is not None:
+        memo[GROUPS_KEY] = found
+    return found
 
 
 def group_by_code(code: str) -> ProductGroup | None:
-    return db.session.scalar(select(ProductGroup).where(ProductGroup.code == code))
+    top = next((group for group in groups() if group.code == code), None)
+    return top or db.session.scalar(select(ProductGroup).where(ProductGroup.code == code))
 
 
 def provinces() -> list[Province]:

@@ -9,7 +9,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    g,
     make_response,
     redirect,
     render_template,
@@ -53,12 +52,7 @@ def _label_helpers(state) -> None:
 
 @bp.app_context_processor
 def _nav():
-    def nav_groups():
-        if "nav_groups" not in g:
-            g.nav_groups = services.groups()
-        return g.nav_groups
-
-    return {"nav_groups": nav_groups}
+    return {"nav_groups": services.groups}  # read once per request (services.groups)
 
 
 @bp.get("/")

@@ -18,7 +18,7 @@ from .models import (
     AllocationState,
     Placement,
 )
-from .placements import current_week, get_settings
+from .placements import current_week, min_stock_expression
 
 
 # ---------------------------------------------------------------- display
@@ -32,7 +32,6 @@ class LiveItem:
 def _live(placement_codes: list[str] | None = None, product_ids: list[int] | None = None,
           allocation_id: int | None = None) -> list[Allocation]:
     """Active allocations of this week whose listing can be sold right now (a sold-out one drops out)."""
-    settings = get_settings()
     stmt = (
         select(Allocation)
         .join(Placement, Placement.id == Allocation.placement_id)
@@ -40,7 +39,7 @@ def _live(placement_codes: list[str] | None = None, product_ids: list[int] | Non
         .join(Producer, Producer.id == Product.producer_id)
         .where(Allocation.week == current_week(), Allocation.state == AllocationState.ACTIVE,
                Product.status == ProductStatus.APPROVED, Producer.status == ProducerStatus.VERIFIED,
-               Product.stock >= settings.min_stock)
+               Product.stock >= min_stock_expression())
         .options(selectinload(Allocation.placement),
                  selectinload(Allocation.product).selectinload(Product.images),
                  selectinload(Allocation.product).selectinload(Product.certificates),

@@ -4,7 +4,7 @@ Services flush; the caller commits once. Every staff change writes an audit row.
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .. import audit
@@ -58,13 +58,16 @@ def placement_codes() -> list[str]:
     return [code for code, _kind, _group, _name in _wanted_placements()]
 
 
+#: The rules' numbers until staff or the first allocation store the settings row.
+DEFAULT_SETTINGS = dict(quota_per_quarter=4, max_per_week=1, min_stars=3, min_stock=1, lookback_weeks=12,
+                        attribution_days=7, allocation_weekday=4)
+
+
 def ensure_defaults() -> PromotionSettings:
     """The settings row and one placement per place (home, search, each OCOP group page), if missing."""
     settings = db.session.get(PromotionSettings, 1)
     if settings is None:
-        settings = PromotionSettings(id=1, quota_per_quarter=4, max_per_week=1, min_stars=3, min_stock=1,
-                                     lookback_weeks=12, attribution_days=7,
-                                     allocation_weekday=4)
+        settings = PromotionSettings(id=1, **DEFAULT_SETTINGS)
         db.session.add(settings)
     existing = set(db.session.scalars(select(Placement.code)))
     for code, kind, group, name in _wanted_placements():
@@ -77,9 +80,14 @@ def ensure_defaults() -> PromotionSettings:
 
 def get_settings() -> PromotionSettings:
     """The rules' numbers; the defaults (unsaved) until staff or the first allocation store the row."""
-    return db.session.get(PromotionSettings, 1) or PromotionSettings(
-        id=1, quota_per_quarter=4, max_per_week=1, min_stars=3, min_stock=1, lookback_weeks=12, attribution_days=7,
-        allocation_weekday=4)
+    return db.session.get(PromotionSettings, 1) or PromotionSettings(id=1, **DEFAULT_SETTINGS)
+
+
+def min_stock_expression():
+    """The settings' minimum stock inside a query (the default without the row): a page that shows live
+    placements reads it in the same statement instead of one of its own."""
+    stored = select(PromotionSettings.min_stock).where(PromotionSettings.id == 1).scalar_subquery()
+    return func.coalesce(stored, DEFAULT_SETTINGS["min_stock"])
 
 
 def placements() -> list[Placement]:

@@ -7,14 +7,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from ..catalog import services
 from ..catalog.models import Product
 from ..extensions import db
 from ..money import format_number, format_vnd
-from ..places import Province
+from ..places import province_names
 from ..response_cache import cached_for_visitors
 from ..templating import current_lang
 from .highlight import snippet
@@ -85,7 +84,8 @@ def search():
     args = _current_args(query)
     groups = {g.code: g for g in services.groups()}
     province_slugs = set(result.facets["province"]) | ({query.province} if query.province else set())
-    provinces = {p.slug: p.name for p in db.session.scalars(select(Province).where(Province.slug.in_(province_slugs)))}
+    names = province_names()
+    provinces = {slug: names[slug] for slug in province_slugs if slug in names}
     facets = {
         "group": [(groups[c].name(current_lang()) if c in groups else c, n, _url(args, group=c, page=None), c == query.group)
                   for c, n in result.facets["group"].items()],
