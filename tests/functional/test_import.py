@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from ocop_market.accounts.models import User
 from ocop_market.audit import AuditEntry
@@ -274,3 +274,21 @@ def test_a_database_refusal_is_a_clean_error_and_writes_nothing(app, runner, mon
     assert result.exit_code == 1
     assert "cơ sở dữ liệu từ chối ghi" in result.output
     assert counts(app) == before
+
+
+def _times_analysed(table: str) -> int:
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_stat_clear_snapshot()"))
+        return db.session.scalar(text("SELECT analyze_count FROM pg_stat_user_tables WHERE relname = :t"), {"t": table})
+    has_stats = db.session.scalar(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"))
+    return db.session.scalar(text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = :t"), {"t": table}) if has_stats else 0
+
+
+def test_an_import_that_adds_listings_refreshes_the_planner_statistics(app, runner):
+    """Issue 15: the planner must not guess from an empty catalogue after a load, on SQLite as on PostgreSQL."""
+    with app.app_context():
+        before = {t: _times_analysed(t) for t in ("products", "producers")}
+    assert run_import(runner, GOOD).exit_code == 0
+    with app.app_context():
+        after = {t: _times_analysed(t) for t in ("products", "producers")}
+    assert all(after[t] > before[t] for t in before), (before, after)
