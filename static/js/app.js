@@ -87,3 +87,33 @@
       .catch(function () {});
   });
 })();
+
+// Confirm before undoing (issue 14): a link to a confirm page opens that page's card in a <dialog> instead of
+// leaving the page; its form posts as the page's would. Without this file (or if the page cannot be fetched)
+// the link simply opens the confirm page.
+(function () {
+  "use strict";
+  if (!window.fetch || !window.DOMParser || typeof HTMLDialogElement !== "function") return;
+  document.querySelectorAll("a[data-confirm-dialog]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      fetch(link.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.text(); })
+        .then(function (html) {
+          var card = new DOMParser().parseFromString(html, "text/html").querySelector(".confirm-page");
+          if (!card) throw new Error("no confirm page");
+          var dialog = document.createElement("dialog");
+          dialog.className = "confirm-dialog";
+          dialog.appendChild(document.importNode(card, true));
+          var title = dialog.querySelector("h1");
+          if (title) { title.id = "confirm-dialog-title"; dialog.setAttribute("aria-labelledby", title.id); }
+          var back = dialog.querySelector(".confirm-back");
+          if (back) back.addEventListener("click", function (e) { e.preventDefault(); dialog.close(); });
+          dialog.addEventListener("close", function () { dialog.remove(); link.focus(); });
+          document.body.appendChild(dialog);
+          dialog.showModal();
+        })
+        .catch(function () { window.location.href = link.href; });
+    });
+  });
+})();

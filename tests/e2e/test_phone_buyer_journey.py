@@ -110,15 +110,28 @@ def test_a_first_time_buyer_on_a_phone(new_page, journey):
         box.scroll_into_view_if_needed()
         order_url = page.url
 
-    with j.step("cancelling asks first, on a page of its own", page):
+    with j.step("cancelling asks first, in a dialog (the confirm page's own form)", page):
         page.get_by_role("link", name="Hủy phần đơn này").first.click()
-        page.wait_for_url(re.compile(r"/huy/\d+$"))
+        dialog = page.locator("dialog.confirm-dialog")
+        expect(dialog.locator("h1")).to_have_text("Hủy phần đơn này?")
+        expect(dialog).to_contain_text("Việc này không hoàn tác được.")
+        assert page.url == order_url  # the page stays where it was
+
+    with j.step("'Không, quay lại' closes the dialog and changes nothing", page):
+        dialog.get_by_role("link", name="Không, quay lại").click()
+        expect(page.locator("dialog.confirm-dialog")).to_have_count(0)
+        expect(page.get_by_role("link", name="Hủy phần đơn này").first).to_be_visible()
+
+    with j.step("without JavaScript the same link is the confirm page", page):
+        href = page.get_by_role("link", name="Hủy phần đơn này").first.get_attribute("href")
+        page.goto(href)
         expect(page.locator("main h1")).to_have_text("Hủy phần đơn này?")
-        expect(page.locator("main")).to_contain_text("Việc này không hoàn tác được.")
         page.get_by_role("link", name="Không, quay lại").click()
         page.wait_for_url(order_url)
+
+    with j.step("yes in the dialog cancels the part", page):
         page.get_by_role("link", name="Hủy phần đơn này").first.click()
-        page.get_by_role("button", name="Có, hủy phần đơn").click()
+        page.locator("dialog.confirm-dialog").get_by_role("button", name="Có, hủy phần đơn").click()
         page.wait_for_url(order_url)
         expect(page.locator(".flash").first).to_contain_text("Đã hủy phần đơn.")
 

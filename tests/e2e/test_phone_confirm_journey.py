@@ -1,5 +1,5 @@
-"""Issue 14 on a 360-pixel phone: the producer's "Từ chối đơn", staff refusing a listing and a payout each stop on
-a confirm page first (no JavaScript needed); here each page is shown and left with "Không, quay lại", so nothing
+"""Issue 14 on a 360-pixel phone: the producer's "Từ chối đơn" (in a dialog, with JavaScript), staff refusing a listing
+and a payout each stop on a confirm page first (no JavaScript needed); here each page is shown and left with "Không, quay lại", so nothing
 changes for the other journeys. Screenshots: test-artifacts/e2e/phone-confirm/."""
 from __future__ import annotations
 
@@ -34,15 +34,16 @@ def test_undoing_asks_first_for_producers_and_staff(new_page, journey):
         link.click()
         detail_url = producer.url
         producer.locator("main a.btn-danger").click()
-        producer.wait_for_url(re.compile(r"/huy$"))
-        expect(producer.locator("main h1")).to_have_text(re.compile(r"^(Từ chối|Hủy) đơn DH"))
-        expect(producer.locator("main")).to_contain_text("Việc này không hoàn tác được.")
-        expect(producer.locator("main #note")).to_be_visible()
+        dialog = producer.locator("dialog.confirm-dialog")
+        expect(dialog.locator("h1")).to_have_text(re.compile(r"^(Từ chối|Hủy) đơn DH"))
+        expect(dialog).to_contain_text("Việc này không hoàn tác được.")
+        expect(dialog.locator("#note")).to_be_visible()
         assert _fits_the_screen(producer)
 
-    with j.step("producer: 'Không, quay lại' leaves the order as it was", producer):
-        producer.get_by_role("link", name="Không, quay lại").click()
-        producer.wait_for_url(detail_url)
+    with j.step("producer: 'Không, quay lại' closes it and leaves the order as it was", producer):
+        dialog.get_by_role("link", name="Không, quay lại").click()
+        expect(producer.locator("dialog.confirm-dialog")).to_have_count(0)
+        assert producer.url == detail_url
         expect(producer.locator("main a.btn-danger")).to_be_visible()
 
     staff = new_page()
