@@ -39,7 +39,7 @@ def test_buyer_cancel_asks_first_and_only_the_confirm_page_cancels(client, auth,
     auth.login("mua@khach.vn")
     detail = client.get(f"/don-hang/{order.code}").get_data(as_text=True)
     # "Hủy phần đơn này" is a link now, not a button that cancels at once.
-    assert re.search(rf'<a class="btn btn-danger btn-small" href="/don-hang/{order.code}/huy/{po.id}">Hủy phần đơn này</a>',
+    assert re.search(rf'<a class="btn btn-danger btn-small" href="/don-hang/{order.code}/huy/{po.id}" data-confirm-dialog>Hủy phần đơn này</a>',
                      detail)
     page = client.get(f"/don-hang/{order.code}/huy/{po.id}")
     html = page.get_data(as_text=True)
@@ -80,7 +80,7 @@ def test_producer_decline_asks_first_and_carries_the_reason(client, auth, shop):
     po = next(p for p in order.producer_orders if p.producer_id == shop["pa"].id)
     auth.login("a@ho.vn")
     detail = client.get(f"/gian-hang/don-hang/{po.id}").get_data(as_text=True)
-    assert f'href="/gian-hang/don-hang/{po.id}/huy">Từ chối đơn</a>' in detail
+    assert f'href="/gian-hang/don-hang/{po.id}/huy" data-confirm-dialog>Từ chối đơn</a>' in detail
     html = client.get(f"/gian-hang/don-hang/{po.id}/huy").get_data(as_text=True)
     assert f"Từ chối đơn {order.code}?" in html and "Có, từ chối đơn" in html
     assert "Lý do (người mua đọc được, không bắt buộc)" in html
@@ -103,7 +103,7 @@ def test_staff_cancel_of_a_part_asks_first(client, auth, shop):  # noqa: F811
     auth.login("canbo@tinh.vn")
     detail = client.get(f"/quan-tri/don-hang/{order.code}").get_data(as_text=True)
     url = f"/quan-tri/don-hang/{order.code}/phan/{po.id}/cancelled"
-    assert f'href="{url}">Hủy phần đơn</a>' in detail
+    assert f'href="{url}" data-confirm-dialog>Hủy phần đơn</a>' in detail
     html = client.get(url).get_data(as_text=True)
     assert "Hủy phần đơn của “HTX Miến dong Nguyên Bình”?" in html
     form = confirm_form(html)
