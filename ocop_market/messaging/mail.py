@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -23,18 +25,25 @@ class MailError(RuntimeError):
     pass
 
 
-def build_message(sender: str, to: str, subject: str, body: str) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = sender
+def build_message(sender: str, to: str, subject: str, body: str) -> Message:
+    # The compat32 classes (Message, Header), not EmailMessage: policy.default folds a long Vietnamese subject into
+    # encoded words split at a space and leaves the space between them, where RFC 2047 readers drop it
+    # ("“Hạt dẻ Trùng Khánh”đã được duyệt"). Header keeps every space inside an encoded word.
+    charset = Charset("utf-8")
+    # Quoted-printable: Vietnamese text passes through relays that do not speak 8BITMIME.
+    charset.body_encoding = QP
+    msg = Message()
+    msg["MIME-Version"] = "1.0"
+    msg.set_payload(body, charset)  # sets Content-Type text/plain; charset="utf-8" and the transfer encoding
+    name, address = parseaddr(sender)
+    msg["From"] = formataddr((name, address), charset="utf-8")
     msg["To"] = to
-    msg["Subject"] = subject
+    msg["Subject"] = Header(subject, "utf-8", header_name="Subject").encode()  # folded already, as RFC 2047 words
     msg["Date"] = formatdate(localtime=False, usegmt=True)
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "ocop.local"
+    domain = address.rpartition("@")[2] or "ocop.local"
     msg["Message-ID"] = make_msgid(domain=domain)
     # Tells auto-responders and vacation replies not to answer a machine.
     msg["Auto-Submitted"] = "auto-generated"
-    # Quoted-printable: Vietnamese text passes through relays that do not speak 8BITMIME.
-    msg.set_content(body, cte="quoted-printable")
     return msg
 
 

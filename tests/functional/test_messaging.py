@@ -209,6 +209,27 @@ def test_without_smtp_each_email_becomes_an_eml_file_and_its_path_is_logged(app,
     assert b"To: lan@example.vn" in raw and b"Subject: =?utf-8?" in raw
 
 
+@pytest.mark.parametrize("subject", [
+    "Chợ OCOP: “Hạt dẻ Trùng Khánh” đã được duyệt",
+    "Chợ OCOP: đơn DH26120335CL2 của HTX Miến dong Phia Đén đã được xác nhận và đang được chuẩn bị để giao cho bạn",
+    "OCOP Market: order DH26120335CL2 confirmed",
+])
+def test_a_vietnamese_subject_and_sender_name_arrive_with_every_space(subject):
+    """A folded subject used to lose the space at the fold (“Khánh”đã): what the reader's mail program shows is
+    what was written."""
+    from email import message_from_bytes, policy
+
+    from ocop_market.messaging.mail import build_message
+
+    raw = build_message("Chợ OCOP <no-reply@ocop.local>", "lan@example.vn", subject, "Xin chào bà Lan,\nđơn hàng").as_bytes()
+    assert max(len(line) for line in raw.split(b"\n")) <= 998
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert parsed["Subject"] == subject
+    assert parsed["From"].addresses[0].display_name == "Chợ OCOP"
+    assert parsed["Content-Transfer-Encoding"] == "quoted-printable"
+    assert parsed.get_content().rstrip("\n") == "Xin chào bà Lan,\nđơn hàng"
+
+
 @pytest.mark.parametrize("app_config", [{}], indirect=True)
 def test_without_a_gateway_the_sms_text_is_logged(ctx, caplog):
     caplog.set_level(logging.WARNING, logger="ocop_market.messaging.sms")
