@@ -114,6 +114,15 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table on SQLite (copy, DROP, rename). With the app's foreign_keys=ON the DROP
+            # runs an implicit DELETE: ON DELETE CASCADE children (login sessions, addresses, account codes) would
+            # be deleted with it and RESTRICT ones refuse it, so the rebuild of `users` failed on any database
+            # with accounts. SQLite's own advice: foreign keys off around the change (it only takes effect outside
+            # a transaction), then `foreign_key_check` before the commit.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -122,6 +131,13 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"the migration leaves rows pointing nowhere: {broken[:10]}")
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
 
 
 if context.is_offline_mode():

@@ -93,3 +93,44 @@ def test_upgraded_database_has_every_check_constraint(migrated):
         extra += [f"{table.name}.{n}" for n in sorted(found - declared)]
     assert not missing, f"check constraints declared on models but not created by the migrations: {missing}"
     assert not extra, f"check constraints in the migrated database that no model declares: {extra}"
+
+
+def test_rebuilding_users_on_sqlite_keeps_every_row_that_points_at_them(tmp_path):
+    """SQLite rebuilds a table to change it (batch mode: copy, DROP, rename). With foreign keys on, the DROP of
+    `users` deleted the login sessions, addresses and codes that cascade from an account, or failed outright, on
+    any database with accounts in it — an empty database, as above, never shows it. So: a shop with the demo in
+    it, one revision down and up again across the `users.locale` rebuild, and nothing lost. Always on a SQLite
+    file: PostgreSQL alters tables in place."""
+    from ocop_market.accounts.models import LoginSession, User
+    from ocop_market.timeutil import utcnow
+
+    app = create_app({
+        "ENV_NAME": "testing", "TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'shop.sqlite3'}",
+        "SEARCH_INDEX_DIR": str(tmp_path / "search_index"), "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+    })
+    tables = ("users", "login_sessions", "producers", "products", "orders", "order_lines", "hub_members")
+    with app.app_context():
+        cfg = app.extensions["migrate"].migrate.get_config()
+        command.upgrade(cfg, "head")
+        assert app.test_cli_runner().invoke(args=["seed", "demo"]).exit_code == 0
+        buyer = db.session.scalar(db.select(User).where(User.email == "nguoimua@ocop.local"))
+        db.session.add(LoginSession(user_id=buyer.id, key_hash="k" * 64, expires_at=utcnow()))
+        db.session.commit()
+
+        def counts() -> dict[str, int]:
+            return {t: db.session.scalar(text(f"SELECT count(*) FROM {t}")) for t in tables}
+
+        before = counts()
+        assert before["users"] > 0 and before["login_sessions"] == 1 and before["order_lines"] > 0
+        db.session.remove()
+        command.downgrade(cfg, "d7e4a1c2b9f0-1")
+        assert counts() == before
+        db.session.remove()
+        command.upgrade(cfg, "head")
+        assert counts() == before
+        assert db.session.execute(text("PRAGMA foreign_key_check")).fetchall() == []
+        assert db.session.scalar(text("PRAGMA foreign_keys")) == 1  # the app's setting is back for what follows
+        db.session.remove()
+        db.engine.dispose()
