@@ -86,3 +86,73 @@ def parse_typed_price(raw: str) -> int:
     if len(digits) > 15:
         raise ValueError("too large")
     return int(digits) * multiplier
+
+
+# ---------------------------------------------------------------- amounts in words (số tiền bằng chữ)
+# A receipt or VAT invoice states its total in words as well as digits (Circular 78/2021/TT-BTC asks it of invoices),
+# so a changed digit is caught. This is our own code and not a library's: num2words-style packages read Vietnamese
+# digit by digit or miss the rules that make it Vietnamese — "linh" for a zero ten (105 = một trăm linh năm),
+# "không trăm" for an inner group whose hundreds are zero (1.000.005 = một triệu không trăm linh năm), "mốt",
+# "tư" and "lăm" after a ten (21, 24, 25), "mười" for ten itself, and billions that repeat (nghìn tỷ, tỷ tỷ).
+# The northern forms are used ("linh", "nghìn"), as on the invoices of Hà Nội's tax office; the southern
+# "lẻ"/"ngàn" read the same to anyone.
+_DIGIT_WORDS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
+_GROUP_SCALES = ("", "nghìn", "triệu")
+_BILLION = 1_000_000_000
+
+
+def _three_digits(n: int, inner: bool) -> list[str]:
+    """0 < n < 1000. `inner`: a group after a larger one, which says its hundreds even when they are zero."""
+    hundreds, tens, units = n // 100, n // 10 % 10, n % 10
+    words: list[str] = []
+    if hundreds or inner:
+        words += [_DIGIT_WORDS[hundreds], "trăm"]
+    if tens == 0:
+        if units:
+            if words:
+                words.append("linh")
+            words.append(_DIGIT_WORDS[units])
+    elif tens == 1:
+        words.append("mười")
+        if units:
+            words.append("lăm" if units == 5 else _DIGIT_WORDS[units])
+    else:
+        words += [_DIGIT_WORDS[tens], "mươi"]
+        if units:
+            words.append({1: "mốt", 4: "tư", 5: "lăm"}.get(units, _DIGIT_WORDS[units]))
+    return words
+
+
+def _below_billion(n: int, inner: bool) -> list[str]:
+    """0 <= n < 10**9 as its millions, thousands and units; a zero group is not said."""
+    words: list[str] = []
+    groups = (n // 1_000_000, n // 1000 % 1000, n % 1000)
+    for group, scale in zip(groups, reversed(_GROUP_SCALES), strict=True):
+        if group:
+            words += _three_digits(group, inner or bool(words))
+            if scale:
+                words.append(scale)
+    return words
+
+
+def _number_words(n: int, inner: bool = False) -> list[str]:
+    if n < _BILLION:
+        return _below_billion(n, inner)
+    # A thousand billion is "nghìn tỷ", a billion billion "tỷ tỷ": the part above a billion is read as a number.
+    billions, rest = divmod(n, _BILLION)
+    return _number_words(billions, inner) + ["tỷ"] + _below_billion(rest, True)
+
+
+def number_in_words(n: int) -> str:
+    """1300000 -> 'một triệu ba trăm nghìn' (lower case, no currency); 0 -> 'không'."""
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError("whole numbers only")
+    if n < 0:
+        raise ValueError("no negative amounts")
+    return " ".join(_number_words(n)) if n else _DIGIT_WORDS[0]
+
+
+def vnd_in_words(amount: int) -> str:
+    """1300000 -> 'Một triệu ba trăm nghìn đồng', as a receipt writes its total in words."""
+    text = number_in_words(amount) + " đồng"
+    return text[0].upper() + text[1:]
