@@ -1,11 +1,11 @@
 """The hub area's pages: thin views over `catalog.hubs` and the order services (as_role "hub")."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import confirming, slots
+from .. import slots
 from ..catalog import hubs
 from ..catalog import services as catalog
 from ..catalog.forms import ProductForm
@@ -13,11 +13,11 @@ from ..catalog.models import ProductStatus
 from ..db_tx import transaction
 from ..errors import DomainError
 from ..extensions import login_manager
-from ..orders import fulfilment, rules
+from ..orders import rules
 from ..orders import services as orders
 from ..orders.forms import ConfirmForm, NoteForm
 from ..orders.models import OrderStatus
-from ..orders.producer_views import ACTION_OF, ACTIONS
+from ..orders.producer_views import ACTIONS, can_decline, decline_or_ask, move_and_show, part_steps
 from ..paging import paginate
 from .forms import AssistedOrderForm
 
@@ -63,33 +63,25 @@ def index():
 @bp.get("/don-hang/<id:po_id>")
 def order_detail(po_id: int):
     po = orders.hub_order(current_user, po_id)
-    steps = [(ACTION_OF[to], to) for to in rules.next_steps(po.status, "producer") if to in ACTION_OF]
     return render_template("hubs/order_detail.html", po=po, hub=hubs.acting_hub(current_user, po.producer_id),
-                           steps=steps, form=NoteForm())
+                           steps=part_steps(po), form=NoteForm(), can_decline=can_decline(po))
+
+
+@bp.route("/don-hang/<id:po_id>/huy", methods=["GET", "POST"])
+def order_decline(po_id: int):
+    # Declining for a household asks first, as it does for the household itself (issue 14).
+    return decline_or_ask(orders.hub_order(current_user, po_id), "hub", ".order_detail")
 
 
 @bp.post("/don-hang/<id:po_id>/<action>")
 def order_move(po_id: int, action: str):
     to = ACTIONS.get(action)
-    if to is None:
+    if to is None or to == OrderStatus.CANCELLED:  # /huy is `order_decline`'s
         abort(404)
     form = NoteForm()
     if not form.validate_on_submit():
         abort(400)
-    po = orders.hub_order(current_user, po_id)
-    if to == OrderStatus.CANCELLED and not confirming.is_confirmed():
-        # Declining for a household asks first, as it does for the household itself (issue 14).
-        return confirming.page(confirming.Question(
-            title=_("Từ chối đơn %(code)s?", code=po.order.code),
-            question=_("Người mua %(name)s sẽ được báo rằng đơn bị hủy; hàng được trả lại vào kho.",
-                       name=po.order.contact_name),
-            button=_("Có, từ chối đơn"),
-            back_url=url_for(".order_detail", po_id=po.id),
-            facts=[(_("Đơn hàng"), po.order.code), (_("Cộng"), po.total_vnd)],
-        ), fields=[form.note])
-    fulfilment.move_part(po, to, current_user, "hub", form.note.data or "", fulfilment.card_gateway(current_app.config))
-    flash(_("Đơn %(code)s: %(state)s.", code=po.order.code, state=orders.status_label(to)), "success")
-    return redirect(url_for(".order_detail", po_id=po.id))
+    return move_and_show(orders.hub_order(current_user, po_id), to, form.note.data or "", "hub", ".order_detail")
 
 
 @bp.get("/ho")

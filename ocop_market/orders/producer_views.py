@@ -43,41 +43,58 @@ def index():
                            statuses=list(OrderStatus), balance=ledger.balance(producer.id))
 
 
-@bp.get("/<id:po_id>")
-def detail(po_id: int):
-    producer = _producer()
-    po = services.producer_order_of(producer, po_id)
-    allowed = rules.next_steps(po.status, "producer")
-    # Declining is not one of the buttons: it is a link to its confirm page (`decline`, which also owns /huy).
-    steps = [(ACTION_OF[to], to) for to in allowed if to in ACTION_OF and to != OrderStatus.CANCELLED]
-    return render_template("orders/producer_detail.html", producer=producer, po=po, steps=steps, form=NoteForm(),
-                           can_decline=OrderStatus.CANCELLED in allowed)
+def part_steps(po) -> list[tuple[str, str]]:
+    """(URL word, target state) of the buttons on a part's page, for its producer or the household's hub.
+
+    Declining is not among them: it is a link to its confirm page (`decline_or_ask`)."""
+    return [(ACTION_OF[to], to) for to in rules.next_steps(po.status, "producer")
+            if to in ACTION_OF and to != OrderStatus.CANCELLED]
 
 
-@bp.route("/<id:po_id>/huy", methods=["GET", "POST"])
-def decline(po_id: int):
-    """Declining (or cancelling) asks first; only the confirm page's POST, with its note, moves the order."""
-    producer = _producer()
-    po = services.producer_order_of(producer, po_id)
+def can_decline(po) -> bool:
+    return rules.can_move(po.status, OrderStatus.CANCELLED, "producer")
+
+
+def move_and_show(po, to: str, note: str, as_role: str, detail_endpoint: str):
+    fulfilment.move_part(po, to, current_user, as_role, note, fulfilment.card_gateway(current_app.config))
+    flash(_("Đơn %(code)s: %(state)s.", code=po.order.code, state=services.status_label(to)), "success")
+    return redirect(url_for(detail_endpoint, po_id=po.id))
+
+
+def decline_or_ask(po, as_role: str, detail_endpoint: str):
+    """Declining (or cancelling) asks first, for the household and for its hub alike (issue 14): only the
+    confirm page's POST, with its note, moves the part; anything else shows the confirm page."""
     form = NoteForm()
     if confirming.is_confirmed() and form.validate_on_submit():
-        return _move(po, OrderStatus.CANCELLED, form.note.data or "")
+        return move_and_show(po, OrderStatus.CANCELLED, form.note.data or "", as_role, detail_endpoint)
     form.note.label.text = _("Lý do (người mua đọc được, không bắt buộc)")
-    if not rules.can_move(po.status, OrderStatus.CANCELLED, "producer"):
+    if not can_decline(po):
         raise Conflict(_("Đơn này không còn hủy được (đang ở bước “%(s)s”).", s=services.status_label(po.status)))
     order = po.order
-    title = _("Từ chối đơn %(code)s?", code=order.code) if po.status == OrderStatus.PLACED \
-        else _("Hủy đơn %(code)s?", code=order.code)
+    placed = po.status == OrderStatus.PLACED
     return confirming.page(confirming.Question(
-        title=title,
+        title=_("Từ chối đơn %(code)s?", code=order.code) if placed else _("Hủy đơn %(code)s?", code=order.code),
         question=_("Người mua %(name)s sẽ được báo rằng đơn bị hủy; hàng được trả lại vào kho.",
                    name=order.contact_name),
-        button=_("Có, từ chối đơn") if po.status == OrderStatus.PLACED else _("Có, hủy đơn"),
-        back_url=url_for(".detail", po_id=po.id),
+        button=_("Có, từ chối đơn") if placed else _("Có, hủy đơn"),
+        back_url=url_for(detail_endpoint, po_id=po.id),
         facts=[(_("Đơn hàng"), order.code),
                (_("Sản phẩm"), "\n".join(f"{line.product_name} × {line.quantity}" for line in po.lines)),
                (_("Cộng"), po.total_vnd)],
     ), fields=[form.note], status=400 if form.errors else 200)
+
+
+@bp.get("/<id:po_id>")
+def detail(po_id: int):
+    producer = _producer()
+    po = services.producer_order_of(producer, po_id)
+    return render_template("orders/producer_detail.html", producer=producer, po=po, steps=part_steps(po),
+                           form=NoteForm(), can_decline=can_decline(po))
+
+
+@bp.route("/<id:po_id>/huy", methods=["GET", "POST"])
+def decline(po_id: int):
+    return decline_or_ask(services.producer_order_of(_producer(), po_id), "producer", ".detail")
 
 
 @bp.post("/<id:po_id>/<action>")
@@ -89,13 +106,8 @@ def move(po_id: int, action: str):
     form = NoteForm()
     if not form.validate_on_submit():
         abort(400)
-    return _move(services.producer_order_of(producer, po_id), to, form.note.data or "")
-
-
-def _move(po, to: str, note: str):
-    fulfilment.move_part(po, to, current_user, "producer", note, fulfilment.card_gateway(current_app.config))
-    flash(_("Đơn %(code)s: %(state)s.", code=po.order.code, state=services.status_label(to)), "success")
-    return redirect(url_for(".detail", po_id=po.id))
+    return move_and_show(services.producer_order_of(producer, po_id), to, form.note.data or "", "producer",
+                         ".detail")
 
 
 @bp.get("/so-du")

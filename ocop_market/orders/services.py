@@ -333,8 +333,28 @@ PAYMENT_STATUS_LABELS: dict[str, object] = {
 }
 
 
+#: What the button of a step says (issue 14): the deed, as a verb, never the state it leads to ("Xác nhận đơn",
+#: not "Đã xác nhận"). Keyed by (from, to) because the same target reads differently: declining a new order is
+#: not cancelling one already confirmed. The producer's and the hub's pages both take their buttons from here.
+ACTION_LABELS: dict[tuple[str, str], object] = {
+    (OrderStatus.AWAITING_PAYMENT, OrderStatus.PLACED): _l("Ghi nhận đã thanh toán"),
+    (OrderStatus.AWAITING_PAYMENT, OrderStatus.CANCELLED): _l("Hủy đơn"),
+    (OrderStatus.PLACED, OrderStatus.CONFIRMED): _l("Xác nhận đơn"),
+    (OrderStatus.PLACED, OrderStatus.CANCELLED): _l("Từ chối đơn"),
+    (OrderStatus.CONFIRMED, OrderStatus.SHIPPED): _l("Gửi hàng"),
+    (OrderStatus.CONFIRMED, OrderStatus.CANCELLED): _l("Hủy đơn"),
+    (OrderStatus.SHIPPED, OrderStatus.DELIVERED): _l("Đã giao xong"),
+    (OrderStatus.DELIVERED, OrderStatus.COMPLETED): _l("Hoàn tất đơn"),
+}
+
+
 def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))
+
+
+def action_label(frm: str, to: str) -> str:
+    """The button's words for moving a part from `frm` to `to`; a pair outside the table is a programming error."""
+    return str(ACTION_LABELS[(frm, to)])
 
 
 def method_label(method: str) -> str:

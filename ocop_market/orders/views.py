@@ -42,6 +42,7 @@ def _setup(state):
     # Globals (not a context processor) so imported macros see them too.
     app.jinja_env.globals.update(
         order_status_label=services.status_label,
+        order_action_label=services.action_label,
         payment_method_label=services.method_label,
         payment_status_label=services.payment_status_label,
     )

@@ -51,7 +51,7 @@ def test_a_hub_member_confirms_an_order_for_a_linked_household(new_page, journey
         assert _fits_the_screen(page)
 
     with j.step("confirm it on the household's behalf", page):
-        page.locator("main").get_by_role("button", name="Đã xác nhận").click()
+        page.locator("main").get_by_role("button", name="Xác nhận đơn").click()
         page.wait_for_url(re.compile(r"/trung-tam/don-hang/\d+$"))
         expect(page.locator(".flash").first).to_contain_text(f"Đơn {code}: Đã xác nhận.")
         expect(page.locator("main h1 .badge")).to_have_text("Đã xác nhận")

@@ -1,0 +1,105 @@
+"""Issue 14, producers: what a household (and the hub acting for it) sees on its order pages.
+
+The buttons say what they do ("Xác nhận đơn"), not the state they lead to ("Đã xác nhận"); the household's and
+the hub's pages share one list, one body and one set of buttons; declining asks first on both."""
+from __future__ import annotations
+
+import re
+
+from ocop_market.extensions import db
+from ocop_market.orders import rules, services
+from ocop_market.orders.models import OrderStatus, ProducerOrder
+from tests.conftest import csrf_from, make_product
+from tests.functional.test_confirm_undo import confirm_form
+from tests.functional.test_hubs import _hub, world  # noqa: F401  (the fixture)
+from tests.functional.test_hubs import _place as place_for_hub
+from tests.functional.test_orders import _place, shop  # noqa: F401  (the fixture)
+
+
+def buttons(html: str) -> list[str]:
+    return [re.sub(r"\s+", " ", b).strip() for b in re.findall(r"<button[^>]*>(.*?)</button>", html, re.S)]
+
+
+def main_of(html: str) -> str:
+    return html[html.index("<main"):html.index("</main>")]
+
+
+def status_of(po_id: int) -> str:
+    db.session.expire_all()
+    return db.session.get(ProducerOrder, po_id).status
+
+
+def test_every_step_a_producer_or_staff_may_take_has_a_verb_not_a_state():
+    states = {str(label) for label in services.STATUS_LABELS.values()}
+    for frm, to in rules.TRANSITIONS:
+        label = services.action_label(frm, to)
+        assert label and label not in states, (frm, to, label)
+
+
+def test_the_producer_steps_read_as_verbs_at_every_step(client, auth, shop):  # noqa: F811
+    order = _place(client, auth, shop)
+    po = next(p for p in order.producer_orders if p.producer_id == shop["pa"].id)
+    auth.login("a@ho.vn")
+    url = f"/gian-hang/don-hang/{po.id}"
+    html = main_of(client.get(url).get_data(as_text=True))
+    assert buttons(html) == ["Xác nhận đơn"]
+    assert f'href="{url}/huy" data-confirm-dialog>Từ chối đơn</a>' in html
+    token = csrf_from(html)
+    done = client.post(f"{url}/xac-nhan", data={"csrf_token": token}, follow_redirects=True)
+    html = main_of(done.get_data(as_text=True))
+    assert buttons(html) == ["Gửi hàng"]
+    # once confirmed, the same link cancels rather than declines, and still asks first
+    assert f'href="{url}/huy" data-confirm-dialog>Hủy đơn</a>' in html
+    html = main_of(client.post(f"{url}/giao-hang", data={"csrf_token": token}, follow_redirects=True)
+                   .get_data(as_text=True))
+    assert buttons(html) == ["Đã giao xong"] and "data-confirm-dialog" not in html
+    html = main_of(client.post(f"{url}/da-giao", data={"csrf_token": token}, follow_redirects=True)
+                   .get_data(as_text=True))
+    assert buttons(html) == []
+    assert status_of(po.id) == OrderStatus.DELIVERED
+
+
+def test_the_hub_reads_the_same_verbs_and_its_decline_link_asks_first(client, auth, world):  # noqa: F811
+    _hub(world)
+    order = place_for_hub(world, make_product(world["linked"], stock=5))
+    po = order.producer_orders[0]
+    auth.login("htx@ocop.vn")
+    url = f"/trung-tam/don-hang/{po.id}"
+    html = main_of(client.get(url).get_data(as_text=True))
+    assert buttons(html) == ["Xác nhận đơn"]  # was "Đã xác nhận" and a red "Đã hủy" button
+    assert f'href="{url}/huy" data-confirm-dialog>Từ chối đơn</a>' in html
+    ask = client.get(f"{url}/huy")
+    page = ask.get_data(as_text=True)
+    assert ask.status_code == 200 and f"Từ chối đơn {order.code}?" in page and "Hạt dẻ Trùng Khánh × 2" in page
+    assert status_of(po.id) == OrderStatus.PLACED
+    form = confirm_form(page)
+    assert form["action"] == f"{url}/huy"
+    done = client.post(form["action"], data={**form["fields"], "note": "Hộ hết hàng"})
+    assert done.status_code == 302 and done.headers["Location"] == url
+    assert status_of(po.id) == OrderStatus.CANCELLED
+    events = db.session.get(ProducerOrder, po.id).events
+    assert events[-1].note == "Hộ hết hàng" and events[-1].hub_id is not None
+
+
+def test_the_order_lists_name_state_and_value_in_each_row_for_a_phone(client, auth, shop, world):  # noqa: F811
+    order = _place(client, auth, shop)
+    auth.login("a@ho.vn")
+    html = main_of(client.get("/gian-hang/don-hang/").get_data(as_text=True))
+    row = re.search(rf"<tr[^>]*>\s*<th[^>]*>.*?{order.code}.*?</tr>", html, re.S).group(0)
+    # code, state and value first, each cell named by its column: the stacked card on a narrow screen
+    assert re.search(r'data-label="Mã đơn".*data-label="Trạng thái">\s*<span class="badge[^"]*">Đã đặt</span>'
+                     r'.*data-label="Giá trị" class="part-value">330.000\xa0₫', row, re.S), row
+    assert '<table class="part-rows">' in html
+    auth.logout()
+    _hub(world)
+    hub_order = place_for_hub(world, make_product(world["linked"], stock=5))
+    auth.login("htx@ocop.vn")
+    html = main_of(client.get("/trung-tam/").get_data(as_text=True))
+    assert '<table class="part-rows">' in html and f'data-label="Hộ">{world["linked"].name}</td>' in html
+    assert hub_order.code in html
+
+
+def test_the_stacked_order_list_is_styled_for_narrow_screens(client):
+    css = client.get("/static/css/main.css").get_data(as_text=True)
+    narrow = css[css.index("@media (max-width: 639px)"):]
+    assert ".part-rows tr" in narrow and "content: attr(data-label)" in narrow
