@@ -8,7 +8,7 @@ PORT ?= 5000
 PO := $(wildcard ocop_market/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test test-fast test-e2e e2e-deps serve bench lint typecheck dbcheck lock translations extract setup db clean
+.PHONY: run test test-fast test-e2e e2e-deps pdf-deps serve bench lint typecheck dbcheck lock translations extract setup db clean
 
 # The .venv holds exactly requirements-dev.lock (the whole tree, pinned with hashes; pip itself included), so it
 # is re-made whenever the lock changes: pip installs what is new or moved, pip-sync removes what the lock
@@ -45,7 +45,14 @@ extract: $(BIN)/.installed
 		--project "OCOP Market" -o $(POT) .
 	$(BIN)/pybabel update -i $(POT) -d ocop_market/translations --previous --init-missing -l en
 
-setup: $(BIN)/.installed translations
+# The PDFs (ocop_market/pdf.py: WeasyPrint) need Pango and HarfBuzz's subsetter from the system; Debian's packages,
+# installed with apt when the shared libraries are missing (the fonts themselves ship in static/fonts).
+PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+pdf-deps:
+	@if ! { ldconfig -p | grep -q libpangoft2-1.0.so && ldconfig -p | grep -q libharfbuzz-subset.so; }; then \
+	  { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y $(PDF_LIBS); }; fi
+
+setup: $(BIN)/.installed translations pdf-deps
 
 db: setup
 	$(FLASK) db upgrade

@@ -13,7 +13,7 @@ from ..catalog.models import ProductStatus
 from ..db_tx import transaction
 from ..errors import DomainError
 from ..extensions import login_manager
-from ..orders import rules
+from ..orders import receipts, rules
 from ..orders import services as orders
 from ..orders.forms import ConfirmForm, NoteForm
 from ..orders.models import OrderStatus
@@ -71,6 +71,12 @@ def order_detail(po_id: int):
 def order_decline(po_id: int):
     # Declining for a household asks first, as it does for the household itself (issue 14).
     return decline_or_ask(orders.hub_order(current_user, po_id), "hub", ".order_detail")
+
+
+@bp.get("/don-hang/<id:po_id>/bien-nhan")
+def order_receipt(po_id: int):
+    """A linked household's receipt (the hub hands it over with the parcel); another household's is 403."""
+    return receipts.receipt_response(orders.hub_order(current_user, po_id))
 
 
 @bp.post("/don-hang/<id:po_id>/<action>")

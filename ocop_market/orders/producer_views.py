@@ -12,7 +12,7 @@ from ..catalog import services as catalog
 from ..errors import Conflict
 from ..extensions import db
 from ..payments import ledger
-from . import fulfilment, rules, services
+from . import fulfilment, receipts, rules, services
 from .forms import NoteForm
 from .models import OrderStatus
 
@@ -90,6 +90,11 @@ def detail(po_id: int):
     po = services.producer_order_of(producer, po_id)
     return render_template("orders/producer_detail.html", producer=producer, po=po, steps=part_steps(po),
                            form=NoteForm(), can_decline=can_decline(po))
+
+
+@bp.get("/<id:po_id>/bien-nhan")
+def receipt(po_id: int):
+    return receipts.receipt_response(services.producer_order_of(_producer(), po_id))
 
 
 @bp.route("/<id:po_id>/huy", methods=["GET", "POST"])

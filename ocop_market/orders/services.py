@@ -390,6 +390,14 @@ def buyer_order(buyer: User, code: str) -> Order:
     return order
 
 
+def part_of(order: Order, po_id: int) -> ProducerOrder:
+    """One producer's part of an order already found for its reader; a part of another order is not found."""
+    for po in order.producer_orders:
+        if po.id == po_id:
+            return po
+    raise NotFound(_("Không tìm thấy đơn hàng."))
+
+
 def order_by_code(code: str) -> Order:
     order = db.session.scalar(select(Order).where(Order.code == code).options(*_order_options()))
     if order is None:

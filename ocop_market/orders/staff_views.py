@@ -14,7 +14,7 @@ from ..extensions import db
 from ..paging import paginate
 from ..payments import ledger, records
 from ..payments.models import Payment, PaymentKind
-from . import fulfilment, rules, services
+from . import fulfilment, receipts, rules, services
 from .forms import NoteForm, PayoutForm
 from .models import OrderStatus, PaymentMethod, PaymentStatus
 
@@ -54,6 +54,11 @@ def detail(code: str):
     return render_template("orders/staff_detail.html", order=order, payments=payment_rows, steps=steps,
                            excess=records.excess_refunds([order.id]).get(order.id, 0),
                            form=NoteForm(), PaymentKind=PaymentKind)
+
+
+@bp.get("/<code>/bien-nhan/<id:po_id>")
+def receipt(code: str, po_id: int):
+    return receipts.receipt_response(services.part_of(services.order_by_code(code), po_id))
 
 
 @bp.post("/<code>/da-nhan-chuyen-khoan")

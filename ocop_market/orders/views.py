@@ -27,7 +27,7 @@ from ..payments.stripe_gateway import GatewayError
 from ..routing import parse_id
 from ..signals import stripe_checkout_event
 from . import cart as carts
-from . import fulfilment, rules, services
+from . import fulfilment, receipts, rules, services
 from .forms import CheckoutForm, ConfirmForm, QuantityForm
 from .models import OrderStatus, PaymentMethod, PaymentStatus
 from .settings import apply_defaults, bank_transfer_enabled, card_enabled
@@ -247,6 +247,13 @@ def order_detail(code: str):
         transfer_message=vietqr.transfer_message(order.code), cfg=current_app.config,
         bank=banks.bank_by_bin(current_app.config.get("VIETQR_BANK_BIN")),
     )
+
+
+@bp.get("/don-hang/<code>/bien-nhan/<id:po_id>")
+@login_required
+def order_receipt(code: str, po_id: int):
+    """The receipt of one producer's part of the buyer's own order; another buyer's order is not found."""
+    return receipts.receipt_response(services.part_of(services.buyer_order(current_user, code), po_id))
 
 
 def _transfer_order(code: str):

@@ -24,7 +24,9 @@ LEVELS: list[tuple[str, set[str]]] = [
               # the response cache for anonymous visitors (Flask-Caching), which domains mark their pages with
               "response_cache",
               # the task queue (Huey) and its job registry: any domain hands work to it
-              "jobs"}),
+              "jobs",
+              # HTML to PDF (WeasyPrint) with the shipped fonts: receipts, stamp sheets (issue 17)
+              "pdf"}),
     # E-mail and SMS: an outbound-message outbox and its senders (adapters), used by accounts and anything above.
     ("messaging", {"messaging"}),
     ("accounts", {"accounts"}),
