@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import confirming
+from .. import confirming, slots
 from ..accounts.models import Role
 from ..accounts.permissions import guard_blueprint
 from ..catalog import services as catalog
@@ -23,6 +23,25 @@ guard_blueprint(bp, Role.PRODUCER)
 ACTIONS = {"xac-nhan": OrderStatus.CONFIRMED, "giao-hang": OrderStatus.SHIPPED, "da-giao": OrderStatus.DELIVERED,
            "huy": OrderStatus.CANCELLED}
 ACTION_OF: dict[str, str] = {v: k for k, v in ACTIONS.items()}
+
+
+#: how many new orders the dashboard lists before "see all"
+DASHBOARD_NEW_ORDERS = 5
+
+
+def new_orders_box(_slot: str, producer=None) -> str | None:
+    """The producer's dashboard opens with the orders waiting for them (issue 14): a count and the newest few."""
+    if producer is None:
+        return None
+    waiting = services.count_waiting([producer])
+    items = list(db.session.scalars(services.producer_orders(producer, OrderStatus.PLACED)
+                                    .limit(DASHBOARD_NEW_ORDERS))) if waiting else []
+    return render_template("orders/_dashboard_new.html", waiting=waiting, items=items)
+
+
+@bp.record_once
+def _setup(state):
+    slots.register("catalog.producer.dashboard.first", new_orders_box)
 
 
 def _producer():

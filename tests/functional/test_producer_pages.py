@@ -103,3 +103,33 @@ def test_the_stacked_order_list_is_styled_for_narrow_screens(client):
     css = client.get("/static/css/main.css").get_data(as_text=True)
     narrow = css[css.index("@media (max-width: 639px)"):]
     assert ".part-rows tr" in narrow and "content: attr(data-label)" in narrow
+
+
+def test_the_dashboard_opens_with_new_orders_and_their_count(client, auth, shop):  # noqa: F811
+    auth.login("a@ho.vn")
+    html = main_of(client.get("/gian-hang/").get_data(as_text=True))
+    assert "Không có đơn nào đang chờ." in html and 'class="count-badge"' not in html
+    auth.logout()
+    parts = []
+    for _ in range(3):
+        order = services.place_order(shop["buyer"], {shop["chestnut"].id: 1, shop["noodles"].id: 1},
+                                     services.CheckoutData(contact_name="Chị Mai", phone="0987654321",
+                                                           address_line="Số 1", commune="Phường Thục Phán",
+                                                           province_id=shop["pa"].province_id, payment_method="cod"))
+        db.session.commit()
+        parts.append(next(p.id for p in order.producer_orders if p.producer_id == shop["pa"].id))
+    auth.login("a@ho.vn")
+    token = csrf_from(client.get(f"/gian-hang/don-hang/{parts[0]}").get_data(as_text=True))
+    client.post(f"/gian-hang/don-hang/{parts[0]}/xac-nhan", data={"csrf_token": token})
+    html = main_of(client.get("/gian-hang/").get_data(as_text=True))
+    # first on the page, before the profile card: "Đơn mới 2" (the confirmed one is no longer new)
+    assert html.index("Đơn mới") < html.index("Trạng thái hồ sơ")
+    assert '<h2 id="new-orders-h">Đơn mới <span class="count-badge">2</span></h2>' in html
+    assert "2 đơn đang chờ bạn xác nhận hoặc từ chối." in html
+    assert f'href="/gian-hang/don-hang/{parts[1]}"' in html and f'href="/gian-hang/don-hang/{parts[2]}"' in html
+    assert f'href="/gian-hang/don-hang/{parts[0]}"' not in html
+    # the other household's orders are theirs: three new ones
+    auth.logout()
+    auth.login("b@ho.vn")
+    html = main_of(client.get("/gian-hang/").get_data(as_text=True))
+    assert '<span class="count-badge">3</span>' in html
