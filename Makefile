@@ -80,10 +80,20 @@ test-fast: setup
 # a browser download: do not run `playwright install`), headless, against gunicorn on a loopback port with a
 # fresh database. Screenshots of every step: test-artifacts/e2e/<journey>/NN-step.png. With TEST_DATABASE_URL
 # set the journeys run on that PostgreSQL database, which is emptied first.
+# The accessibility check (issue 14) injects axe-core into each page: tests/e2e/package.json pins it and its
+# package-lock.json holds its hash; `npm ci` installs exactly that into tests/e2e/node_modules (no install scripts).
+# npm comes with Debian's nodejs/npm packages when the machine has none.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-e2e-deps:
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+e2e-deps: $(AXE)
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium; }
+
+$(AXE): tests/e2e/package.json tests/e2e/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y npm; }
+	npm ci --prefix tests/e2e --ignore-scripts --no-audit --no-fund
+	touch $@
 
 test-e2e: setup e2e-deps
 	$(BIN)/python -m pytest -q tests/e2e

@@ -9,6 +9,10 @@
   are never shared between them.
 - Screenshots: test-artifacts/e2e/<journey>/NN-step.png, one per step (a failing step's name ends in
   -FAILED), kept by CI. A failing step raises an AssertionError naming the journey and the step.
+- Accessibility (issue 14): after every step, and on the login form, axe-core (tests/e2e/package.json, installed
+  by `make e2e-deps`) checks the page at 360 px and at 1280 px wide; a serious or critical finding fails the step
+  with the rule, the elements and the page. Each page state is checked once per session. Every finding of any
+  impact is also written to test-artifacts/e2e/axe-findings.txt. E2E_AXE=report records without failing.
 """
 from __future__ import annotations
 
@@ -45,6 +49,10 @@ PRODUCER = ("nhasanxuat@ocop.local", "ocop-producer-2026")
 STAFF = ("canbo@ocop.local", "ocop-staff-2026")
 
 DEFAULT_TIMEOUT_MS = 15_000
+
+AXE_JS = ROOT / "tests" / "e2e" / "node_modules" / "axe-core" / "axe.min.js"
+A11Y_WIDTHS = (360, 1280)
+A11Y_BLOCKING = ("serious", "critical")
 
 
 def pytest_report_header(config):
@@ -228,6 +236,90 @@ def new_page(browser, server):
             c.close()
 
 
+# ---------------------------------------------------------------- the accessibility check
+# What axe reports, made small in the page: the rule, its impact, its help text, and per element its CSS selector
+# and the first line of axe's "fix any of the following".
+_AXE_RUN = """async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: (n.failureSummary || '').split('\\n')
+      .filter(line => line.trim() && !line.startsWith('Fix ')).slice(0, 1).join('').trim()})),
+  }));
+}"""
+# A page state: its address, its open dialogs and <details>, and who is signed in (the header's text differs).
+_PAGE_STATE = "[document.querySelectorAll('dialog[open], details[open]').length, " \
+              "(document.querySelector('header') || document.body).innerText.length]"
+
+
+class AxeCheck:
+    """check(page, name): axe-core on the page at each of A11Y_WIDTHS, the viewport put back afterwards.
+
+    The script is evaluated over the DevTools protocol rather than added as a <script> tag: the shop's
+    Content-Security-Policy (no inline scripts) rightly refuses a tag, and the journeys keep running under the
+    real policy."""
+
+    def __init__(self):
+        self.seen: set[tuple] = set()
+        self.source = ""
+        self.report_only = os.environ.get("E2E_AXE") == "report"
+        self.log = None
+
+    def _script(self) -> str:
+        if not self.source:
+            if not AXE_JS.exists():
+                pytest.fail(f"axe-core is not installed ({AXE_JS.relative_to(ROOT)}): run `make e2e-deps`")
+            self.source = AXE_JS.read_text(encoding="utf-8")
+        return self.source
+
+    def _record(self, lines: list[str]) -> None:
+        if self.log is None:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            self.log = open(ARTIFACTS / "axe-findings.txt", "w", encoding="utf-8")  # noqa: SIM115 - session-long
+        self.log.write("\n".join(lines) + "\n")
+        self.log.flush()
+
+    def check(self, page, name: str) -> None:
+        page.wait_for_load_state()
+        key = (page.url.split("#")[0], *page.evaluate(_PAGE_STATE))
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        if not page.evaluate("typeof window.axe === 'object'"):
+            page.evaluate(self._script())
+        viewport = page.viewport_size or {"width": 1280, "height": 900}
+        blocking: list[str] = []
+        try:
+            for width in A11Y_WIDTHS:
+                page.set_viewport_size({"width": width, "height": viewport["height"]})
+                for v in page.evaluate(_AXE_RUN):
+                    lines = [f"{v['impact']}: {v['id']} on {name} ({page.url}) at {width} px — {v['help']}"]
+                    lines += [f"    {n['target']}{': ' + n['summary'] if n['summary'] else ''}" for n in v["nodes"][:5]]
+                    if len(v["nodes"]) > 5:
+                        lines.append(f"    … and {len(v['nodes']) - 5} more")
+                    self._record(lines)
+                    if v["impact"] in A11Y_BLOCKING:
+                        blocking += lines
+        finally:
+            page.set_viewport_size(viewport)
+        if blocking and not self.report_only:
+            raise AssertionError("axe-core found serious or critical problems:\n" + "\n".join(blocking))
+
+
+A11Y = AxeCheck()
+
+
+def check_a11y(page, name: str) -> None:
+    """Fails on any serious or critical axe finding on the page as it is now, at 360 and 1280 px wide."""
+    A11Y.check(page, name)
+
+
+@pytest.fixture(name="check_a11y")
+def check_a11y_fixture():
+    """check_a11y(page, name) for a journey's page that no step ends on (each step's page is checked anyway)."""
+    return check_a11y
+
+
 # ---------------------------------------------------------------- named, photographed steps
 def _slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
@@ -260,6 +352,7 @@ class Journey:
         self.count += 1
         try:
             yield
+            check_a11y(page, f"{self.name} journey, step {self.count:02d} “{title}”")
         except pytest.skip.Exception:
             raise
         except BaseException as exc:
@@ -285,6 +378,7 @@ def journey(request):
 # ---------------------------------------------------------------- shared actions
 def login(page, email: str, password: str) -> None:
     page.goto("/tai-khoan/dang-nhap")
+    check_a11y(page, "the login form")
     page.locator("main #login").fill(email)
     page.locator("main #password").fill(password)
     page.locator("main form button[type=submit]").click()
