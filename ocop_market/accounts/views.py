@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
+from .. import confirming
 from ..errors import Conflict, InvalidInput
 from ..extensions import db, limiter
 from ..places import Province
@@ -392,13 +393,25 @@ def default_address(address_id: int):
     return redirect(url_for("accounts.address_book"))
 
 
-@bp.post("/dia-chi/<id:address_id>/xoa")
+@bp.route("/dia-chi/<id:address_id>/xoa", methods=["GET", "POST"])
 @login_required
 def delete_address(address_id: int):
-    addresses.delete(current_user, address_id)
-    db.session.commit()
-    flash(_("Đã xoá địa chỉ."), "info")
-    return redirect(url_for("accounts.address_book"))
+    """Deleting asks first (issue 14): the book links here, and only the confirm page's POST deletes."""
+    address = addresses.address_of(current_user, address_id)
+    if confirming.is_confirmed():
+        addresses.delete(current_user, address.id)
+        db.session.commit()
+        flash(_("Đã xoá địa chỉ."), "info")
+        return redirect(url_for("accounts.address_book"))
+    return confirming.page(confirming.Question(
+        title=_("Xoá địa chỉ này?"),
+        question=_("Địa chỉ sẽ bị xoá khỏi sổ địa chỉ. Các đơn đã giao tới đó vẫn giữ địa chỉ của mình."),
+        button=_("Có, xoá địa chỉ"),
+        back_url=url_for("accounts.address_book"),
+        facts=[(_("Người nhận"), f"{address.contact_name} · 0{address.phone[3:]}"),
+               (_("Địa chỉ"), f"{address.address_line}, {address.commune}, {address.province.name}")]
+        + ([(_("Mặc định"), _("Có — địa chỉ dùng gần đây nhất sẽ thành mặc định"))] if address.is_default else []),
+    ))
 
 
 @bp.get("/dia-chi/xa-phuong/<id:province_id>")

@@ -118,11 +118,42 @@ def test_the_address_book_adds_edits_sets_the_default_and_deletes(client, auth, 
     assert client.post(f"{BOOK}/{first.id}", data=edited).status_code == 302
     db.session.expire_all()
     assert db.session.get(DeliveryAddress, first.id).address_line == "Số 7, bản Pác Bó"
-    # Deleting the default hands the default on.
-    assert client.post(f"{BOOK}/{second.id}/xoa", data={"csrf_token": token}).status_code == 302
+    # Deleting the default hands the default on (confirmed: test_deleting_an_address_asks_first).
+    assert client.post(f"{BOOK}/{second.id}/xoa", data={"csrf_token": token, "confirmed": "1"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(DeliveryAddress, second.id) is None
     assert db.session.get(DeliveryAddress, first.id).is_default
+
+
+def test_deleting_an_address_asks_first(client, auth, shop):  # noqa: F811
+    """Issue 14: 'Xoá' in the book is a link to a confirm page (a dialog with JavaScript); a tap, or a POST that
+    did not come from that page's button, deletes nothing; its 'Có, xoá địa chỉ' does."""
+    auth.login("mua@khach.vn")
+    page = client.get(BOOK).get_data(as_text=True)
+    home = {"contact_name": "Nông Thị Mai", "phone": "0912 345 678", "address_line": "Số 5, bản Pác Bó",
+            "commune": "Xã Trường Hà", "province_id": str(province("CB").id)}
+    assert client.post(BOOK, data=dict(home, csrf_token=csrf_from(page))).status_code == 302
+    [address] = db.session.scalars(select(DeliveryAddress))
+    page = client.get(BOOK).get_data(as_text=True)
+    assert re.search(rf'<a class="btn btn-small btn-danger" href="{BOOK}/{address.id}/xoa" data-confirm-dialog>Xoá</a>',
+                     page)
+    confirm = client.get(f"{BOOK}/{address.id}/xoa")
+    html = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and "Xoá địa chỉ này?" in html and "Việc này không hoàn tác được." in html
+    assert "Số 5, bản Pác Bó, Xã Trường Hà, Cao Bằng" in html and "Nông Thị Mai · 0912345678" in html
+    assert f'href="{BOOK}"' in html and "Không, quay lại" in html
+    # A POST without the confirm page's field shows the page again and keeps the address.
+    resp = client.post(f"{BOOK}/{address.id}/xoa", data={"csrf_token": csrf_from(html)})
+    assert resp.status_code == 200 and "Xoá địa chỉ này?" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(DeliveryAddress, address.id) is not None
+    # Without its CSRF token the confirmed POST is refused.
+    assert client.post(f"{BOOK}/{address.id}/xoa", data={"confirmed": "1"}).status_code == 400
+    assert db.session.get(DeliveryAddress, address.id) is not None
+    resp = client.post(f"{BOOK}/{address.id}/xoa", data={"csrf_token": csrf_from(html), "confirmed": "1"})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(BOOK)
+    db.session.expire_all()
+    assert db.session.get(DeliveryAddress, address.id) is None
 
 
 def test_another_buyers_address_is_not_found(client, auth, shop):  # noqa: F811
@@ -134,7 +165,8 @@ def test_another_buyers_address_is_not_found(client, auth, shop):  # noqa: F811
     auth.login("mua@khach.vn")
     token = csrf_from(client.get(BOOK).get_data(as_text=True))
     assert client.get(f"{BOOK}/{address.id}").status_code == 404
-    assert client.post(f"{BOOK}/{address.id}/xoa", data={"csrf_token": token}).status_code == 404
+    assert client.get(f"{BOOK}/{address.id}/xoa").status_code == 404  # its confirm page neither
+    assert client.post(f"{BOOK}/{address.id}/xoa", data={"csrf_token": token, "confirmed": "1"}).status_code == 404
     assert client.post(f"{BOOK}/{address.id}/mac-dinh", data={"csrf_token": token}).status_code == 404
     add(client, shop["chestnut"])
     page = client.get(f"/thanh-toan?dia_chi={address.id}").get_data(as_text=True)
