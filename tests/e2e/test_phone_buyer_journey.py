@@ -1,7 +1,7 @@
 """Issue 14 on a 360-pixel phone, as a first-time buyer: sign up and stay signed in; search with the filters behind
 "Lọc", a price typed as "100k" and one that cannot be read; "Bán chạy" and "Đã bán"; checkout with the province
 blank until chosen; the VietQR box (bank by name, copy buttons, the PNG to save); cancelling asks first; the next
-checkout fills the address in from the address book. Screenshots: test-artifacts/e2e/phone-buyer/."""
+checkout fills the address in from the address book, where deleting one asks first. Screenshots: test-artifacts/e2e/phone-buyer/."""
 from __future__ import annotations
 
 import re
@@ -150,3 +150,16 @@ def test_a_first_time_buyer_on_a_phone(new_page, journey):
         expect(first).to_contain_text(ADDRESS)
         expect(first).to_contain_text("Mặc định")
         assert _fits_the_screen(page)
+
+    with j.step("deleting a saved address asks first", page):
+        first.get_by_role("link", name="Xoá").click()
+        dialog = page.locator("dialog.confirm-dialog")
+        expect(dialog.locator("h1")).to_have_text("Xoá địa chỉ này?")
+        expect(dialog.locator(".facts")).to_contain_text(ADDRESS)
+        expect(dialog.get_by_role("button", name="Có, xoá địa chỉ")).to_be_visible()
+        assert _fits_the_screen(page)
+
+    with j.step("'Không, quay lại' keeps the address", page):
+        dialog.get_by_role("link", name="Không, quay lại").click()
+        expect(page.locator("dialog.confirm-dialog")).to_have_count(0)
+        expect(page.locator("main .address-list li")).to_have_count(1)

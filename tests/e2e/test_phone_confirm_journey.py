@@ -1,6 +1,7 @@
 """Issue 14 on a 360-pixel phone: the producer's "Từ chối đơn" (in a dialog, with JavaScript), staff refusing a listing
 and a payout each stop on a confirm page first (no JavaScript needed); here each page is shown and left with "Không, quay lại", so nothing
-changes for the other journeys. Screenshots: test-artifacts/e2e/phone-confirm/."""
+changes for the other journeys. Also at 360 px: the producer's dashboard (new orders first, with their count) and the
+staff audit log, whose table scrolls in its own labelled box. Screenshots: test-artifacts/e2e/phone-confirm/."""
 from __future__ import annotations
 
 import re
@@ -21,8 +22,20 @@ def test_undoing_asks_first_for_producers_and_staff(new_page, journey):
     producer = new_page()
     producer.set_viewport_size(PHONE)
 
-    with j.step("producer: 'Từ chối đơn' opens a confirm page with a reason to give", producer):
+    with j.step("producer: on a phone the dashboard opens with the new orders and their count", producer):
         login(producer, *PRODUCER)
+        producer.goto("/gian-hang/")
+        new_orders = producer.locator("main section.new-orders")
+        expect(new_orders.locator("h2")).to_contain_text("Đơn mới")
+        badge = new_orders.locator("h2 .count-badge")
+        if badge.count():
+            expect(badge).to_have_text(re.compile(r"^[1-9]\d*$"))
+            expect(new_orders.locator("table.part-rows tbody tr").first).to_be_visible()
+        assert producer.evaluate("document.querySelector('main section.new-orders').getBoundingClientRect().top"
+                                 " < document.querySelector('main .card:not(.new-orders)').getBoundingClientRect().top")
+        assert _fits_the_screen(producer)
+
+    with j.step("producer: 'Từ chối đơn' opens a confirm page with a reason to give", producer):
         link = None
         for status in ("placed", "confirmed"):
             producer.goto(f"/gian-hang/don-hang/?status={status}")
@@ -78,3 +91,20 @@ def test_undoing_asks_first_for_producers_and_staff(new_page, journey):
     with j.step("staff: back from the payout's confirm page, nothing is recorded", staff):
         staff.get_by_role("link", name="Không, quay lại").click()
         expect(staff.locator("main h1")).to_contain_text("Công nợ")
+
+    with j.step("staff: the audit log on a phone, its table in a labelled box that scrolls sideways", staff):
+        staff.goto("/quan-tri/nhat-ky")
+        expect(staff.locator("main h1")).to_have_text("Nhật ký thao tác")
+        region = staff.locator("main div.table-wrap[role=region]").first
+        expect(region).to_have_attribute("aria-label", "Nhật ký thao tác")
+        expect(region).to_have_attribute("tabindex", "0")
+        assert _fits_the_screen(staff)  # the page itself does not scroll sideways, the table's box does
+        assert region.evaluate("el => el.scrollWidth > el.clientWidth"), "the audit table fits 360 px: nothing to show"
+
+    with j.step("a table on a phone: the keyboard reaches and scrolls it, the shade shows more columns", staff):
+        region.focus()
+        expect(region).to_be_focused()
+        for _ in range(4):
+            staff.keyboard.press("ArrowRight")
+        staff.wait_for_function("el => el.scrollLeft > 0", arg=region.element_handle())
+        region.scroll_into_view_if_needed()
