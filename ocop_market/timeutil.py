@@ -5,6 +5,7 @@ import datetime as dt
 from typing import overload
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_interval
 from sqlalchemy import DateTime, TypeDecorator
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -61,3 +62,13 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+def day_range_text(first: dt.date, last: dt.date, lang: str = "vi") -> str:
+    """A span of days as a person reads it: "07/12 – 13/12/2026" in Vietnamese (the year once, unless the span
+    crosses New Year: "28/12/2026 – 03/01/2027"); Babel's words in another language ("Dec 7 – 13, 2026")."""
+    if lang != "vi":
+        return format_interval(first, last, "yMMMd", locale=lang)
+    if first.year == last.year:
+        return f"{first:%d/%m} – {last:%d/%m/%Y}"
+    return f"{first:%d/%m/%Y} – {last:%d/%m/%Y}"

@@ -10,6 +10,7 @@ from ..accounts.models import User
 from ..catalog import services as catalog
 from ..errors import Conflict, InvalidInput
 from ..extensions import db
+from ..templating import current_lang
 from . import draws, rules
 from .eligibility import problems_of
 from .models import (
@@ -45,7 +46,8 @@ def request_promotion(actor: User, product_id: int, weeks: list[str]) -> Promoti
         .where(PromotionRequest.product_id == product.id, RequestedWeek.week.in_(weeks))
     ))
     if taken:
-        raise Conflict(_("Sản phẩm đã được đăng ký cho tuần %(w)s.", w=", ".join(sorted(taken))))
+        raise Conflict(_("Sản phẩm đã được đăng ký cho tuần %(w)s.",
+                         w="; ".join(rules.week_dates_text(w, current_lang()) for w in sorted(taken))))
     for week in weeks:
         # The week's lottery commitment exists before its first request (the queue usually made it already).
         draws.open_week(week)

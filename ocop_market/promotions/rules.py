@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from ..timeutil import day_range_text
+
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -42,6 +44,13 @@ def parse_week(code: str) -> tuple[int, int]:
 def week_monday(code: str) -> dt.date:
     year, week = parse_week(code)
     return dt.date.fromisocalendar(year, week, 1)
+
+
+def week_dates_text(code: str, lang: str = "vi") -> str:
+    """The days a week covers, as people read them ("07/12 – 13/12/2026"): what producers and the public see,
+    where staff also see the ISO code (issue 14)."""
+    monday = week_monday(code)
+    return day_range_text(monday, monday + dt.timedelta(days=6), lang)
 
 
 def week_code(day: dt.date) -> str:

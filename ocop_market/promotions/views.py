@@ -15,6 +15,7 @@ from ..catalog import services as catalog
 from ..errors import DomainError, InvalidInput
 from ..extensions import db
 from ..routing import parse_whole
+from ..templating import current_lang
 from ..text import spreadsheet_cell
 from . import allocation, draws, eligibility, live, placements, report, requests, rules, tracking
 from . import slots as promotion_slots
@@ -41,16 +42,19 @@ def _labels():
         "week_state_label": lambda s: _(WEEK_STATE_LABELS.get(s, s)),
         "promotion_reason": placements.reason_text,
         "placement_label": placements.placement_label,
-        "week_dates": _week_dates,
     }
 
 
-def _week_dates(code: str) -> str:
-    monday = rules.week_monday(code)
-    sunday = monday.toordinal() + 6
-    import datetime as dt
+def week_dates(code: str) -> str:
+    """A promotion week as the days it covers, in the reader's language ("07/12 – 13/12/2026"). Producers and
+    the public read weeks this way; the ISO code ("2026-W50") stays for staff pages, URLs and files (issue 14)."""
+    return rules.week_dates_text(code, current_lang())
 
-    return f"{monday:%d/%m} – {dt.date.fromordinal(sunday):%d/%m/%Y}"
+
+@bp.record_once
+def _week_dates_everywhere(state):
+    # A global, not a context processor: messages are rendered outside any request (messaging.rendering).
+    state.app.jinja_env.globals["week_dates"] = week_dates
 
 
 def _week_arg(default: str | None = None) -> str:
@@ -155,7 +159,7 @@ def requests_page():
     form.product_id.choices = [SelectChoice(0, _("— Chọn sản phẩm —"))] + [
         SelectChoice(p.id, p.name) for p in products if p.status == "approved"]
     week_choices = requests.request_week_choices()
-    form.weeks.choices = [SelectChoice(w, f"{w} ({_week_dates(w)})") for w in week_choices]
+    form.weeks.choices = [SelectChoice(w, week_dates(w)) for w in week_choices]
     status = 200
     if form.validate_on_submit():
         try:
