@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from .accounts import services as accounts
 from .accounts.models import Role, User
-from .catalog import hubs, images, importer, listings, photos, producers, services
+from .catalog import batches, hubs, images, importer, listings, photos, producers, services
 from .catalog.models import Hub, HubKind, Producer, Product
 from .extensions import db
 from .orders import services as order_services
@@ -28,6 +28,7 @@ from .orders.models import Order
 from .places import Commune, Province, load_communes
 from .reference import ensure_reference_data
 from .text import fold
+from .timeutil import local_today
 
 DEMO_CSV = os.path.join(os.path.dirname(__file__), "data", "demo_catalog.csv")
 
@@ -194,12 +195,13 @@ class DemoReport:
     listings_created: int = 0
     photos_added: int = 0
     hubs_created: int = 0
+    batches_created: int = 0
     imported: importer.ImportResult = field(default_factory=importer.ImportResult)
 
     def summary(self) -> str:
         r = self.imported
         changed = any((self.users_created, self.producers_created, self.producers_completed,
-                       self.listings_created, self.photos_added, self.hubs_created, r.changed))
+                       self.listings_created, self.photos_added, self.hubs_created, self.batches_created, r.changed))
         if not changed:
             return "Dữ liệu mẫu đã có sẵn; không có gì thay đổi."
         return "\n".join([
@@ -211,6 +213,7 @@ class DemoReport:
             f"  Sản phẩm chờ duyệt mới: {self.listings_created}",
             f"  Ảnh minh họa mới: {self.photos_added}",
             f"  Điểm bán mới: {self.hubs_created}",
+            f"  Lô sản xuất mới (tem truy xuất): {self.batches_created}",
         ])
 
 
@@ -355,6 +358,27 @@ def _ensure_hub(report: DemoReport, staff: User) -> None:
         province_id=product.producer.province_id, payment_method="cod"))
 
 
+#: the demo household's lots (lot code, days before today it was made, shelf life in days): a stamp to scan
+DEMO_BATCHES = [("HD2511-01", 20, 365), ("HD2512-01", 2, 365)]
+
+
+def _ensure_batches(report: DemoReport) -> None:
+    """Lots of the demo household's first listing on sale, so its stamp sheet and the lot page show something."""
+    owner = _demo_user(PRODUCER_EMAIL)
+    producer = services.producer_of(owner)
+    product = next((p for p in producer.products if p.status == "approved"), None) if producer else None
+    if product is None:
+        return
+    known = {b.lot_code for b in batches.batches_of(product)}
+    today = local_today()
+    for code, age, shelf_life in DEMO_BATCHES:
+        if code in known:
+            continue
+        made = today - dt.timedelta(days=age)
+        batches.add_batch(owner, product, batches.BatchData(code, made, 200, made + dt.timedelta(days=shelf_life)))
+        report.batches_created += 1
+
+
 def load_demo(upload_dir: str, photo_size: int = 720) -> DemoReport:
     """Create whatever part of the demo shop is missing. Flushes only; the command commits once.
     `photo_size` is the side of the square placeholders (tests use small ones: encoding dominates the time)."""
@@ -383,4 +407,5 @@ def load_demo(upload_dir: str, photo_size: int = 720) -> DemoReport:
 
     seed_demo_orders()
     _ensure_hub(report, staff)
+    _ensure_batches(report)
     return report

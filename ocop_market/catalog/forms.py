@@ -27,9 +27,17 @@ from ..places import Province
 from ..timeutil import local_today
 from ..validators import PlainText
 from . import labels
+from .batches import BatchData
 from .certificates import CertificateData
 from .listings import ProductData
-from .models import CertificateLevel, HouseholdCategory, ProducerKind, ProductGroup
+from .models import (
+    LOT_CODE_MAX,
+    MAX_BATCH_QUANTITY,
+    CertificateLevel,
+    HouseholdCategory,
+    ProducerKind,
+    ProductGroup,
+)
 from .producers import ProducerData
 
 MAX_PRICE_VND = 1_000_000_000  # one billion đồng per unit is already far above any OCOP good
@@ -359,3 +367,20 @@ class ReasonForm(FlaskForm):
 
     def to_data(self) -> str:
         return self.reason.data.strip()
+
+
+class BatchForm(FlaskForm):
+    """A production lot of a listing (traceability stamps). The dates' and quantity's rules are the service's
+    (`batches.check_batch`), whose refusals the view shows on the field they name."""
+
+    lot_code = StringField(_l("Mã lô"), validators=[PlainText(), DataRequired(message=_l("Vui lòng nhập mã lô.")),
+                                                    Length(max=LOT_CODE_MAX, message=_l("Tối đa %(n)s ký tự.", n=LOT_CODE_MAX))],
+                           render_kw={"placeholder": "L2512-01", "autocapitalize": "characters"})
+    produced_on = DayField(_l("Ngày sản xuất"), validators=[InputRequired(message=_l("Vui lòng nhập ngày sản xuất."))])
+    expires_on = DayField(_l("Hạn sử dụng (nếu có)"), validators=[Optional()])
+    quantity = WholeNumberField(_l("Số lượng trong lô"), validators=[InputRequired(message=_l("Vui lòng nhập số lượng."))],
+                                minimum=1, maximum=MAX_BATCH_QUANTITY)
+
+    def to_data(self) -> BatchData:
+        return BatchData(lot_code=self.lot_code.data or "", produced_on=self.produced_on.data,
+                         quantity=self.quantity.data, expires_on=self.expires_on.data)

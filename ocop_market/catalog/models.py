@@ -375,6 +375,41 @@ class ProductImage(Model):
     product: Mapped[Product] = relationship("Product", back_populates="images")
 
 
+#: a lot on a stamp: letters, digits and . _ - (it sits in the stamp's URL), at most 32
+LOT_CODE_MAX = 32
+MAX_BATCH_QUANTITY = 1_000_000
+
+
+class ProductBatch(Model):
+    """A production lot of a listing (lô sản xuất): what a traceability stamp (tem truy xuất) names. The producer
+    enters it; the QR on each stamp opens the public page of the lot with its product, producer and certificate."""
+
+    __tablename__ = "product_batches"
+    __table_args__ = (
+        UniqueConstraint("product_id", "lot_code", name="uq_product_batches_product_lot"),
+        CheckConstraint(f"quantity BETWEEN 1 AND {MAX_BATCH_QUANTITY}", name="quantity_range"),
+        CheckConstraint("expires_on IS NULL OR expires_on > produced_on", name="expires_after_production"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    #: stored upper-case, so a code typed from the package in either case finds its lot
+    lot_code: Mapped[str] = mapped_column(String(LOT_CODE_MAX), info=PLAIN_TEXT)
+    #: ngày sản xuất (NSX)
+    produced_on: Mapped[dt.date] = mapped_column(Date)
+    #: hạn sử dụng (HSD); empty for goods that do not expire (handicrafts)
+    expires_on: Mapped[dt.date | None] = mapped_column(Date)
+    #: packages in the lot, as many stamps as the producer prints
+    quantity: Mapped[int] = mapped_column(Integer)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    product: Mapped[Product] = relationship("Product")
+
+    def is_expired(self, day: dt.date | None = None) -> bool:
+        return self.expires_on is not None and (day or local_today()) >= self.expires_on
+
+
 OCOP_GROUPS = [
     ("food", "Thực phẩm", "Food"),
     ("drinks", "Đồ uống", "Drinks"),

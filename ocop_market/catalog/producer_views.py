@@ -5,16 +5,19 @@ Every listing is loaded with services.owned_product(current_user, id): another p
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+import base64
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import pdf
 from ..accounts.models import Role
 from ..accounts.permissions import guard_blueprint
 from ..errors import DomainError
 from ..extensions import db
-from . import listings, producers, services
-from .forms import PhotoForm, ProducerForm, ProductForm
+from . import batches, listings, producers, services
+from .forms import BatchForm, PhotoForm, ProducerForm, ProductForm
 from .models import ProductStatus
 from .photo_upload import remove_photo, save_photos
 
@@ -183,3 +186,58 @@ def delete_photo(product_id: int, image_id: int):
     product = services.owned_product(current_user, product_id)
     remove_photo(product, image_id)
     return redirect(url_for(".photos", product_id=product.id))
+
+
+# ---------------------------------------------------------------- lots and traceability stamps
+@bp.route("/san-pham/<id:product_id>/lo", methods=["GET", "POST"])
+def product_batches(product_id: int):
+    product = services.owned_product(current_user, product_id)
+    form = BatchForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            batch = batches.add_batch(current_user, product, form.to_data())
+        except DomainError as err:
+            db.session.rollback()
+            field = getattr(form, str(err.context.get("parameter", "")), None)
+            (field.errors.append if field is not None else form.form_errors.append)(err.message)
+            status = err.status_code
+        else:
+            db.session.commit()
+            flash(_("Đã lưu lô %(code)s. In tem truy xuất cho từng gói hàng.", code=batch.lot_code), "success")
+            return redirect(url_for(".product_batches", product_id=product.id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("producer/batches.html", product=product, form=form, items=batches.batches_of(product),
+                           per_sheet=batches.STAMPS_PER_SHEET), status
+
+
+def _stamp_sheet(product_id: int, batch_id: int, for_pdf: bool) -> str:
+    product = services.owned_product(current_user, product_id)
+    batch = batches.batch_of(product, batch_id)
+    trace_url = url_for("catalog.trace", slug=product.slug, lot=batch.lot_code, _external=True)
+    if for_pdf:  # the PDF carries its images; the page asks the server for one QR, shown 32 times
+        qr_src = "data:image/svg+xml;base64," + base64.b64encode(batches.qr_svg(trace_url)).decode()
+        css_href = "css/stamps.css"
+    else:
+        qr_src = url_for("catalog.trace_qr", slug=product.slug, lot=batch.lot_code)
+        css_href = url_for("static", filename="css/stamps.css")
+    sheets = -(-batch.quantity // batches.STAMPS_PER_SHEET)
+    return render_template("producer/stamps.html", product=product, batch=batch, trace_url=trace_url, qr_src=qr_src,
+                           css_href=css_href, for_pdf=for_pdf, stamps=range(batches.STAMPS_PER_SHEET), sheets=sheets,
+                           font=pdf.DOCUMENT_FONT)
+
+
+@bp.get("/san-pham/<id:product_id>/lo/<id:batch_id>/tem")
+def stamp_sheet(product_id: int, batch_id: int):
+    """A sheet of QR stamps to print on A4 (the browser's print dialog); CSS @page sets the paper."""
+    return _stamp_sheet(product_id, batch_id, for_pdf=False)
+
+
+@bp.get("/san-pham/<id:product_id>/lo/<id:batch_id>/tem.pdf")
+def stamp_sheet_pdf(product_id: int, batch_id: int):
+    response = Response(pdf.html_to_pdf(_stamp_sheet(product_id, batch_id, for_pdf=True),
+                                        current_app.static_folder or "static"), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="tem-{product_id}-{batch_id}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -25,7 +25,7 @@ from ..extensions import db
 from ..paging import paginate
 from ..response_cache import cached_for_visitors
 from ..security import safe_next
-from . import images, labels, services
+from . import batches, images, labels, services
 from .models import Product, ProductImage
 
 bp = Blueprint("catalog", __name__)
@@ -101,6 +101,23 @@ def product_qr(slug: str):
     buf = io.BytesIO()
     qr.save(buf, kind="svg", scale=4, border=2, dark="#0f3d28")
     resp = make_response(buf.getvalue())
+    resp.headers["Content-Type"] = "image/svg+xml"
+    resp.headers["Cache-Control"] = "public, max-age=86400"
+    return resp
+
+
+@bp.get("/truy-xuat/<slug>/<lot>")
+def trace(slug: str, lot: str):
+    """What a traceability stamp's QR opens: the lot, its product, producer and certificate (valid or not today).
+    Not in the response cache: a lot page is rare and each scan should read the certificate's state afresh."""
+    batch = batches.traced_batch(slug, lot)
+    return render_template("catalog/trace.html", batch=batch, p=batch.product)
+
+
+@bp.get("/truy-xuat/<slug>/<lot>/qr.svg")
+def trace_qr(slug: str, lot: str):
+    batch = batches.traced_batch(slug, lot)
+    resp = make_response(batches.qr_svg(url_for(".trace", slug=slug, lot=batch.lot_code, _external=True)))
     resp.headers["Content-Type"] = "image/svg+xml"
     resp.headers["Cache-Control"] = "public, max-age=86400"
     return resp
