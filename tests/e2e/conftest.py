@@ -309,6 +309,14 @@ class AxeCheck:
 A11Y = AxeCheck()
 
 
+def pytest_terminal_summary(terminalreporter):
+    """How much the accessibility check covered, beside the journeys' own result."""
+    if A11Y.seen:
+        terminalreporter.write_line(
+            f"axe-core {A11Y_WIDTHS[0]} and {A11Y_WIDTHS[1]} px: {len(A11Y.seen)} page states checked "
+            f"(findings of any impact: {(ARTIFACTS / 'axe-findings.txt').relative_to(ROOT)})")
+
+
 def check_a11y(page, name: str) -> None:
     """Fails on any serious or critical axe finding on the page as it is now, at 360 and 1280 px wide."""
     A11Y.check(page, name)
