@@ -24,7 +24,8 @@ from .catalog import batches, hubs, images, importer, listings, photos, producer
 from .catalog.models import Hub, HubKind, Producer, Product
 from .extensions import db
 from .orders import services as order_services
-from .orders.models import Order
+from .orders import vat
+from .orders.models import Order, ProducerOrder
 from .places import Commune, Province, load_communes
 from .reference import ensure_reference_data
 from .text import fold
@@ -196,12 +197,14 @@ class DemoReport:
     photos_added: int = 0
     hubs_created: int = 0
     batches_created: int = 0
+    vat_requests_created: int = 0
     imported: importer.ImportResult = field(default_factory=importer.ImportResult)
 
     def summary(self) -> str:
         r = self.imported
         changed = any((self.users_created, self.producers_created, self.producers_completed,
-                       self.listings_created, self.photos_added, self.hubs_created, self.batches_created, r.changed))
+                       self.listings_created, self.photos_added, self.hubs_created, self.batches_created,
+                       self.vat_requests_created, r.changed))
         if not changed:
             return "Dữ liệu mẫu đã có sẵn; không có gì thay đổi."
         return "\n".join([
@@ -214,6 +217,7 @@ class DemoReport:
             f"  Ảnh minh họa mới: {self.photos_added}",
             f"  Điểm bán mới: {self.hubs_created}",
             f"  Lô sản xuất mới (tem truy xuất): {self.batches_created}",
+            f"  Yêu cầu hóa đơn GTGT mới: {self.vat_requests_created}",
         ])
 
 
@@ -379,6 +383,26 @@ def _ensure_batches(report: DemoReport) -> None:
         report.batches_created += 1
 
 
+def _ensure_vat_request(report: DemoReport) -> None:
+    """The demo buyer's company asks the demo household for a VAT invoice on a part still under way, so the
+    household's order page shows a request waiting for its invoice number."""
+    buyer, owner = _user(BUYER_EMAIL), _demo_user(PRODUCER_EMAIL)
+    producer = services.producer_of(owner)
+    if buyer is None or producer is None:
+        return
+    parts = db.session.scalars(
+        select(ProducerOrder).join(ProducerOrder.order)
+        .where(Order.buyer_id == buyer.id, ProducerOrder.producer_id == producer.id,
+               ProducerOrder.status.in_(vat.INVOICEABLE)).order_by(ProducerOrder.id))
+    waiting = list(parts)
+    if not waiting or any(po.vat_invoice is not None for po in waiting):
+        return
+    vat.request_invoice(buyer, waiting[0], vat.VatInvoiceData(
+        "0101234567-001", "Công ty TNHH Quà Tết Việt – Chi nhánh Cao Bằng", "Số 5 Vườn Cam, Phường Thục Phán, Cao Bằng",
+        "ketoan@quatet.example"))
+    report.vat_requests_created += 1
+
+
 def load_demo(upload_dir: str, photo_size: int = 720) -> DemoReport:
     """Create whatever part of the demo shop is missing. Flushes only; the command commits once.
     `photo_size` is the side of the square placeholders (tests use small ones: encoding dominates the time)."""
@@ -408,4 +432,5 @@ def load_demo(upload_dir: str, photo_size: int = 720) -> DemoReport:
     seed_demo_orders()
     _ensure_hub(report, staff)
     _ensure_batches(report)
+    _ensure_vat_request(report)
     return report

@@ -61,3 +61,23 @@ class PayoutForm(FlaskForm):
         if not 0 < value <= 10_000_000_000:
             raise ValidationError(_l("Số tiền không hợp lệ."))
         self.amount_vnd = value
+
+
+class VatInvoiceForm(FlaskForm):
+    """A buyer's request for a VAT invoice; the rules (tax code shape, lengths) are `vat.check_request`'s."""
+
+    tax_code = StringField(_l("Mã số thuế"), validators=[PlainText(), DataRequired(message=_l("Vui lòng nhập mã số thuế.")),
+                                                       Length(max=20, message=_l("Tối đa %(n)s ký tự.", n=20))],
+                           render_kw={"placeholder": "0101234567", "autocomplete": "off"})
+    company_name = StringField(_l("Tên đơn vị"), validators=[PlainText(), DataRequired(message=_l("Vui lòng nhập tên đơn vị.")),
+                                                            Length(max=200, message=_l("Tối đa %(n)s ký tự.", n=200))])
+    company_address = StringField(_l("Địa chỉ đơn vị"), validators=[
+        PlainText(), DataRequired(message=_l("Vui lòng nhập địa chỉ đơn vị.")),
+        Length(max=300, message=_l("Tối đa %(n)s ký tự.", n=300))])
+    email = StringField(_l("E-mail nhận hóa đơn (không bắt buộc)"), validators=[PlainText(), Optional(),
+                                                                               Length(max=254, message=_l("Tối đa %(n)s ký tự.", n=254))])
+
+
+class VatIssuedForm(FlaskForm):
+    invoice_number = StringField(_l("Số hóa đơn"), validators=[
+        PlainText(), DataRequired(message=_l("Vui lòng nhập số hóa đơn.")), Length(max=40, message=_l("Tối đa %(n)s ký tự.", n=40))])

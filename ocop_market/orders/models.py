@@ -153,6 +153,9 @@ class ProducerOrder(Model):
     lines: Mapped[list[OrderLine]] = relationship("OrderLine", back_populates="producer_order", order_by="OrderLine.id",
                          cascade="all, delete-orphan")
     events: Mapped[list[OrderEvent]] = relationship("OrderEvent", order_by="OrderEvent.id", back_populates="producer_order")
+    #: the buyer's request for a VAT invoice on this part, if any (orders/vat.py)
+    vat_invoice: Mapped[VatInvoiceRequest | None] = relationship("VatInvoiceRequest", back_populates="producer_order",
+                                                                 uselist=False)
 
 
 class OrderLine(Model):
@@ -199,6 +202,41 @@ class OrderEvent(Model):
     actor: Mapped[User | None] = relationship("User")
     hub: Mapped[Hub | None] = relationship("Hub")
     producer_order: Mapped[ProducerOrder | None] = relationship("ProducerOrder", back_populates="events")
+
+
+class VatInvoiceStatus(enum.StrEnum):
+    REQUESTED = "requested"
+    ISSUED = "issued"
+
+
+class VatInvoiceRequest(Model):
+    """A buyer's request for a VAT invoice (yêu cầu xuất hóa đơn GTGT) on one producer's part of an order; the
+    seller issues it from its own invoicing and records the number (orders/vat.py)."""
+
+    __tablename__ = "vat_invoice_requests"
+    __table_args__ = (
+        one_of("status", VatInvoiceStatus, "status_known"),
+        CheckConstraint("(status = 'issued') = (invoice_number IS NOT NULL)", name="number_when_issued"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: one request per part: a part is sold by one seller, who issues one invoice for it
+    producer_order_id: Mapped[int] = mapped_column(ForeignKey("producer_orders.id"), unique=True)
+    #: mã số thuế: "0101234567", or "0101234567-001" for a branch
+    tax_code: Mapped[str] = mapped_column(String(14))
+    company_name: Mapped[str] = mapped_column(String(200), info=PLAIN_TEXT)
+    company_address: Mapped[str] = mapped_column(String(300), info=PLAIN_TEXT)
+    #: where the seller's e-invoice system sends the invoice, if the buyer gave one
+    email: Mapped[str | None] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(16), default=VatInvoiceStatus.REQUESTED)
+    #: the invoice's symbol and number as the seller's e-invoice shows it (e.g. "1C25TAA-00000123")
+    invoice_number: Mapped[str | None] = mapped_column(String(40), info=PLAIN_TEXT)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    issued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    producer_order: Mapped[ProducerOrder] = relationship("ProducerOrder", back_populates="vat_invoice")
 
 
 class OrderHistoryIsAppendOnly(RuntimeError):

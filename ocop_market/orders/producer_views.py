@@ -9,11 +9,11 @@ from .. import confirming, slots
 from ..accounts.models import Role
 from ..accounts.permissions import guard_blueprint
 from ..catalog import services as catalog
-from ..errors import Conflict
+from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..payments import ledger
-from . import fulfilment, receipts, rules, services
-from .forms import NoteForm
+from . import fulfilment, receipts, rules, services, vat
+from .forms import NoteForm, VatIssuedForm
 from .models import OrderStatus
 
 bp = Blueprint("producer_orders", __name__, url_prefix="/gian-hang/don-hang")
@@ -114,6 +114,30 @@ def detail(po_id: int):
 @bp.get("/<id:po_id>/bien-nhan")
 def receipt(po_id: int):
     return receipts.receipt_response(services.producer_order_of(_producer(), po_id))
+
+
+@bp.route("/<id:po_id>/hoa-don-gtgt", methods=["GET", "POST"])
+def vat_invoice(po_id: int):
+    """The buyer's VAT invoice request on this part, and the number of the invoice once the producer issued it."""
+    po = services.producer_order_of(_producer(), po_id)
+    if po.vat_invoice is None:
+        raise NotFound(_("Người mua chưa yêu cầu hóa đơn GTGT cho phần đơn này."))
+    form = VatIssuedForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            vat.mark_issued(current_user, po, form.invoice_number.data or "")
+        except DomainError as err:
+            db.session.rollback()
+            (form.invoice_number.errors if err.context.get("parameter") else form.form_errors).append(err.message)
+            status = err.status_code
+        else:
+            db.session.commit()
+            flash(_("Đã ghi nhận hóa đơn GTGT số %(n)s; người mua được báo.", n=po.vat_invoice.invoice_number), "success")
+            return redirect(url_for(".detail", po_id=po.id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("orders/vat_issue.html", po=po, vat=po.vat_invoice, form=form), status
 
 
 @bp.route("/<id:po_id>/huy", methods=["GET", "POST"])

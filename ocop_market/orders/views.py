@@ -27,8 +27,8 @@ from ..payments.stripe_gateway import GatewayError
 from ..routing import parse_id
 from ..signals import stripe_checkout_event
 from . import cart as carts
-from . import fulfilment, receipts, rules, services
-from .forms import CheckoutForm, ConfirmForm, QuantityForm
+from . import fulfilment, receipts, rules, services, vat
+from .forms import CheckoutForm, ConfirmForm, QuantityForm, VatInvoiceForm
 from .models import OrderStatus, PaymentMethod, PaymentStatus
 from .settings import apply_defaults, bank_transfer_enabled, card_enabled
 
@@ -254,6 +254,35 @@ def order_detail(code: str):
 def order_receipt(code: str, po_id: int):
     """The receipt of one producer's part of the buyer's own order; another buyer's order is not found."""
     return receipts.receipt_response(services.part_of(services.buyer_order(current_user, code), po_id))
+
+
+@bp.route("/don-hang/<code>/hoa-don-gtgt/<id:po_id>", methods=["GET", "POST"])
+@login_required
+def vat_invoice_request(code: str, po_id: int):
+    """The buyer asks the seller of one part for a VAT invoice: tax code, company, address."""
+    order = services.buyer_order(current_user, code)
+    po = services.part_of(order, po_id)
+    if po.vat_invoice is not None:
+        return redirect(url_for(".order_detail", code=order.code))
+    form = VatInvoiceForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            vat.request_invoice(current_user, po, vat.VatInvoiceData(
+                form.tax_code.data or "", form.company_name.data or "", form.company_address.data or "",
+                form.email.data or ""))
+        except DomainError as err:
+            db.session.rollback()
+            field = form._fields.get(str(err.context.get("parameter", "")))
+            (field.errors if field is not None else form.form_errors).append(err.message)
+            status = err.status_code
+        else:
+            db.session.commit()
+            flash(_("Đã gửi yêu cầu hóa đơn GTGT đến %(producer)s.", producer=po.producer.name), "success")
+            return redirect(url_for(".order_detail", code=order.code))
+    elif form.is_submitted():
+        status = 400
+    return render_template("orders/vat_request.html", order=order, po=po, form=form), status
 
 
 def _transfer_order(code: str):
