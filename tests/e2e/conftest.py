@@ -264,6 +264,7 @@ class AxeCheck:
         self.source = ""
         self.report_only = os.environ.get("E2E_AXE") == "report"
         self.log = None
+        self.findings = 0
 
     def _script(self) -> str:
         if not self.source:
@@ -273,13 +274,14 @@ class AxeCheck:
         return self.source
 
     def _record(self, lines: list[str]) -> None:
-        if self.log is None:
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            self.log = open(ARTIFACTS / "axe-findings.txt", "w", encoding="utf-8")  # noqa: SIM115 - session-long
+        self.findings += 1
         self.log.write("\n".join(lines) + "\n")
         self.log.flush()
 
     def check(self, page, name: str) -> None:
+        if self.log is None:  # the first check of the session empties the last run's file
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            self.log = open(ARTIFACTS / "axe-findings.txt", "w", encoding="utf-8")  # noqa: SIM115 - session-long
         page.wait_for_load_state()
         key = (page.url.split("#")[0], *page.evaluate(_PAGE_STATE))
         if key in self.seen:
@@ -313,8 +315,8 @@ def pytest_terminal_summary(terminalreporter):
     """How much the accessibility check covered, beside the journeys' own result."""
     if A11Y.seen:
         terminalreporter.write_line(
-            f"axe-core {A11Y_WIDTHS[0]} and {A11Y_WIDTHS[1]} px: {len(A11Y.seen)} page states checked "
-            f"(findings of any impact: {(ARTIFACTS / 'axe-findings.txt').relative_to(ROOT)})")
+            f"axe-core at {A11Y_WIDTHS[0]} and {A11Y_WIDTHS[1]} px: {len(A11Y.seen)} page states checked, "
+            f"{A11Y.findings} findings of any impact ({(ARTIFACTS / 'axe-findings.txt').relative_to(ROOT)})")
 
 
 def check_a11y(page, name: str) -> None:
