@@ -113,6 +113,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RESPONSE_CACHE": _env_flag("RESPONSE_CACHE", env_name != "testing"),
         "RESPONSE_CACHE_TTL": _env_int("RESPONSE_CACHE_TTL", 60),
         "RESPONSE_CACHE_MAX_AGE": _env_int("RESPONSE_CACHE_MAX_AGE", 15),
+        # Each process's copy of the groups and provinces (ocop_market/reference_cache.py) follows the catalogue
+        # generation; a change made outside the app shows within this many seconds.
+        "REFERENCE_CACHE_TTL": _env_int("REFERENCE_CACHE_TTL", _env_int("RESPONSE_CACHE_TTL", 60)),
     }
     if env_name == "production":
         cfg.update(

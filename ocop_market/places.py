@@ -7,11 +7,11 @@ import csv
 import os
 from dataclasses import dataclass, field
 
-from flask import current_app
 from sqlalchemy import ForeignKey, String, UniqueConstraint, insert, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import Model, db
+from .reference_cache import cached
 from .text import fold
 
 COMMUNES_CSV = os.path.join(os.path.dirname(__file__), "data", "communes_2025.csv")
@@ -28,19 +28,12 @@ class Province(Model):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
 
 
-PROVINCE_NAMES = "ocop.province_names"
-
-
 def province_names() -> dict[str, str]:
-    """slug → name of every province. The 34 are reference data (reference.py inserts them; no page or command
-    changes them), so each app reads them once: the search page and the API then spend no statement on them."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's own method
-    names = app.extensions.get(PROVINCE_NAMES)
-    if names is None:
-        names = {slug: name for slug, name in db.session.execute(select(Province.slug, Province.name))}
-        if names:  # not before the reference data exist
-            app.extensions[PROVINCE_NAMES] = names
-    return names
+    """slug → name of every province. Reference data (reference.py inserts the 34): each process keeps a copy
+    until the catalogue generation moves (reference_cache), so the search page and the API spend no statement on
+    them."""
+    return cached("province_names", lambda: {
+        slug: name for slug, name in db.session.execute(select(Province.slug, Province.name))})
 
 
 class Commune(Model):

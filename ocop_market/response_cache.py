@@ -58,6 +58,8 @@ EXTENSION = "response_cache"
 GENERATION_KEY = "generation"
 ENVIRON_KEY = "ocop.response_cache"
 SESSION_DIRTY = "response_cache_dirty"
+GENERATION_MEMO = "ocop.catalogue_generation"
+LOCAL_GENERATION = "ocop.local_generation"
 #: Session keys that leave a visitor anonymous (`_fresh`: Flask-Login marks any session without a login "not
 #: fresh"): anything else (a user, a cart, flashes, a sign-up in progress, the remember flags) makes a page personal.
 ANONYMOUS_SESSION_KEYS = frozenset({"csrf_token", "lang", "_fresh"})
@@ -131,9 +133,39 @@ def generation(app: Flask) -> str:
 
 
 def bump(app: Flask) -> None:
+    value = secrets.token_hex(8)
+    app.extensions[LOCAL_GENERATION] = value
+    if has_request_context():
+        request.environ[GENERATION_MEMO] = value
     cache = _cache(app)
     if cache is not None:
-        cache.set(GENERATION_KEY, secrets.token_hex(8), timeout=0)
+        cache.set(GENERATION_KEY, value, timeout=0)
+
+
+def current_generation(app: Flask) -> str:
+    """The catalogue generation for this request: read from the backend once per request (the shared value every
+    process sees), or this process's own when the response cache is off. Per-process copies of reference data
+    (reference_cache) are tagged with it."""
+    memo = request.environ if has_request_context() else None
+    if memo is not None and GENERATION_MEMO in memo:
+        return memo[GENERATION_MEMO]
+    if _cache(app) is not None:
+        try:
+            value = generation(app)
+        except Exception:  # a backend that is down: nothing can be trusted across processes, so nothing is kept
+            app.logger.exception("response cache: could not read the generation")
+            value = secrets.token_hex(8)
+    else:
+        value = app.extensions.setdefault(LOCAL_GENERATION, secrets.token_hex(8))
+    if memo is not None:
+        memo[GENERATION_MEMO] = value
+    return value
+
+
+def _read_generation_first() -> None:
+    # Before any statement of the request: a copy loaded later in the request is then never older than the
+    # generation it is tagged with (SQLite's read transaction keeps the snapshot of its first statement).
+    current_generation(current_app._get_current_object())  # type: ignore[attr-defined]  # the proxy's own method
 
 
 def _table_of(obj) -> str | None:
@@ -160,8 +192,6 @@ def _after_commit(session) -> None:
     if not session.info.pop(SESSION_DIRTY, False) or not has_app_context():
         return
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's own method
-    if not app.config.get("RESPONSE_CACHE"):
-        return
     try:
         bump(app)
     except Exception:  # the commit stands; pages are stale until RESPONSE_CACHE_TTL at worst
@@ -264,7 +294,7 @@ def _anonymous() -> bool:
 def _key(app: Flask) -> str:
     args = urlencode(sorted(request.args.items(multi=True)))
     raw = f"{get_locale()}|{request.scheme}://{request.host}{request.path}?{args}"
-    return f"page:{generation(app)}:{hashlib.sha256(raw.encode()).hexdigest()}"
+    return f"page:{current_generation(app)}:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
 def _finish(app: Flask, response: Response, etag: str, has_form: bool) -> Response:
@@ -343,6 +373,9 @@ def _store_miss(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    # The generation moves on every commit that writes a watched table, cache or no cache: reference_cache's
+    # per-process copies follow it.
+    _install_session_hooks()
     if not app.config.get("RESPONSE_CACHE"):
         return
     cache = Cache()
@@ -354,6 +387,6 @@ def init_app(app: Flask) -> None:
     app.context_processor(lambda: {"csrf_token": _page_csrf_token})
     # First of all before_request functions: Flask-WTF's check (registered by csrf.init_app) must see the token.
     app.before_request_funcs.setdefault(None, []).insert(0, _adopt_page_token)
-    _install_session_hooks()
+    app.before_request_funcs[None].insert(0, _read_generation_first)
     app.before_request(_serve_hit)
     app.after_request(_store_miss)

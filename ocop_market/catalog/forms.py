@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -36,9 +36,11 @@ from .models import (
     CertificateLevel,
     HouseholdCategory,
     ProducerKind,
-    ProductGroup,
 )
 from .producers import ProducerData
+
+if TYPE_CHECKING:
+    from .services import Group
 
 MAX_PRICE_VND = 1_000_000_000  # one billion đồng per unit is already far above any OCOP good
 MAX_STOCK = 1_000_000
@@ -312,7 +314,7 @@ class ProductForm(FlaskForm):
         InputRequired(_l("Vui lòng nhập số lượng còn (0 nếu hết hàng)."))], minimum=0, maximum=MAX_STOCK)
     certificate = FormField(CertificateForm, label=_l("Chứng nhận OCOP (nếu có)"))
 
-    def __init__(self, *args, groups: Iterable[ProductGroup], **kwargs):
+    def __init__(self, *args, groups: Iterable[Group], **kwargs):
         super().__init__(*args, **kwargs)
         locale = str(get_locale() or "vi")
         self.group_id.choices = [SelectChoice(0, _l("— Chọn nhóm —"))] + [

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from .. import audit
+from ..accounts import sessions
 from ..accounts.models import User
 from ..accounts.services import EMAIL_RE, find_by_login, normalise_phone
 from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -179,8 +180,21 @@ def hubs_of(user: User | None) -> list[Hub]:
                                                                     Hub.active.is_(True)).order_by(Hub.id)))
 
 
+#: Whether the signed-in person belongs to an open hub, read with the account (accounts.sessions.carry): every
+#: page's header asks, for the link to the hub area.
+HUB_MEMBER = "hub_member"
+
+
+def hub_member_of(user_id):
+    return (select(HubMember.id).join(Hub, Hub.id == HubMember.hub_id)
+            .where(HubMember.user_id == user_id, Hub.active.is_(True)).exists())
+
+
 def is_hub_member(user: User | None) -> bool:
-    return bool(hubs_of(user))
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    known = sessions.carried(user, HUB_MEMBER)
+    return bool(known) if known is not None else bool(hubs_of(user))
 
 
 def households_of(user: User) -> list[Producer]:

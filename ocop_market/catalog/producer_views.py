@@ -37,7 +37,7 @@ def _add_form_error(form, err: DomainError) -> None:
 # ---------------------------------------------------------------- dashboard and profile
 @bp.get("/")
 def dashboard():
-    producer = _own_producer_or_none()
+    producer = services.dashboard_producer_of(current_user)
     if producer is None:
         return redirect(url_for(".onboarding"))
     return render_template("producer/dashboard.html", producer=producer, products=producer.products)

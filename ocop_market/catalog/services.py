@@ -4,11 +4,13 @@ flushes, and the request or CLI command commits once.
 """
 from __future__ import annotations
 
-from flask import has_request_context, request
+from dataclasses import dataclass
+
 from flask_babel import gettext as _
 from sqlalchemy import Select, select, update
-from sqlalchemy.orm import contains_eager, lazyload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
 
+from .. import reference_cache
 from ..accounts.models import User
 from ..errors import NotAllowed, NotFound
 from ..extensions import db
@@ -61,25 +63,29 @@ def get_public_producer(slug: str) -> Producer:
     return producer
 
 
-GROUPS_KEY = "ocop.catalog.groups"
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A top-level OCOP group as pages use it (menu, filters, forms): a copy kept per process, not a session's row."""
+
+    id: int
+    code: str
+    name_vi: str
+    name_en: str
+    position: int
+
+    def name(self, locale: str = "vi") -> str:
+        return self.name_en if locale == "en" else self.name_vi
 
 
-def groups() -> list[ProductGroup]:
-    """The top-level groups. Read once per request: the menu, the page and a group filter all ask."""
-    memo = request.environ if has_request_context() else None
-    if memo is not None and GROUPS_KEY in memo:
-        return memo[GROUPS_KEY]
-    found = list(
-        db.session.scalars(
-            select(ProductGroup).where(ProductGroup.parent_id.is_(None)).order_by(ProductGroup.position)
-        )
-    )
-    if memo is not None:
-        memo[GROUPS_KEY] = found
-    return found
+def groups() -> list[Group]:
+    """The top-level groups, in menu order. Every page's menu asks, so each process keeps them until the
+    catalogue generation moves (reference_cache): no statement per page."""
+    return reference_cache.cached("catalog.groups", lambda: [
+        Group(g.id, g.code, g.name_vi, g.name_en, g.position) for g in db.session.scalars(
+            select(ProductGroup).where(ProductGroup.parent_id.is_(None)).order_by(ProductGroup.position))])
 
 
-def group_by_code(code: str) -> ProductGroup | None:
+def group_by_code(code: str) -> Group | ProductGroup | None:
     top = next((group for group in groups() if group.code == code), None)
     return top or db.session.scalar(select(ProductGroup).where(ProductGroup.code == code))
 
@@ -90,6 +96,17 @@ def provinces() -> list[Province]:
 
 def producer_of(user: User) -> Producer | None:
     return db.session.scalar(select(Producer).where(Producer.owner_id == user.id).order_by(Producer.id))
+
+
+def dashboard_producer_of(user: User) -> Producer | None:
+    """`producer_of` with what the dashboard shows: its province, and every listing with its photos and
+    certificates in two statements (not two per listing)."""
+    return db.session.scalar(
+        select(Producer).where(Producer.owner_id == user.id).order_by(Producer.id).limit(1).options(
+            joinedload(Producer.province),
+            selectinload(Producer.products).selectinload(Product.images),
+            selectinload(Producer.products).selectinload(Product.certificates),
+        ))
 
 
 def owned_product(user: User, product_id: int) -> Product:

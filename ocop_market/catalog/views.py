@@ -22,7 +22,7 @@ from sqlalchemy.sql.elements import UnaryExpression
 
 from ..accounts import services as account_services
 from ..extensions import db
-from ..paging import paginate
+from ..paging import paginate_capped
 from ..response_cache import cached_for_visitors
 from ..security import safe_next
 from . import batches, images, labels, services
@@ -76,13 +76,14 @@ def product_list():
         if group is None:
             abort(404)
         q = q.where(Product.group_id == group.id)
-    result = paginate(q.order_by(SORTS[sort], Product.id.desc()), current_app.config["PRODUCTS_PER_PAGE"])
+    # The total up to a cap ("hơn 1.000 sản phẩm"), counted in the page's own statement.
+    result = paginate_capped(q.order_by(SORTS[sort], Product.id.desc()), current_app.config["PRODUCTS_PER_PAGE"])
     page = result.page
     if page > max(1, result.pages):
         abort(404)
     return render_template(
-        "catalog/list.html", items=result.items, total=result.total, page=page, pages=result.pages, group=group,
-        sort=sort,
+        "catalog/list.html", items=result.items, total=result.total, total_is_exact=result.total_is_exact,
+        page=page, pages=result.pages, group=group, sort=sort,
         args={k: v for k, v in {"group": group_code, "sort": sort if sort != "newest" else None}.items() if v},
     )
 

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import slots
+from ..accounts import sessions
 from ..catalog import hubs
 from ..catalog import services as catalog
 from ..catalog.forms import ProductForm
@@ -46,6 +47,8 @@ def nav_link(name: str, **context) -> str | None:
 def register(app) -> None:
     app.register_blueprint(bp)
     slots.register("base.nav.account", nav_link)
+    # The header's link needs membership on every page: read with the account, in the loader's statement.
+    sessions.carry(hubs.HUB_MEMBER, hubs.hub_member_of)
 
 
 @bp.get("/")

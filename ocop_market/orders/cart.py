@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from typing import Literal, overload
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
+from ..accounts import sessions
 from ..catalog.models import Producer, ProducerStatus, Product, ProductStatus
 from ..errors import InvalidInput, NotFound
 from ..extensions import db
@@ -19,6 +20,13 @@ from .models import MAX_LINE_QUANTITY, Cart, CartLine
 
 MAX_CART_LINES = 50
 SESSION_KEY = "cart"
+#: The signed-in buyer's number of cart lines, read with the account (accounts.sessions.carry): the header's badge.
+CART_LINES = "cart_lines"
+
+
+def cart_lines_of(user_id):
+    return (select(func.count(CartLine.id)).join(Cart, Cart.id == CartLine.cart_id)
+            .where(Cart.user_id == user_id).scalar_subquery())
 
 
 class SessionCart:
@@ -77,8 +85,14 @@ class DbCart:
         return cart
 
     def items(self) -> dict[int, int]:
-        cart = self._cart()
-        return {ln.product_id: ln.quantity for ln in cart.lines} if cart else {}
+        # The lines' two columns in one statement (not the cart row, then its lines).
+        rows = db.session.execute(
+            select(CartLine.product_id, CartLine.quantity).join(Cart, Cart.id == CartLine.cart_id)
+            .where(Cart.user_id == self.user.id).order_by(CartLine.id)).tuples()
+        return {product_id: quantity for product_id, quantity in rows}
+
+    def _changed(self) -> None:
+        sessions.forget(self.user, CART_LINES)
 
     def set(self, product_id: int, quantity: int) -> None:
         cart = self._cart(create=True)
@@ -95,6 +109,7 @@ class DbCart:
         else:
             line.quantity = quantity
         db.session.flush()
+        self._changed()
 
     def remove(self, product_id: int) -> None:
         cart = self._cart()
@@ -104,12 +119,14 @@ class DbCart:
             if line.product_id == product_id:
                 cart.lines.remove(line)
         db.session.flush()
+        self._changed()
 
     def clear(self) -> None:
         cart = self._cart()
         if cart is not None:
             cart.lines.clear()
             db.session.flush()
+        self._changed()
 
 
 def cart_for(user, session: MutableMapping):
@@ -126,7 +143,8 @@ def _sellable(product_ids) -> dict[int, Product]:
         .join(Product.producer)
         .where(Product.id.in_(list(product_ids)), Product.status == ProductStatus.APPROVED,
                Producer.status == ProducerStatus.VERIFIED)
-        .options(selectinload(Product.producer), selectinload(Product.images))
+        # The producer from the join (its registry assessments are never shown with a cart line).
+        .options(contains_eager(Product.producer).lazyload(Producer.assessments), selectinload(Product.images))
     )
     return {p.id: p for p in rows}
 

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, user_logged_in
 
 from .. import confirming
-from ..accounts import addresses
+from ..accounts import addresses, sessions
 from ..db_tx import transaction
 from ..errors import Conflict, DomainError, InvalidInput, NotFound
 from ..extensions import db
@@ -39,6 +39,8 @@ bp = Blueprint("orders", __name__, cli_group="orders")
 def _setup(state):
     app = state.app
     apply_defaults(app)
+    # The header's cart badge comes with the signed-in account, in the loader's statement.
+    sessions.carry(carts.CART_LINES, carts.cart_lines_of)
     # Globals (not a context processor) so imported macros see them too.
     app.jinja_env.globals.update(
         order_status_label=services.status_label,
@@ -65,7 +67,10 @@ def _setup(state):
 def _order_helpers():
     def cart_count() -> int:
         if current_user.is_authenticated:
-            return len(carts.DbCart(current_user).items()) if current_user.role == "buyer" else 0
+            if current_user.role != "buyer":
+                return 0
+            counted = sessions.carried(current_user, carts.CART_LINES)
+            return int(counted) if counted is not None else len(carts.DbCart(current_user).items())
         return len(carts.SessionCart(session).items())
 
     return {"cart_count": cart_count}

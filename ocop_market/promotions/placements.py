@@ -10,7 +10,6 @@ from sqlalchemy.orm import selectinload
 from .. import audit
 from ..accounts.models import User
 from ..catalog import services as catalog
-from ..catalog.models import ProductGroup
 from ..errors import InvalidInput, NotAllowed
 from ..extensions import db
 from ..templating import current_lang
@@ -45,8 +44,8 @@ def check_week(code: str) -> str:
 
 
 # ---------------------------------------------------------------- defaults and settings
-def _wanted_placements() -> list[tuple[str, str, ProductGroup | None, str]]:
-    wanted: list[tuple[str, str, ProductGroup | None, str]] = [
+def _wanted_placements() -> list[tuple[str, str, catalog.Group | None, str]]:
+    wanted: list[tuple[str, str, catalog.Group | None, str]] = [
         ("home", PlacementKind.HOME, None, "Trang chủ: sản phẩm được hỗ trợ quảng bá"),
         ("search", PlacementKind.SEARCH, None, "Đầu kết quả tìm kiếm phù hợp")]
     wanted += [(f"group_{g.code}", PlacementKind.GROUP, g, f"Đầu trang nhóm: {g.name_vi}") for g in catalog.groups()]

@@ -23,6 +23,8 @@ LEVELS: list[tuple[str, set[str]]] = [
               "confirming",
               # the response cache for anonymous visitors (Flask-Caching), which domains mark their pages with
               "response_cache",
+              # per-process copies of reference data (groups, provinces) that follow the response cache's generation
+              "reference_cache",
               # the task queue (Huey) and its job registry: any domain hands work to it
               "jobs",
               # HTML to PDF (WeasyPrint) with the shipped fonts: receipts, stamp sheets (issue 17)
