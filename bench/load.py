@@ -246,6 +246,223 @@ def report(results: list[dict], args, started: str, machine: dict) -> str:
     return "\n".join(out)
 
 
+# ---------------------------------------------------------------- --pages: each page on its own (issue 15)
+#: The public pages (cached for anonymous visitors) and the signed-in areas' own pages, with who asks for them.
+PUBLIC_PAGES = ("home", "catalog list", "group list", "search", "product", "producer", "api search", "api product")
+OWN_PAGES = {"cart": "buyer", "order history": "buyer", "producer dashboard": "producer",
+             "producer orders": "producer", "staff listing queue": "staff", "staff producer queue": "staff",
+             "staff orders": "staff"}
+PAGE_MODES = ("anonymous, cache warm", "anonymous, uncached", "signed in")
+URLS_PER_PAGE = 20
+
+
+def page_urls(db_url: str, info: dict) -> dict[str, list[str]]:
+    """A fixed set of URLs per page kind (20 at most, so a warm cache holds them all), from the seeded shop."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        producers = list(conn.execute(text(
+            "SELECT slug FROM producers WHERE status = 'verified' ORDER BY id LIMIT :n"), {"n": URLS_PER_PAGE}).scalars())
+    engine.dispose()
+    slugs = info["product_slugs"][:: max(1, len(info["product_slugs"]) // URLS_PER_PAGE)][:URLS_PER_PAGE]
+    ids = [p["id"] for p in info["cart_products"][:URLS_PER_PAGE]]
+    return {
+        "home": ["/"],
+        "catalog list": [f"/san-pham?page={n}" for n in range(1, 6)]
+        + [f"/san-pham?sort={s}" for s in ("price_asc", "price_desc", "best_selling")],
+        "group list": [f"/san-pham?group={g}" for g in ("food", "drinks", "herbal", "handicraft", "tourism")],
+        "search": info["searches"][:URLS_PER_PAGE],
+        "product": [f"/san-pham/{s}" for s in slugs],
+        "producer": [f"/co-so/{s}" for s in producers],
+        "api search": ["/api/v1/products?" + u.split("?", 1)[1] for u in info["searches"][:URLS_PER_PAGE]],
+        "api product": [f"/api/v1/products/{i}" for i in ids],
+        "cart": ["/gio-hang"], "order history": ["/don-hang"],
+        "producer dashboard": ["/gian-hang/"], "producer orders": ["/gian-hang/don-hang/"],
+        "staff listing queue": ["/quan-tri/san-pham/cho-duyet"], "staff producer queue": ["/quan-tri/co-so/cho-xac-minh"],
+        "staff orders": ["/quan-tri/don-hang/"],
+    }
+
+
+def tree_cpu_s(master_pid: int) -> float:
+    """utime + stime of a gunicorn master and its live workers, from /proc (workers never recycle in this run:
+    GUNICORN_MAX_REQUESTS=0, so no worker's CPU leaves the tree)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if pid == master_pid or ppid == master_pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def settled_cpu_s(master_pid: int, quiet_s: float = 1.0, timeout_s: float = 60.0) -> float:
+    """The tree's CPU once it has gone quiet (no tick for `quiet_s`): on a loaded machine a slow page's requests are
+    still being rendered after locust stops, and they belong to the run that sent them, not the next one."""
+    deadline = time.monotonic() + timeout_s
+    last, since = tree_cpu_s(master_pid), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        now = tree_cpu_s(master_pid)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet_s:
+            break
+    return last
+
+
+def sign_in(port: int, login: str, password: str) -> str:
+    """A signed-in session's Cookie header, through the real login form (before the run: scrypt's cost stays out)."""
+    import http.cookiejar
+    import re
+    import urllib.parse
+
+    jar = http.cookiejar.CookieJar()
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+    form = opener.open(f"http://{HOST}:{port}/tai-khoan/dang-nhap", timeout=30).read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+    data = urllib.parse.urlencode({"csrf_token": token, "login": login, "password": password}).encode()
+    try:
+        opener.open(f"http://{HOST}:{port}/tai-khoan/dang-nhap", data=data, timeout=30)
+    except urllib.error.HTTPError as err:
+        if err.code != 302:
+            raise SystemExit(f"sign-in of {login} answered {err.code}") from None
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def page_run(name: str, mode: str, server: Server, urls: list[str], cookies: list[str], args, work: Path) -> dict:
+    spec = work / f"page-{len(list(work.glob('page-*.json')))}.json"
+    spec.write_text(json.dumps({"name": name, "urls": urls, "cookies": cookies}, ensure_ascii=False))
+    cache_out = work / "x_cache.json"
+    cache_out.unlink(missing_ok=True)
+    os.environ["LOAD_PAGE"], os.environ["LOAD_CACHE_OUT"] = str(spec), str(cache_out)
+    try:
+        if mode == "anonymous, cache warm":
+            warm(server.port, urls * 2)
+        cpu_before = settled_cpu_s(server.proc.pid)
+        load_before = loadavg()
+        rows, locust_cpu, _cmd = run_locust("PageUser", server.port, args.users, args.page_duration,
+                                            work / "locust", None, args.wait)
+        cpu = settled_cpu_s(server.proc.pid) - cpu_before
+    finally:
+        os.environ.pop("LOAD_PAGE"), os.environ.pop("LOAD_CACHE_OUT")
+    row = next((r for r in rows if r["Name"] == name), None) or next(r for r in rows if r["Name"] == "Aggregated")
+    cache = json.loads(cache_out.read_text()) if cache_out.exists() else {}
+    count = int(num(row, "Request Count"))
+    hits = cache.get(f"{name}|HIT", 0)
+    answered = sum(n for key, n in cache.items() if key.rsplit("|", 1)[0] == name)  # what locust counted, stop included
+    return {"page": name, "mode": mode, "requests": count, "rps": num(row, "Requests/s"), "p50": num(row, "50%"),
+            "p95": num(row, "95%"), "p99": num(row, "99%"), "failures": int(num(row, "Failure Count")),
+            "server_cpu_ms": 1000 * cpu / max(1, answered or count), "hit_rate": hits / answered if answered else 0.0,
+            "locust_cpu_s": round(locust_cpu, 1), "load": f"{load_before} → {loadavg()}"}
+
+
+def pages_target(db: str, n: int, args, workdir: Path) -> dict:
+    """One shop (db, n products): bare, then every page in each mode, each its own locust run of --page-duration s."""
+    work = workdir / f"pages-{db}-{n}"
+    work.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{work / 'load.sqlite3'}" if db == "sqlite" else args.pg
+    started = time.monotonic()
+    info = seed(url, work, n, max(args.users, 1), args.seed, "tantivy")
+    result: dict = {"db": db, "products": info["products"], "seed_s": round(time.monotonic() - started, 1),
+                    "runs": []}
+    urls = page_urls(url, info)
+    log = work / "gunicorn.log"
+    env = dict(app_env(url, work, "tantivy"), GUNICORN_MAX_REQUESTS="0")
+    port = free_port()
+    bare = Server(gunicorn_cmd("bare_app:wsgi", port, args.workers, args.threads, ROOT / "bench", log),
+                  dict(os.environ, GUNICORN_MAX_REQUESTS="0"), "/", port)
+    try:
+        warm(port, ["/"] * 20)
+        cpu_before = settled_cpu_s(bare.proc.pid)
+        rows, _cpu, _cmd = run_locust("BareUser", port, args.users, args.page_duration, work / "locust", None, args.wait)
+        row = next(r for r in rows if r["Name"] == "Aggregated")
+        count = int(num(row, "Request Count"))
+        result["bare"] = {"rps": num(row, "Requests/s"), "p50": num(row, "50%"), "p95": num(row, "95%"),
+                          "p99": num(row, "99%"), "requests": count,
+                          "server_cpu_ms": 1000 * (settled_cpu_s(bare.proc.pid) - cpu_before) / max(1, count)}
+    finally:
+        bare.stop()
+    for cache_on in (True, False):
+        port = free_port()
+        cmd = gunicorn_cmd("wsgi:app", port, args.workers, args.threads, ROOT, log)
+        server = Server(cmd, dict(env, RESPONSE_CACHE="1" if cache_on else "0"), "/healthz", port)
+        result["gunicorn"] = shlex.join(cmd).replace(str(ROOT) + "/", "")
+        try:
+            warm(port, [u for page in PUBLIC_PAGES for u in urls[page][:2]])  # imports, index readers, pools
+            if cache_on:
+                logins = {"buyer": info["buyers"][:args.users], "producer": [info["producer_login"]] * args.users,
+                          "staff": [info["staff_login"]] * args.users}
+                cookies = {role: [sign_in(port, login, info["password"]) for login in names]
+                           for role, names in logins.items()}
+                for page in PUBLIC_PAGES:
+                    result["runs"].append(page_run(page, "anonymous, cache warm", server, urls[page], [], args, work))
+                for page in PUBLIC_PAGES:
+                    result["runs"].append(page_run(page, "signed in", server, urls[page], cookies["buyer"], args, work))
+                for page, role in OWN_PAGES.items():
+                    result["runs"].append(page_run(page, "signed in", server, urls[page], cookies[role], args, work))
+            else:
+                for page in PUBLIC_PAGES:
+                    result["runs"].append(page_run(page, "anonymous, uncached", server, urls[page], [], args, work))
+        finally:
+            server.stop()
+        print(f"[{dt.datetime.now(dt.UTC):%H:%M:%S}]   {db} {n:,}: cache {'on' if cache_on else 'off'} done",
+              file=sys.stderr, flush=True)
+    result["server_log_errors"] = server_errors(log)[:20]
+    return result
+
+
+def pages_report(results: list[dict], args, started: str, machine: dict) -> str:
+    out = [f"Run {started} UTC · {machine['nproc']} CPUs ({machine['cpu']}) · load average at start "
+           f"{machine['load_start']}, at end {machine['load_end']} · {args.users} users, {args.page_duration} s per "
+           f"page and mode, think time {args.wait} s · gunicorn -w {args.workers} --threads {args.threads} (gthread, "
+           "gunicorn.conf.py, GUNICORN_MAX_REQUESTS=0) · locust on the same 2 cores", ""]
+    for res in results:
+        bare = res["bare"]
+        out += [f"**{res['db']}, {res['products']:,} products** (seeded in {res['seed_s']} s) — bare: "
+                f"{bare['rps']:,.0f} req/s, p50/p95/p99 {bare['p50']:.0f}/{bare['p95']:.0f}/{bare['p99']:.0f} ms, "
+                f"server CPU {bare['server_cpu_ms']:.2f} ms/request", "",
+                "| page | mode | requests | req/s | % of bare | p50 ms | p95 ms | p99 ms | server CPU ms/request | "
+                "cache hits | failures | load avg |",
+                "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+        for r in res["runs"]:
+            out.append(f"| {r['page']} | {r['mode']} | {r['requests']:,} | {r['rps']:,.1f} | "
+                       f"{r['rps'] / bare['rps']:.1%} | {r['p50']:.0f} | {r['p95']:.0f} | {r['p99']:.0f} | "
+                       f"{r['server_cpu_ms']:.2f} | {r['hit_rate']:.0%} | {r['failures']} | {r['load']} |")
+        if res["server_log_errors"]:
+            out += ["", "Server log errors: " + "; ".join(res["server_log_errors"][:5])]
+        out.append("")
+    # Growth: the same page and mode from the smallest shop to the largest, per database.
+    by = {(r["db"], r["products"], run["page"], run["mode"]): run for r in results for run in r["runs"]}
+    for db in dict.fromkeys(r["db"] for r in results):
+        sizes = sorted({r["products"] for r in results if r["db"] == db})
+        if len(sizes) < 2:
+            continue
+        small, large = sizes[0], sizes[-1]
+        out += [f"Growth {small:,} → {large:,} products on {db} (server CPU ms/request, p95 ms):", "",
+                "| page | mode | CPU small | CPU large | growth | p95 small | p95 large |",
+                "|---|---|---:|---:|---:|---:|---:|"]
+        for (d, size, page, mode), run in by.items():
+            other = by.get((d, large, page, mode))
+            if d != db or size != small or other is None:
+                continue
+            growth = other["server_cpu_ms"] / run["server_cpu_ms"] - 1 if run["server_cpu_ms"] else 0.0
+            out.append(f"| {page} | {mode} | {run['server_cpu_ms']:.2f} | {other['server_cpu_ms']:.2f} | "
+                       f"{growth:+.0%} | {run['p95']:.0f} | {other['p95']:.0f} |")
+        out.append("")
+    out += ["Command: `" + " ".join(shlex.quote(a) for a in sys.argv).replace(str(ROOT) + "/", "") + "`"]
+    return "\n".join(out)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--targets", default="bare,sqlite,postgres,postgres-fts,bare-end",
@@ -263,6 +480,12 @@ def main() -> None:
     ap.add_argument("--workdir", default="/tmp/ocop-load")
     ap.add_argument("--out", help="also write the markdown report here")
     ap.add_argument("--json", help="also write the raw results here")
+    ap.add_argument("--pages", action="store_true",
+                    help="issue 15: each page on its own (anonymous with the cache warm, uncached, signed in; the "
+                         "signed-in areas' pages) beside bare, per database and size")
+    ap.add_argument("--dbs", default="sqlite,postgres", help="with --pages: sqlite and/or postgres")
+    ap.add_argument("--sizes", default="10000,50000", help="with --pages: catalogue sizes, comma list")
+    ap.add_argument("--page-duration", type=int, default=10, help="with --pages: seconds per page and mode")
     args = ap.parse_args()
     args.db_note = True
     if not 1 <= args.users <= MAX_USERS or not 1 <= args.duration <= MAX_DURATION:
@@ -274,6 +497,28 @@ def main() -> None:
     cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
                 if ln.startswith("model name")), "?")
     machine = {"nproc": os.cpu_count(), "cpu": cpu, "load_start": loadavg()}
+    if args.pages:
+        if not 1 <= args.page_duration <= MAX_DURATION:
+            raise SystemExit(f"--page-duration must be 1..{MAX_DURATION}")
+        page_results = []
+        for db in [d.strip() for d in args.dbs.split(",") if d.strip()]:
+            if db not in ("sqlite", "postgres"):
+                raise SystemExit(f"unknown database {db}")
+            for n in [int(x) for x in args.sizes.split(",") if x.strip()]:
+                print(f"[{dt.datetime.now(dt.UTC):%H:%M:%S}] pages: {db} {n:,} ...", file=sys.stderr, flush=True)
+                page_results.append(pages_target(db, n, args, workdir))
+                if args.json:  # after each shop: a run stopped half-way keeps what it measured
+                    Path(args.json).write_text(json.dumps({"machine": machine, "results": page_results},
+                                                          ensure_ascii=False, indent=1))
+        machine["load_end"] = loadavg()
+        text = pages_report(page_results, args, started, machine)
+        print(text)
+        if args.out:
+            Path(args.out).write_text(text + "\n", encoding="utf-8")
+        if args.json:
+            Path(args.json).write_text(json.dumps({"machine": machine, "results": page_results},
+                                                  ensure_ascii=False, indent=1))
+        return
     results = []
     for name in [t.strip() for t in args.targets.split(",") if t.strip()]:
         if name not in ("bare", "sqlite", "postgres", "postgres-fts", "bare-end"):

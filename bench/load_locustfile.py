@@ -155,3 +155,56 @@ class BareUser(FastHttpUser):
     @task
     def ok(self):
         self.client.get("/", name="bare: ok")
+
+
+#: X-Cache of every response by request name (HIT, MISS, or none: a page rendered for a signed-in visitor).
+CACHE: Counter = Counter()
+
+
+@events.request.add_listener
+def _count_cache(name=None, response=None, **_kw):
+    headers = getattr(response, "headers", None) or {}
+    CACHE[f"{name}|{headers.get('X-Cache') or '-'}"] += 1
+
+
+@events.quitting.add_listener
+def _write_cache(**_kw):
+    path = os.environ.get("LOAD_CACHE_OUT")
+    if path:
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(dict(CACHE), f)
+
+
+def _page_spec() -> dict:
+    """LOAD_PAGE names a JSON file: {"name": page, "urls": [...], "cookies": [...] or []} (bench/load.py --pages)."""
+    path = os.environ.get("LOAD_PAGE")
+    if not path:
+        return {}
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+PAGE = _page_spec()
+_next_cookie = iter(PAGE.get("cookies") or [])
+
+
+class PageUser(FastHttpUser):
+    """One page kind, over and over (its URLs at random): anonymous, or signed in with the next session cookie
+    (bench/load.py signs in before the run, so the password hashing of the logins is not in the figures)."""
+
+    wait_time = constant(WAIT)
+
+    def on_start(self):
+        self.headers = {}
+        if PAGE.get("cookies"):
+            cookie = next(_next_cookie, None)
+            if cookie is None:
+                raise RuntimeError("more locust users than signed-in sessions in the page spec")
+            self.headers = {"Cookie": cookie}
+
+    @task
+    def page(self):
+        with self.client.get(random.choice(PAGE["urls"]), name=PAGE["name"], headers=self.headers,
+                             allow_redirects=False, catch_response=True) as resp:
+            if resp.status_code != 200:  # a redirect to the login page would be a signed-out visitor
+                resp.failure(f"answered {resp.status_code}")

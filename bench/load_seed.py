@@ -30,6 +30,8 @@ from bench.synth import generate  # noqa: E402
 
 BUYER_PASSWORD = "load-test-pass-1"
 SECRET_KEY = "load-bench-" + "k3y-not-for-production-0123456789abcdef"
+PRODUCER_LOGIN, STAFF_LOGIN = "producer@load.example.com", "staff@load.example.com"
+PENDING_LISTINGS = 60
 CART_MIN_STOCK = 100  # add-to-cart picks products with at least this stock: a 60 s run never sells one out
 
 
@@ -161,12 +163,25 @@ def insert_rows(n: int, buyers: int, seed: int, env: dict[str, str]) -> dict:
         users = [{"email": f"buyer{i}@load.example.com", "display_name": f"Người mua {i}",
                   "password_hash": password_hash, "role": "buyer", "session_version": 1, "active": True,
                   "created_at": now} for i in range(1, buyers + 1)]
+        # The signed-in areas' pages (bench/load.py --pages): the first producer's owner (their dashboard) and a
+        # staff account, whose queues get PENDING listings waiting for review (extra rows: the N stay public).
+        users += [{"email": email, "display_name": name, "password_hash": password_hash, "role": role,
+                   "session_version": 1, "active": True, "created_at": now}
+                  for email, name, role in ((PRODUCER_LOGIN, "Chủ cơ sở thử tải", "producer"),
+                                            (STAFF_LOGIN, "Cán bộ thử tải", "staff"))]
+        first = products[0]
+        pending = [{**first, "id": n + 1 + i, "slug": f"cho-duyet-{i}", "name": f"{first['name']} chờ duyệt {i}",
+                    "status": "pending", "reviewed_at": None} for i in range(PENDING_LISTINGS)]
 
         conn = db.session.connection()
-        for table, batch in ((Producer, producers), (Product, products), (OcopCertificate, certificates),
+        for table, batch in ((Producer, producers), (Product, products + pending), (OcopCertificate, certificates),
                              (User, users)):
             for start in range(0, len(batch), 2000):
                 conn.execute(insert(table), batch[start:start + 2000])
+        from sqlalchemy import update
+
+        conn.execute(update(Producer).where(Producer.id == first["producer_id"]).values(
+            owner_id=select(User.id).where(User.email == PRODUCER_LOGIN).scalar_subquery()))
         if conn.dialect.name == "postgresql":  # explicit ids: move the sequences past them
             from sqlalchemy import text
 
@@ -181,7 +196,8 @@ def insert_rows(n: int, buyers: int, seed: int, env: dict[str, str]) -> dict:
     cart_products = [{"id": p["id"], "slug": p["slug"]} for p in products if p["stock"] >= CART_MIN_STOCK]
     return {
         "products": len(products), "producers": len(producers), "certificates": len(certificates),
-        "buyers": [u["email"] for u in users], "password": BUYER_PASSWORD,
+        "buyers": [u["email"] for u in users if u["role"] == "buyer"], "password": BUYER_PASSWORD,
+        "producer_login": PRODUCER_LOGIN, "staff_login": STAFF_LOGIN,
         "product_slugs": [p["slug"] for p in products],
         "cart_products": cart_products,
         "searches": [search_url(q) for q in QUERY_MIX],
@@ -198,13 +214,13 @@ def search_url(q) -> str:
 
 
 def analyze(db_url: str) -> None:
-    if db_url.startswith("postgresql"):
-        from sqlalchemy import create_engine, text
+    """Planner statistics, as `flask catalog import` leaves them (cli._refresh_statistics) on both engines."""
+    from sqlalchemy import create_engine, text
 
-        engine = create_engine(db_url, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text("ANALYZE"))
-        engine.dispose()
+    engine = create_engine(db_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
 
 
 def seed(db_url: str, workdir: Path, n: int, buyers: int, seed_value: int = 42, search_backend: str = "tantivy") -> dict:
