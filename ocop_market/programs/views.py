@@ -4,24 +4,21 @@ A commune officer opens the views marked `@open_to_communes`, over the projects 
 (`projects.projects_for` and `project_or_404` scope by the account)."""
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import audit, charts
+from .. import audit, charts, csv_export
 from ..accounts.permissions import STAFF_ROLES, guard_blueprint, open_to_communes
 from ..accounts.services import users_by_id
 from ..catalog.models import Producer
+from ..csv_export import Column, Kind
 from ..errors import DomainError
 from ..extensions import db
 from ..money import format_vnd_short
 from ..places import Province
-from ..text import spreadsheet_cell
 from ..timeutil import local_today
 from . import communes, disbursements, indicators, listings, outcomes, participation, projects, report_xlsx, rules
 from .forms import CapitalPlanForm, ConsentForm, DisbursementForm, JoinForm, LivelihoodForm, ProjectEditForm
@@ -30,50 +27,94 @@ bp = Blueprint("staff_programs", __name__)
 guard_blueprint(bp, *STAFF_ROLES)
 public_bp = Blueprint("programs", __name__)
 
-#: the export's columns, in order (documented in README and on the dashboard)
+GROUP_BY_LABELS = {"project": _l("Dự án"), "commune": _l("Xã/phường"), "province": _l("Tỉnh")}
+
+#: the export's columns, in order (documented in README and on the dashboard); csv_export writes both variants
 CSV_COLUMNS = (
-    ("group_by", "project | commune | province"),
-    ("group_key", _l("mã dự án; tỉnh/xã; mã tỉnh")),
-    ("group_name", _l("tên dự án, xã hoặc tỉnh")),
-    ("period", _l("kỳ báo cáo, ví dụ 2026-Q4")),
-    ("households", _l("số hộ tham gia (đã tham gia trước cuối kỳ)")),
-    ("households_with_sales", _l("số hộ có ít nhất một đơn đã giao trong kỳ")),
-    ("first_sale_on", _l("ngày bán đầu tiên sớm nhất trong nhóm (YYYY-MM-DD)")),
-    ("revenue_vnd", _l("doanh thu hàng hoá của đơn đã giao/hoàn tất trong kỳ, đồng, không gồm phí vận chuyển")),
-    ("orders", _l("số đơn của hộ sản xuất đã giao trong kỳ")),
-    ("revenue_per_household_vnd", _l("doanh thu / số hộ tham gia, làm tròn xuống")),
-    ("active_listings", _l("số sản phẩm đang hiển thị công khai")),
-    ("households_with_records", _l("số hộ có bản ghi sinh kế từ khi tham gia đến cuối kỳ")),
-    ("baseline_income_avg_vnd", _l("thu nhập bình quân đầu người/tháng khi tham gia (các hộ có bản ghi)")),
-    ("latest_income_avg_vnd", _l("thu nhập bình quân theo bản ghi mới nhất đến cuối kỳ")),
-    ("income_change_vnd", _l("chênh lệch thu nhập bình quân")),
-    ("escaped_poverty", _l("số hộ thoát nghèo: hộ nghèo khi tham gia, nay cận nghèo trở lên")),
-    ("poor_to_near_poor", _l("trong đó: số hộ thoát nghèo nay là hộ cận nghèo")),
-    ("escaped_near_poverty", _l("số hộ thoát cận nghèo: hộ cận nghèo khi tham gia, nay trên chuẩn cận nghèo")),
-    ("fell_back", _l("số hộ tái nghèo: hộ mới thoát nghèo khi tham gia, nay là hộ nghèo")),
-    ("newly_poor", _l("số hộ phát sinh nghèo: hộ cận nghèo hoặc không thuộc diện khi tham gia, nay là hộ nghèo")),
-    ("promotion_impressions", _l("lượt hiển thị quảng bá miễn phí trong kỳ")),
-    ("certificates_expiring_90d", _l("chứng nhận OCOP hết hạn trong 90 ngày tới (tính từ hôm nay)")),
-    ("budget_year", _l("năm kế hoạch vốn của kỳ")),
-    ("central_plan_vnd", _l("NSTW: kế hoạch vốn năm, gồm vốn năm trước chuyển sang, đồng")),
-    ("central_carried_over_vnd", _l("NSTW: trong đó vốn năm trước chuyển sang, đồng")),
-    ("central_disbursed_vnd", _l("NSTW: đã giải ngân từ kế hoạch năm đến cuối kỳ, đồng")),
-    ("central_rate_pct", _l("NSTW: tỷ lệ giải ngân so với kế hoạch vốn năm, %, hai chữ số thập phân")),
-    ("local_plan_vnd", _l("NSĐP: kế hoạch vốn năm, gồm vốn năm trước chuyển sang, đồng")),
-    ("local_carried_over_vnd", _l("NSĐP: trong đó vốn năm trước chuyển sang, đồng")),
-    ("local_disbursed_vnd", _l("NSĐP: đã giải ngân từ kế hoạch năm đến cuối kỳ, đồng")),
-    ("local_rate_pct", _l("NSĐP: tỷ lệ giải ngân so với kế hoạch vốn năm, %, hai chữ số thập phân")),
-    ("policy_credit_disbursed_vnd", _l("vốn vay NHCSXH đã giải ngân đến cuối kỳ, đồng (không tính vào tỷ lệ)")),
-    ("people_disbursed_vnd", _l("đối ứng của người dân đến cuối kỳ, đồng (không tính vào tỷ lệ)")),
-    ("enterprise_disbursed_vnd", _l("vốn doanh nghiệp đến cuối kỳ, đồng (không tính vào tỷ lệ)")),
-    ("households_ethnic_minority", _l("số hộ dân tộc thiểu số tham gia")),
-    ("escaped_poverty_ethnic_minority", _l("số hộ dân tộc thiểu số thoát nghèo")),
-    ("escaped_near_poverty_ethnic_minority", _l("số hộ dân tộc thiểu số thoát cận nghèo")),
-    ("revenue_ethnic_minority_vnd", _l("doanh thu trong kỳ của hộ dân tộc thiểu số, đồng")),
-    ("households_woman_headed", _l("số hộ do phụ nữ làm chủ tham gia")),
-    ("escaped_poverty_woman_headed", _l("số hộ do phụ nữ làm chủ thoát nghèo")),
-    ("escaped_near_poverty_woman_headed", _l("số hộ do phụ nữ làm chủ thoát cận nghèo")),
-    ("revenue_woman_headed_vnd", _l("doanh thu trong kỳ của hộ do phụ nữ làm chủ, đồng")),
+    Column("group_by", _l("Nhóm theo"), Kind.TEXT,
+           "project | commune | province", words=lambda code: str(GROUP_BY_LABELS.get(code, code))),
+    Column("group_key", _l("Mã nhóm"), Kind.TEXT,
+           _l("mã dự án; tỉnh/xã; mã tỉnh")),
+    Column("group_name", _l("Tên nhóm"), Kind.TEXT,
+           _l("tên dự án, xã hoặc tỉnh")),
+    Column("period", _l("Kỳ báo cáo"), Kind.TEXT,
+           _l("kỳ báo cáo, ví dụ 2026-Q4")),
+    Column("households", _l("Số hộ tham gia"), Kind.INTEGER,
+           _l("số hộ tham gia (đã tham gia trước cuối kỳ)")),
+    Column("households_with_sales", _l("Số hộ có bán hàng"), Kind.INTEGER,
+           _l("số hộ có ít nhất một đơn đã giao trong kỳ")),
+    Column("first_sale_on", _l("Ngày bán đầu tiên"), Kind.DATE,
+           _l("ngày bán đầu tiên sớm nhất trong nhóm")),
+    Column("revenue_vnd", _l("Doanh thu (đồng)"), Kind.INTEGER,
+           _l("doanh thu hàng hoá của đơn đã giao/hoàn tất trong kỳ, đồng, không gồm phí vận chuyển")),
+    Column("orders", _l("Số đơn đã giao"), Kind.INTEGER,
+           _l("số đơn của hộ sản xuất đã giao trong kỳ")),
+    Column("revenue_per_household_vnd", _l("Doanh thu mỗi hộ (đồng)"), Kind.INTEGER,
+           _l("doanh thu / số hộ tham gia, làm tròn xuống")),
+    Column("active_listings", _l("Sản phẩm đang hiển thị"), Kind.INTEGER,
+           _l("số sản phẩm đang hiển thị công khai")),
+    Column("households_with_records", _l("Số hộ có bản ghi sinh kế"), Kind.INTEGER,
+           _l("số hộ có bản ghi sinh kế từ khi tham gia đến cuối kỳ")),
+    Column("baseline_income_avg_vnd", _l("Thu nhập bình quân khi tham gia (đồng)"), Kind.INTEGER,
+           _l("thu nhập bình quân đầu người/tháng khi tham gia (các hộ có bản ghi)")),
+    Column("latest_income_avg_vnd", _l("Thu nhập bình quân mới nhất (đồng)"), Kind.INTEGER,
+           _l("thu nhập bình quân theo bản ghi mới nhất đến cuối kỳ")),
+    Column("income_change_vnd", _l("Chênh lệch thu nhập (đồng)"), Kind.INTEGER,
+           _l("chênh lệch thu nhập bình quân")),
+    Column("escaped_poverty", _l("Số hộ thoát nghèo"), Kind.INTEGER,
+           _l("số hộ thoát nghèo: hộ nghèo khi tham gia, nay cận nghèo trở lên")),
+    Column("poor_to_near_poor", _l("Trong đó: nay là hộ cận nghèo"), Kind.INTEGER,
+           _l("trong đó: số hộ thoát nghèo nay là hộ cận nghèo")),
+    Column("escaped_near_poverty", _l("Số hộ thoát cận nghèo"), Kind.INTEGER,
+           _l("số hộ thoát cận nghèo: hộ cận nghèo khi tham gia, nay trên chuẩn cận nghèo")),
+    Column("fell_back", _l("Số hộ tái nghèo"), Kind.INTEGER,
+           _l("số hộ tái nghèo: hộ mới thoát nghèo khi tham gia, nay là hộ nghèo")),
+    Column("newly_poor", _l("Số hộ phát sinh nghèo"), Kind.INTEGER,
+           _l("số hộ phát sinh nghèo: hộ cận nghèo hoặc không thuộc diện khi tham gia, nay là hộ nghèo")),
+    Column("promotion_impressions", _l("Lượt hiển thị quảng bá"), Kind.INTEGER,
+           _l("lượt hiển thị quảng bá miễn phí trong kỳ")),
+    Column("certificates_expiring_90d", _l("Chứng nhận hết hạn trong 90 ngày"), Kind.INTEGER,
+           _l("chứng nhận OCOP hết hạn trong 90 ngày tới (tính từ hôm nay)")),
+    Column("budget_year", _l("Năm kế hoạch vốn"), Kind.INTEGER,
+           _l("năm kế hoạch vốn của kỳ")),
+    Column("central_plan_vnd", _l("NSTW: kế hoạch vốn năm (đồng)"), Kind.INTEGER,
+           _l("NSTW: kế hoạch vốn năm, gồm vốn năm trước chuyển sang, đồng")),
+    Column("central_carried_over_vnd", _l("NSTW: vốn năm trước chuyển sang (đồng)"), Kind.INTEGER,
+           _l("NSTW: trong đó vốn năm trước chuyển sang, đồng")),
+    Column("central_disbursed_vnd", _l("NSTW: đã giải ngân (đồng)"), Kind.INTEGER,
+           _l("NSTW: đã giải ngân từ kế hoạch năm đến cuối kỳ, đồng")),
+    Column("central_rate_pct", _l("NSTW: tỷ lệ giải ngân (%)"), Kind.RATE_BP,
+           _l("NSTW: tỷ lệ giải ngân so với kế hoạch vốn năm, %, hai chữ số thập phân")),
+    Column("local_plan_vnd", _l("NSĐP: kế hoạch vốn năm (đồng)"), Kind.INTEGER,
+           _l("NSĐP: kế hoạch vốn năm, gồm vốn năm trước chuyển sang, đồng")),
+    Column("local_carried_over_vnd", _l("NSĐP: vốn năm trước chuyển sang (đồng)"), Kind.INTEGER,
+           _l("NSĐP: trong đó vốn năm trước chuyển sang, đồng")),
+    Column("local_disbursed_vnd", _l("NSĐP: đã giải ngân (đồng)"), Kind.INTEGER,
+           _l("NSĐP: đã giải ngân từ kế hoạch năm đến cuối kỳ, đồng")),
+    Column("local_rate_pct", _l("NSĐP: tỷ lệ giải ngân (%)"), Kind.RATE_BP,
+           _l("NSĐP: tỷ lệ giải ngân so với kế hoạch vốn năm, %, hai chữ số thập phân")),
+    Column("policy_credit_disbursed_vnd", _l("Vốn vay NHCSXH (đồng)"), Kind.INTEGER,
+           _l("vốn vay NHCSXH đã giải ngân đến cuối kỳ, đồng (không tính vào tỷ lệ)")),
+    Column("people_disbursed_vnd", _l("Đối ứng của người dân (đồng)"), Kind.INTEGER,
+           _l("đối ứng của người dân đến cuối kỳ, đồng (không tính vào tỷ lệ)")),
+    Column("enterprise_disbursed_vnd", _l("Vốn doanh nghiệp (đồng)"), Kind.INTEGER,
+           _l("vốn doanh nghiệp đến cuối kỳ, đồng (không tính vào tỷ lệ)")),
+    Column("households_ethnic_minority", _l("Hộ DTTS tham gia"), Kind.INTEGER,
+           _l("số hộ dân tộc thiểu số tham gia")),
+    Column("escaped_poverty_ethnic_minority", _l("Hộ DTTS thoát nghèo"), Kind.INTEGER,
+           _l("số hộ dân tộc thiểu số thoát nghèo")),
+    Column("escaped_near_poverty_ethnic_minority", _l("Hộ DTTS thoát cận nghèo"), Kind.INTEGER,
+           _l("số hộ dân tộc thiểu số thoát cận nghèo")),
+    Column("revenue_ethnic_minority_vnd", _l("Doanh thu hộ DTTS (đồng)"), Kind.INTEGER,
+           _l("doanh thu trong kỳ của hộ dân tộc thiểu số, đồng")),
+    Column("households_woman_headed", _l("Hộ phụ nữ làm chủ tham gia"), Kind.INTEGER,
+           _l("số hộ do phụ nữ làm chủ tham gia")),
+    Column("escaped_poverty_woman_headed", _l("Hộ phụ nữ làm chủ thoát nghèo"), Kind.INTEGER,
+           _l("số hộ do phụ nữ làm chủ thoát nghèo")),
+    Column("escaped_near_poverty_woman_headed", _l("Hộ phụ nữ làm chủ thoát cận nghèo"), Kind.INTEGER,
+           _l("số hộ do phụ nữ làm chủ thoát cận nghèo")),
+    Column("revenue_woman_headed_vnd", _l("Doanh thu hộ phụ nữ làm chủ (đồng)"), Kind.INTEGER,
+           _l("doanh thu trong kỳ của hộ do phụ nữ làm chủ, đồng")),
 )
 
 
@@ -345,35 +386,30 @@ def dashboard():
             total.category_counts_latest[k] = total.category_counts_latest.get(k, 0) + v
     return render_template(
         "programs/dashboard.html", rows=rows, period=period, group_by=group_by, overall=overall,
-        projects=visible, columns=CSV_COLUMNS,
+        projects=visible, columns=CSV_COLUMNS, csv_variants_note=csv_export.VARIANTS_NOTE,
         revenue_chart=_revenue_chart([p.id for p in visible], period),
         category_chart=_category_chart(total), disbursement_chart=_disbursement_chart(plan, period.budget_year),
         plan=plan, apart=disbursements.apart_disbursed(visible, until=period.last_day),
     )
 
 
-def _pct(bp: int | None) -> str:
-    return "" if bp is None else f"{bp // 100}.{bp % 100:02d}"
-
-
 def csv_rows(rows: list[rules.Outcome], period: rules.Period, group_by: str) -> list[list]:
+    """The export's rows as values (dates, basis points, whole đồng); csv_export writes them per variant."""
     out = []
     for o in rows:
         money = []
         for source in rules.HEADLINE_SOURCES:
             line = o.plan.get(source) or rules.PlanLine(source, period.budget_year, 0, 0, 0)
-            money += [line.plan_total_vnd, line.carried_over_vnd, line.disbursed_vnd, _pct(line.rate_bp)]
+            money += [line.plan_total_vnd, line.carried_over_vnd, line.disbursed_vnd, line.rate_bp]
         breakdown = []
         for flag in rules.BREAKDOWNS:
             b = o.breakdown.get(flag) or rules.Breakdown()
             breakdown += [b.households, b.escaped_poverty, b.escaped_near_poverty, b.revenue_vnd]
         out.append([
             group_by, o.key, o.label, period.key, o.households, o.households_with_sales,
-            o.first_sale_on.isoformat() if o.first_sale_on else "", o.revenue_vnd, o.orders,
+            o.first_sale_on, o.revenue_vnd, o.orders,
             o.revenue_per_household_vnd, o.active_listings, o.households_with_records,
-            "" if o.baseline_income_avg_vnd is None else o.baseline_income_avg_vnd,
-            "" if o.latest_income_avg_vnd is None else o.latest_income_avg_vnd,
-            "" if o.income_change_vnd is None else o.income_change_vnd,
+            o.baseline_income_avg_vnd, o.latest_income_avg_vnd, o.income_change_vnd,
             o.escaped_poverty, o.poor_to_near_poor, o.escaped_near_poverty, o.fell_back, o.newly_poor,
             o.promotion_impressions, o.certificates_expiring, period.budget_year, *money,
             *(o.apart_disbursed_vnd.get(s, 0) for s in rules.APART_SOURCES), *breakdown,
@@ -387,21 +423,13 @@ def csv_rows(rows: list[rules.Outcome], period: rules.Period, group_by: str) -> 
 def outcomes_csv():
     period = _period()
     group_by = _group_by()
+    variant = csv_export.variant_from(request.args)
     rows = outcomes.outcomes(projects.projects_for(current_user), period, group_by)
-    buf = io.StringIO()
-    buf.write("\ufeff")  # spreadsheet programs read the file as UTF-8 only with a BOM
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([c for c, _doc in CSV_COLUMNS])
-    for row in csv_rows(rows, period, group_by):
-        # A name starting with = + - @, a tab or a carriage return would run as a formula in a spreadsheet.
-        writer.writerow([spreadsheet_cell(v) for v in row])
     audit.record(current_user.id, "report.export", "outcomes", None, period=period.key, group_by=group_by,
-                 rows=len(rows))
+                 rows=len(rows), format=f"csv-{variant}")
     db.session.commit()
-    filename = f"outcomes-{period.key}-{group_by}.csv"
-    return Response(buf.getvalue().encode("utf-8"), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                             "Content-Type": "text/csv; charset=utf-8"})
+    return csv_export.response(CSV_COLUMNS, csv_rows(rows, period, group_by), variant,
+                               f"outcomes-{period.key}-{group_by}.csv")
 
 
 @bp.get("/quan-tri/bao-cao/chi-tieu.xlsx")

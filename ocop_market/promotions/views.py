@@ -1,22 +1,21 @@
 """Promotion pages: public (rules, transparency, tagged click), producer requests, staff desk, JSON API."""
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Blueprint, Flask, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from .. import csv_export
 from ..accounts.models import Role
 from ..accounts.permissions import STAFF_ROLES, guard_blueprint
 from ..catalog import services as catalog
+from ..csv_export import Column, Kind
 from ..errors import DomainError, InvalidInput
 from ..extensions import db
 from ..routing import parse_whole
 from ..templating import current_lang
-from ..text import spreadsheet_cell
 from . import allocation, draws, eligibility, live, placements, report, requests, rules, tracking
 from . import slots as promotion_slots
 from .cli import promotions_cli
@@ -96,6 +95,7 @@ def draw_outcomes(week: str):
     published = _published(week)
     names = {p.id: placements.placement_label(p) for p in placements.placements()}
     return render_template("promotions/draw_outcomes.html", week=week, p=published, placement_names=names,
+                           csv_variants_note=csv_export.VARIANTS_NOTE,
                            prev_week=rules.add_weeks(week, -1), next_week=rules.add_weeks(week, 1))
 
 
@@ -110,25 +110,37 @@ def draw_outcomes_json(week: str):
     return response
 
 
-CSV_COLUMNS = ("key", "product_id", "product", "producer", "producer_name", "group_id", "tier", "eligible",
-               "quarter_used", "week_used", "ticket", "outcome", "reason", "placement_id", "position", "rank")
+_OUTCOME_WORDS = {"allocated": _l("Được chọn"), "not_allocated": _l("Không được chọn")}
+
+#: the draw's columns: the JSON document's request fields, in order (the machine variant's headings are those names)
+CSV_COLUMNS = (
+    Column("key", _l("Mã đăng ký")),
+    Column("product_id", _l("Mã sản phẩm"), Kind.INTEGER),
+    Column("product", _l("Sản phẩm")),
+    Column("producer", _l("Mã cơ sở trong tuần")),
+    Column("producer_name", _l("Tên cơ sở")),
+    Column("group_id", _l("Mã nhóm sản phẩm"), Kind.INTEGER),
+    Column("tier", _l("Bậc ưu tiên"), Kind.INTEGER),
+    Column("eligible", _l("Đủ điều kiện"), Kind.BOOLEAN),
+    Column("quarter_used", _l("Số lượt đã dùng trong quý"), Kind.INTEGER),
+    Column("week_used", _l("Số lượt đã dùng trong tuần"), Kind.INTEGER),
+    Column("ticket", _l("Số thăm")),
+    Column("outcome", _l("Kết quả"), words=lambda code: str(_OUTCOME_WORDS.get(code, code))),
+    Column("reason", _l("Lý do"), words=lambda code: str(placements.reason_text(code))),
+    Column("placement_id", _l("Mã vị trí quảng bá"), Kind.INTEGER),
+    Column("position", _l("Vị trí"), Kind.INTEGER),
+    Column("rank", _l("Thứ tự"), Kind.INTEGER),
+)
 
 
 @bp.get("/quang-ba/boc-tham/<week>.csv")
 def draw_outcomes_csv(week: str):
+    variant = csv_export.variant_from(request.args)
     document = draws.public_document(_published(week))
     if document is None:
         abort(404)
-    buf = io.StringIO()
-    buf.write("\ufeff")  # spreadsheet programs read the file as UTF-8 only with a BOM
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for r in document["requests"]:
-        # A name starting with = + - @ would run as a formula in a spreadsheet.
-        writer.writerow([spreadsheet_cell("" if r.get(c) is None else r.get(c)) for c in CSV_COLUMNS])
-    return Response(buf.getvalue().encode("utf-8"), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="boc-tham-{week}.csv"',
-                             "Content-Type": "text/csv; charset=utf-8"})
+    rows = ([r.get(c.key) for c in CSV_COLUMNS] for r in document["requests"])
+    return csv_export.response(CSV_COLUMNS, rows, variant, f"boc-tham-{week}.csv")
 
 
 @bp.get("/qc/<id:allocation_id>")

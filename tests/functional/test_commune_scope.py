@@ -274,7 +274,7 @@ def test_reports_hold_only_the_officers_commune_with_hand_computed_figures(world
     login(client, world["staff_cb"])  # the province first: both communes, by code
     html = client.get("/quan-tri/du-an/ket-qua?period=2025-Q4&group_by=commune").get_data(as_text=True)
     assert '<span data-commune-code="01438">01438</span> · Xã Hà Quảng, Cao Bằng' in html
-    rows = {r["group_key"]: r for r in _csv(client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-Q4&group_by=commune"))}
+    rows = {r["group_key"]: r for r in _csv(client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-Q4&group_by=commune&dang=may"))}
     assert list(rows) == [HQ, TK]
     assert [(rows[k]["households"], rows[k]["revenue_vnd"], rows[k]["orders"], rows[k]["escaped_poverty"])
             for k in (TK, HQ)] == [("2", "350000", "2", "1"), ("1", "80000", "1", "0")]
@@ -292,9 +292,9 @@ def test_reports_hold_only_the_officers_commune_with_hand_computed_figures(world
     assert "CB-HQ-01" not in client.get("/quan-tri/du-an?period=2025-Q4").get_data(as_text=True)
     assert client.get(f"/quan-tri/du-an/{world['p_hq'].id}").status_code == 403
     assert client.get(f"/quan-tri/du-an/{world['p_hq'].id}/bao-cao").status_code == 403
-    exported = _csv(client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-Q4&group_by=commune"))
+    exported = _csv(client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-Q4&group_by=commune&dang=may"))
     assert [(r["group_key"], r["households"], r["revenue_vnd"]) for r in exported] == [(TK, "2", "350000")]
-    by_province = _csv(client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-Q4&group_by=province"))
+    by_province = _csv(client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-Q4&group_by=province&dang=may"))
     assert [(r["group_key"], r["households"], r["revenue_vnd"]) for r in by_province] == [("CB", "2", "350000")]
     wb = load_workbook(io.BytesIO(client.get("/quan-tri/bao-cao/chi-tieu.xlsx?period=2025-Q4").get_data()))
     # The reporting unit is their commune, not the province whose figures they do not hold.
@@ -306,7 +306,7 @@ def test_reports_hold_only_the_officers_commune_with_hand_computed_figures(world
     assert indicator["2"][3:5] == (10, 2)  # CB-TK-01's 10 target households, 2 taking part
     # The other commune's officer sees the other figures only.
     login(client, world["officer_hq"])
-    exported = _csv(client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-Q4&group_by=commune"))
+    exported = _csv(client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-Q4&group_by=commune&dang=may"))
     assert [(r["group_key"], r["households"], r["revenue_vnd"]) for r in exported] == [(HQ, "1", "80000")]
 
 

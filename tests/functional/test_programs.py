@@ -223,15 +223,23 @@ def test_a_year_and_a_month_and_grouping_by_commune_and_province(world):
 
 
 def _csv(resp):
+    """The machine variant (?dang=may): UTF-8 without a BOM, commas, snake_case headings."""
     body = resp.get_data()
-    assert body.startswith("\ufeff".encode())
-    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert resp.status_code == 200 and not body.startswith("\ufeff".encode())
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8")), delimiter=","))
+
+
+def _excel_csv(resp):
+    """The default variant, read as Vietnamese-locale Excel reads it: BOM, then cells split at semicolons."""
+    body = resp.get_data()
+    assert resp.status_code == 200 and body.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
 
 
 def test_the_export_has_the_dashboards_figures(world, client, app):
     login(client, world["staff_cb"])
     before = db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "report.export"))
-    resp = client.get("/admin/reports/outcomes.csv?period=2025-Q4&group_by=project")
+    resp = client.get("/admin/reports/outcomes.csv?period=2025-Q4&group_by=project&dang=may")
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
     assert "attachment" in resp.headers["Content-Disposition"]
     rows = _csv(resp)
@@ -247,16 +255,43 @@ def test_the_export_has_the_dashboards_figures(world, client, app):
     assert "disbursement_rate_pct" not in row and "budget_vnd" not in row
     assert row["promotion_impressions"] == str(world["impressions"])
     assert row["group_name"] == "Liên kết chuỗi hạt dẻ Trùng Khánh"  # Vietnamese survives the round trip
-    same = client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-Q4&group_by=project")
+    same = client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-Q4&group_by=project&format=machine")
     assert _csv(same) == rows
     after = db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "report.export"))
     assert after == before + 2
-    by_province = _csv(client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-Q4&group_by=province"))
+    by_province = _csv(client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-Q4&group_by=province&dang=may"))
     assert [(r["group_key"], r["revenue_vnd"]) for r in by_province] == [("CB", "450000")]
-    half = _csv(client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-H2&group_by=project"))
+    half = _csv(client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-H2&group_by=project&dang=may"))
     assert [(r["period"], r["revenue_vnd"], r["central_rate_pct"]) for r in half] == [("2025-H2", "500000", "69.06")]
     for bad in ("period=2025-Q5", "period=2025-H3", "group_by=household", "period=x" * 20):
         assert client.get(f"/quan-tri/bao-cao/outcomes.csv?{bad}").status_code == 400
+
+
+def test_the_default_export_opens_right_in_vietnamese_excel(world, client):
+    """The file a staff member double-clicks: BOM, ';' between cells, ',' in rates, headings in words, dates
+    dd/mm/yyyy; the same figures as the machine variant."""
+    login(client, world["staff_cb"])
+    resp = client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-Q4&group_by=project")
+    assert 'filename="outcomes-2025-Q4-project.csv"' in resp.headers["Content-Disposition"]
+    heading, row = _excel_csv(resp)
+    assert len(heading) == len(row) == 42
+    cells = dict(zip(heading, row, strict=True))
+    assert cells["Nhóm theo"] == "Dự án" and cells["Mã nhóm"] == "CB-DA2-01"
+    assert cells["Tên nhóm"] == "Liên kết chuỗi hạt dẻ Trùng Khánh"
+    assert cells["NSTW: tỷ lệ giải ngân (%)"] == "69,06" and cells["NSĐP: tỷ lệ giải ngân (%)"] == "25,00"
+    assert cells["Ngày bán đầu tiên"] == "30/09/2025"
+    assert cells["Doanh thu (đồng)"] == "450000" and cells["NSTW: đã giải ngân (đồng)"] == "69060000"
+    assert cells["Số hộ thoát nghèo"] == "1" and cells["Kỳ báo cáo"] == "2025-Q4"
+    assert "revenue_vnd" not in heading and "group_key" not in heading
+    machine, = _csv(client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-Q4&group_by=project&dang=may"))
+    assert (machine["central_rate_pct"], machine["first_sale_on"], machine["group_by"]) == ("69.06", "2025-09-30",
+                                                                                            "project")
+    assert list(machine.values()) != row and len(machine) == 42
+    # The dashboard documents both variants beside its two links.
+    page = client.get("/quan-tri/du-an/ket-qua?period=2025-Q4").get_data(as_text=True)
+    assert "dang=may" in page and "dấu chấm phẩy" in page and "Doanh thu (đồng)" in page
+    resp = client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-Q4&dang=xlsx")
+    assert resp.status_code == 400 and "dang=may" in resp.get_data(as_text=True)
 
 
 def test_staff_of_another_province_cannot_see_or_change_the_project(world, client):
@@ -270,7 +305,7 @@ def test_staff_of_another_province_cannot_see_or_change_the_project(world, clien
         "csrf_token": token, "source": "central", "disbursed_on": "2025-12-01", "amount_vnd": "1000"})
     assert resp.status_code == 403
     assert db.session.scalar(select(func.count()).select_from(Disbursement)) == 3
-    assert _csv(client.get("/admin/reports/outcomes.csv?period=2025-Q4")) == []
+    assert _csv(client.get("/admin/reports/outcomes.csv?period=2025-Q4&dang=may")) == []
     assert "CB-DA2-01" not in client.get("/quan-tri/du-an").get_data(as_text=True)
     assert client.get("/quan-tri/du-an/999999").status_code == 404
     # Their own province is open to them; the admin sees everything.
@@ -646,7 +681,7 @@ def test_reports_group_by_commune_code_whatever_the_spelling(world, client):
     assert [(r.key, r.households) for r in rows] == [("01477", 3), ("CB/?Xã Khau Đồn (cũ)", 0)]
     assert "chưa khớp mã xã" in rows[1].label
     login(client, world["staff_cb"])
-    exported = _csv(client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-Q4&group_by=commune"))
+    exported = _csv(client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-Q4&group_by=commune&dang=may"))
     assert [r["group_key"] for r in exported] == ["01477", "CB/?Xã Khau Đồn (cũ)"]
 
 
@@ -674,7 +709,7 @@ def test_the_half_year_indicator_report_in_xlsx_has_the_dashboards_figures(world
     assert rows["10"][4] == 0  # the people's 1.000.000 came in January 2026, and never in a rate
     assert rows["13"][4] == outcome.revenue_vnd == 500_000 and rows["14"][4] == outcome.orders == 4
     assert ws.cell(row=6 + list(rows).index("7"), column=5).number_format == "#,##0"
-    csv_row, = _csv(client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-H2&group_by=province"))
+    csv_row, = _csv(client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-H2&group_by=province&dang=may"))
     assert (csv_row["revenue_vnd"], csv_row["central_rate_pct"], csv_row["escaped_poverty"]) == ("500000", "69.06", "1")
     communes = list(wb["Theo xã"].iter_rows(min_row=4, values_only=True))
     assert [(c[0], c[2], c[3]) for c in communes] == [("01477", 3, 1)]

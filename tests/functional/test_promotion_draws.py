@@ -147,10 +147,21 @@ def test_outcomes_name_only_consenting_households_and_never_show_categories(ctx,
     assert "Hộ bà Lục Thị Hoa" in transparency and "Hộ ông Thào Seo Dìn" not in transparency
     assert "Rượu ngô" in transparency and "Hộ chưa đồng ý công khai tên" in transparency
     # The CSV holds the same rows.
-    rows = list(csv.DictReader(io.StringIO(client.get(f"/quang-ba/boc-tham/{week}.csv").data.decode("utf-8-sig"))))
+    machine = client.get(f"/quang-ba/boc-tham/{week}.csv?dang=may").data.decode("utf-8")
+    rows = list(csv.DictReader(io.StringIO(machine), delimiter=","))
     assert {r["product"] for r in rows} == {"Hạt dẻ Trùng Khánh", "Rượu ngô"}
     assert {r["producer_name"] for r in rows} == {"Hộ bà Lục Thị Hoa", ""}
     assert {r["ticket"] for r in rows} == {r["ticket"] for r in document["requests"]}
+    assert {r["eligible"] for r in rows} == {"true"} and {r["outcome"] for r in rows} <= {"allocated", "not_allocated"}
+    # The default file is for Vietnamese Excel: BOM, semicolons, headings and outcomes in words.
+    excel = client.get(f"/quang-ba/boc-tham/{week}.csv").data
+    assert excel.startswith("\ufeff".encode())
+    worded = list(csv.DictReader(io.StringIO(excel.decode("utf-8-sig")), delimiter=";"))
+    assert {r["Sản phẩm"] for r in worded} == {"Hạt dẻ Trùng Khánh", "Rượu ngô"}
+    assert {r["Số thăm"] for r in worded} == {r["ticket"] for r in rows}
+    assert {r["Đủ điều kiện"] for r in worded} == {"Có"} and {r["Kết quả"] for r in worded} <= {"Được chọn", "Không được chọn"}
+    for category_word in ("poor", "near_poor", "Hộ nghèo", "cận nghèo", "category"):
+        assert category_word not in machine and category_word not in excel.decode("utf-8-sig")
 
 
 def _tied_week(week, n=5, home=2):
