@@ -28,7 +28,9 @@ LEVELS: list[tuple[str, set[str]]] = [
               # the task queue (Huey) and its job registry: any domain hands work to it
               "jobs",
               # HTML to PDF (WeasyPrint) with the shipped fonts: receipts, stamp sheets (issue 17)
-              "pdf"}),
+              "pdf",
+              # the one CSV writer of every export: Excel and machine variants (issue 14)
+              "csv_export"}),
     # E-mail and SMS: an outbound-message outbox and its senders (adapters), used by accounts and anything above.
     ("messaging", {"messaging"}),
     ("accounts", {"accounts"}),
