@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -30,6 +31,7 @@ from .participation import latest_record, nameable_producer_ids, records_of
 SOLD_STATES = (OrderStatus.DELIVERED, OrderStatus.COMPLETED)
 
 GROUP_BY = ("project", "commune", "province")
+GROUP_BY_LABELS = {"project": _l("Dự án"), "commune": _l("Xã/phường"), "province": _l("Tỉnh")}
 
 
 # ---------------------------------------------------------------- outcomes

@@ -118,10 +118,12 @@ def disbursement_rate_bp(disbursed: int, allocated: int) -> int | None:
     return (disbursed * 10000 * 2 + allocated) // (allocated * 2)
 
 
-def format_rate(bp: int | None) -> str:
-    """6906 -> '69,06 %' (Vietnamese decimal comma); None -> '—'."""
+def format_rate(bp: int | None, lang: str = "vi") -> str:
+    """6906 -> '69,06 %' in Vietnamese (decimal comma, a space before the sign), '69.06%' in English; None -> '—'."""
     if bp is None:
         return "—"
+    if lang == "en":
+        return f"{bp // 100}.{bp % 100:02d}%"
     return f"{bp // 100},{bp % 100:02d} %"
 
 

@@ -19,6 +19,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..money import format_vnd_short
 from ..places import Province
+from ..templating import current_lang
 from ..timeutil import local_today
 from . import communes, disbursements, indicators, listings, outcomes, participation, projects, report_xlsx, rules
 from .forms import CapitalPlanForm, ConsentForm, DisbursementForm, JoinForm, LivelihoodForm, ProjectEditForm
@@ -27,12 +28,10 @@ bp = Blueprint("staff_programs", __name__)
 guard_blueprint(bp, *STAFF_ROLES)
 public_bp = Blueprint("programs", __name__)
 
-GROUP_BY_LABELS = {"project": _l("Dự án"), "commune": _l("Xã/phường"), "province": _l("Tỉnh")}
-
 #: the export's columns, in order (documented in README and on the dashboard); csv_export writes both variants
 CSV_COLUMNS = (
     Column("group_by", _l("Nhóm theo"), Kind.TEXT,
-           "project | commune | province", words=lambda code: str(GROUP_BY_LABELS.get(code, code))),
+           "project | commune | province", words=lambda code: str(outcomes.GROUP_BY_LABELS.get(code, code))),
     Column("group_key", _l("Mã nhóm"), Kind.TEXT,
            _l("mã dự án; tỉnh/xã; mã tỉnh")),
     Column("group_name", _l("Tên nhóm"), Kind.TEXT,
@@ -522,7 +521,7 @@ def _template_helpers() -> dict:
         "program_form_label": lambda f: _(projects.FORM_LABELS.get(f, f)),
         "program_status_label": lambda s: _(projects.STATUS_LABELS.get(s, s)),
         "program_move_label": lambda m: _(projects.MOVE_LABELS.get(m, m)),
-        "program_rate": rules.format_rate,
+        "program_rate": lambda bp: rules.format_rate(bp, current_lang()),
     }
 
 

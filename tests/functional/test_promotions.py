@@ -323,7 +323,7 @@ def test_effect_report_shows_figures_and_svg_charts(ctx, client, auth):
     assert page.status_code == 200 and html.count("<svg") == 4 and "<script>" not in html
     assert re.search(r'id="stat-impressions">1<', html)
     assert re.search(r'id="stat-gini">0.50<', html)  # two eligible producers, one got all impressions
-    assert re.search(r'id="stat-poor-share">100.0%<', html)
+    assert re.search(r'id="stat-poor-share">100,00 %<', html)  # a rate in Vietnamese: decimal comma, space, sign
     assert client.get("/quan-tri/quang-ba/bao-cao?weeks=0").status_code == 400
     settings = client.get("/quan-tri/quang-ba/cai-dat")
     form = {"csrf_token": csrf_from(settings.get_data(as_text=True)), "quota_per_quarter": "2", "max_per_week": "1",
