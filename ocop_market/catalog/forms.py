@@ -80,7 +80,7 @@ class WholeNumberField(Field):
         if raw == "":
             return
         if not _WHOLE_RE.match(raw):
-            raise ValueError(_l("Vui lòng nhập số nguyên không âm, không có phần thập phân (ví dụ 125000)."))
+            raise ValueError(_l("Vui lòng chỉ ghi chữ số, không có dấu phẩy hay chữ cái (ví dụ 125000 hoặc 125.000)."))
         digits = raw.replace(".", "").replace(" ", "").lstrip("0") or "0"
         if len(digits) > 15:  # far above any bound; also keeps int() away from huge strings
             raise ValueError(self._range_message())
@@ -169,7 +169,7 @@ class ProducerForm(FlaskForm):
     household_category = ChoiceField(_l("Phân loại hộ"), choices=_choices(labels.HOUSEHOLD_CATEGORY),
                                      default=HouseholdCategory.NONE)
     # No Optional() here: it would stop the chain before validate_category_assessed_on (required unless "none").
-    category_assessed_on = DayField(_l("Ngày được công nhận phân loại hộ"), validators=[_not_in_future])
+    category_assessed_on = DayField(_l("Ngày xã công nhận"), validators=[_not_in_future])
     ethnic_minority = BooleanField(_l("Hộ / chủ cơ sở là người dân tộc thiểu số"))
     woman_headed = BooleanField(_l("Do phụ nữ làm chủ"))
     story = TextAreaField(_l("Câu chuyện sản phẩm, gia đình, vùng đất"), validators=[PlainText(multiline=True),
@@ -237,7 +237,7 @@ class CertificateForm(Form):
     issuing_authority = StringField(_l("Cơ quan ban hành"), validators=[PlainText(),
         Optional(), Length(max=160, message=_l("Tối đa 160 ký tự."))], render_kw={"placeholder": "UBND tỉnh Cao Bằng"})
     level = ChoiceField(_l("Cấp công nhận"), choices=_choices(labels.CERT_LEVEL), default=CertificateLevel.PROVINCE)
-    score = WholeNumberField(_l("Điểm đánh giá (0–100, nếu có)"), validators=[Optional()], minimum=0, maximum=100)
+    score = WholeNumberField(_l("Điểm chấm (0–100, nếu giấy chứng nhận có ghi)"), validators=[Optional()], minimum=0, maximum=100)
 
     def is_empty(self) -> bool:
         return not (self.stars.data or (self.decision_no.data or "").strip() or self.decision_date.data
@@ -302,7 +302,7 @@ class ProductForm(FlaskForm):
         DataRequired(_l("Vui lòng nhập tên sản phẩm.")), Length(max=160, message=_l("Tên tối đa 160 ký tự."))])
     group_id = ChoiceField(_l("Nhóm sản phẩm OCOP"), coerce=int,
                            validators=[DataRequired(_l("Vui lòng chọn nhóm sản phẩm."))])
-    description = TextAreaField(_l("Mô tả (văn bản thường, giữ xuống dòng)"), validators=[PlainText(multiline=True),
+    description = TextAreaField(_l("Mô tả sản phẩm"), validators=[PlainText(multiline=True),
         Optional(), Length(max=5000, message=_l("Tối đa 5000 ký tự."))], render_kw={"rows": 6})
     unit = StringField(_l("Đơn vị bán"), validators=[PlainText(),
         DataRequired(_l("Vui lòng nhập đơn vị bán, ví dụ “gói 500g”.")), Length(max=60, message=_l("Tối đa 60 ký tự."))],
@@ -345,7 +345,7 @@ class ProductForm(FlaskForm):
 
 # ---------------------------------------------------------------- photos and reasons
 class PhotoForm(FlaskForm):
-    photos = MultipleFileField(_l("Ảnh sản phẩm (JPEG, PNG hoặc WebP, tối đa 8 MB mỗi ảnh)"),
+    photos = MultipleFileField(_l("Ảnh sản phẩm (ảnh chụp bằng điện thoại hoặc máy ảnh, mỗi ảnh tối đa 8 MB)"),
                                render_kw={"accept": "image/jpeg,image/png,image/webp"})
     alt_text = StringField(_l("Mô tả ngắn cho ảnh (cho người khiếm thị, không bắt buộc)"), validators=[PlainText(),
         Optional(), Length(max=200, message=_l("Tối đa 200 ký tự."))])

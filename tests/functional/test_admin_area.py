@@ -401,7 +401,7 @@ def test_product_form_errors_rerender_not_500(staff_client, ctx):
     url = f"/quan-tri/co-so/{producer.id}/san-pham/moi"
     resp = post_with_token(staff_client, url, url, product_form(name="Miến khác", price_vnd="-5"))
     assert resp.status_code == 400
-    assert "số nguyên" in resp.get_data(as_text=True)
+    assert "Vui lòng chỉ ghi chữ số" in resp.get_data(as_text=True)
     resp = post_with_token(staff_client, url, url, product_form(**{"certificate-stars": "2"}))
     assert resp.status_code == 400
     # A second listing with the same name for this producer is a conflict shown on the form.

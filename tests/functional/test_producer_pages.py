@@ -133,3 +133,38 @@ def test_the_dashboard_opens_with_new_orders_and_their_count(client, auth, shop)
     auth.login("b@ho.vn")
     html = main_of(client.get("/gian-hang/").get_data(as_text=True))
     assert '<span class="count-badge">3</span>' in html
+
+
+#: words a household should not have to know to fill in its own forms (issue 14: "Văn bản thường, không dùng HTML")
+JARGON = ("HTML", "Văn bản thường", "văn bản thường", "Số nguyên", "số nguyên", "JPEG", "GPS", "phân loại hộ")
+
+
+def test_the_producer_forms_speak_plainly(client, auth, shop):  # noqa: F811
+    from tests.conftest import make_user
+
+    make_user("moi@ho.vn", role="producer")
+    db.session.commit()
+    auth.login("moi@ho.vn")
+    onboarding = main_of(client.get("/gian-hang/dang-ky-co-so").get_data(as_text=True))
+    assert "Viết như khi kể cho người mua nghe; chỗ bạn xuống dòng sẽ được giữ nguyên." in onboarding
+    assert "Ngày xã công nhận" in onboarding
+    auth.logout()
+    auth.login("a@ho.vn")
+    pages = {path: main_of(client.get(path).get_data(as_text=True)) for path in (
+        "/gian-hang/ho-so", "/gian-hang/san-pham/moi", f"/gian-hang/san-pham/{shop['chestnut'].id}/sua",
+        f"/gian-hang/san-pham/{shop['chestnut'].id}/anh")}
+    pages["/gian-hang/dang-ky-co-so"] = onboarding
+    for path, html in pages.items():
+        for word in JARGON:
+            assert word not in html, (path, word)
+    form = pages["/gian-hang/san-pham/moi"]
+    assert "Mô tả sản phẩm" in form and "sản phẩm làm từ gì, làm thế nào" in form
+    assert "Giá của một đơn vị bán, tính bằng đồng; chỉ ghi chữ số" in form
+    assert "Bạn còn bao nhiêu đơn vị để bán; ghi 0 nếu tạm hết hàng." in form
+    # a price typed with a decimal comma gets a message in the same plain words
+    token = csrf_from(form)
+    resp = client.post("/gian-hang/san-pham/moi", data={"csrf_token": token, "name": "Miến", "group_id": "1",
+                                                         "unit": "gói", "price_vnd": "12,5", "stock": "3"})
+    assert resp.status_code == 400
+    assert "Vui lòng chỉ ghi chữ số, không có dấu phẩy hay chữ cái (ví dụ 125000 hoặc 125.000)." in \
+        resp.get_data(as_text=True)
