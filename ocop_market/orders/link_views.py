@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from .. import confirming
 from ..errors import Conflict, DomainError, Expired
 from ..extensions import db
 from . import fulfilment, links, services
@@ -46,6 +47,19 @@ def act(token: str, action: str):
     form = NoteForm()
     if not form.validate_on_submit():
         abort(400)
+    if to == OrderStatus.CANCELLED and po.status == OrderStatus.PLACED and not confirming.is_confirmed():
+        # Declining from the message's link asks first too (issue 14): one tap on the phone must not undo a sale.
+        form.note.label.text = _("Lý do từ chối (người mua sẽ thấy)")
+        return confirming.page(confirming.Question(
+            title=_("Từ chối đơn %(code)s?", code=po.order.code),
+            question=_("Người mua %(name)s sẽ được báo rằng đơn bị hủy; hàng được trả lại vào kho.",
+                       name=po.order.contact_name),
+            button=_("Có, từ chối đơn"),
+            back_url=url_for(".show", token=token),
+            facts=[(_("Đơn hàng"), po.order.code),
+                   (_("Sản phẩm"), "\n".join(f"{line.product_name} × {line.quantity}" for line in po.lines)),
+                   (_("Cộng"), po.total_vnd)],
+        ), fields=[form.note])
     owner = po.producer.owner
     note = form.note.data or (_("Xác nhận qua liên kết trong tin nhắn") if to == OrderStatus.CONFIRMED
                               else _("Từ chối qua liên kết trong tin nhắn"))

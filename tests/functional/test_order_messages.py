@@ -185,7 +185,13 @@ def test_the_link_declines_with_a_reason(shop, client, smtp_server):
     order = place(shop)
     path = _link(smtp_server)
     html = client.get(path).get_data(as_text=True)
-    client.post(path + "/tu-choi", data={"csrf_token": csrf_from(html), "note": "Hết hàng"})
+    # one tap on "Từ chối đơn" asks first (issue 14): the confirm page, with the reason typed, changes nothing
+    ask = client.post(path + "/tu-choi", data={"csrf_token": csrf_from(html), "note": "Hết hàng"})
+    page = ask.get_data(as_text=True)
+    assert ask.status_code == 200 and f"Từ chối đơn {order.code}?" in page and 'value="Hết hàng"' in page
+    assert "Có, từ chối đơn" in page and f'href="{path}"' in page  # the way back is the link's page
+    assert part(order).status == OrderStatus.PLACED
+    client.post(path + "/tu-choi", data={"csrf_token": csrf_from(page), "note": "Hết hàng", "confirmed": "1"})
     po = part(order)
     assert po.status == OrderStatus.CANCELLED and po.events[-1].note == "Hết hàng"
     assert shop["product"].stock == 5 or db.session.get_one(type(shop["product"]), shop["product"].id).stock == 5
