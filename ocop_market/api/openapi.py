@@ -54,7 +54,9 @@ def _list_parameters(province_slugs: Iterable[str]) -> list[dict]:
         _param("in_stock", "Only products in stock: `true`/`1`/`yes`/`on` or `false`/`0`/`no`/`off`.",
                {"type": "string", "enum": list(BOOL_WORDS), "default": "false"}),
         _param("sort", "Order of results. Default `relevance` with `q`, else `newest`; `relevance` without `q` "
-                       "means `newest`.", {"type": "string", "enum": list(SORTS)}),
+                       "means `newest`. `best_selling`: the most units delivered to buyers first (the `sold` "
+                       "field), ties the most recently listed first.",
+               {"type": "string", "enum": list(SORTS)}),
         _param("page", "Page number, from 1. A page past the end returns no items.",
                {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
         _param("per_page", f"Items per page, at most {MAX_PER_PAGE}; larger values are refused with 400.",
@@ -104,6 +106,8 @@ SCHEMAS = {
             "image_url": {"type": ["string", "null"], "format": "uri", "description": "320 px thumbnail (WebP)."},
             "url": {"type": "string", "format": "uri", "description": "The product's public page."},
             "in_stock": {"type": "boolean"},
+            "sold": {"type": "integer", "minimum": 0,
+                     "description": "Units delivered to buyers (\"Đã bán\"); `sort=best_selling` orders by it."},
             "promoted": {"type": "boolean", "description": "Shown in a free promotion placement."},
         },
     },

@@ -30,6 +30,8 @@ def product_summary(product: Product, promoted: bool = False) -> dict:
         "image_url": _image_url(product.cover),
         "url": url_for("catalog.product_detail", slug=product.slug, _external=True),
         "in_stock": product.in_stock,
+        # "Đã bán" of the product page: units delivered to buyers, the figure `sort=best_selling` orders by.
+        "sold": product.sold_count,
         # Filled by the promotions domain once placements exist.
         "promoted": promoted,
     }

@@ -70,6 +70,8 @@ class ProductFacts:
     price_vnd: int
     in_stock: bool
     created_ts: int
+    #: units delivered to buyers (Product.sold_count): the "best_selling" sort
+    sold: int = 0
 
     @classmethod
     def from_product(cls, product, group_code: str) -> ProductFacts:
@@ -89,6 +91,7 @@ class ProductFacts:
             price_vnd=int(product.price_vnd),
             in_stock=bool(product.in_stock),
             created_ts=int(created.timestamp()) if created else 0,
+            sold=int(product.sold_count or 0),
         )
 
     def signature(self) -> str:
@@ -125,4 +128,5 @@ class ProductFacts:
             "price": self.price_vnd,
             "in_stock": 1 if self.in_stock else 0,
             "created": self.created_ts,
+            "sold": self.sold,
         }

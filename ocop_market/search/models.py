@@ -60,6 +60,8 @@ class SearchDocument(Model):
     price_vnd: Mapped[int] = mapped_column(BigInteger)
     in_stock: Mapped[bool] = mapped_column(Boolean)
     created_ts: Mapped[int] = mapped_column(BigInteger)
+    #: units delivered (Product.sold_count), for the "best_selling" sort
+    sold: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 #: Names of the PostgreSQL-only objects on `search_documents` (columns and indexes), which the model

@@ -35,7 +35,9 @@ log = logging.getLogger(__name__)
 
 PENDING = "search_outbox_pending"
 DOCS_PENDING = "search_documents_pending"  # product ids (PostgreSQL backend, see `_before_commit`)
-PRODUCT_FIELDS = ("name", "description", "group_id", "price_vnd", "status", "producer_id", "slug", "created_at")
+# sold_count: set on an object, not only by count_sold's bulk UPDATE (which `_do_orm_execute` catches)
+PRODUCT_FIELDS = ("name", "description", "group_id", "price_vnd", "status", "producer_id", "slug", "created_at",
+                  "sold_count")
 PRODUCER_FIELDS = ("name", "commune", "province_id", "status")
 
 

@@ -33,9 +33,10 @@ PROMOTE = 1e4  # added to promoted hits' scores (f32: BM25 sums stay far below i
 WRITE_HEAP = 20_000_000  # per outbox apply (tantivy's minimum is 15 MB per thread)
 REBUILD_HEAP = 256_000_000
 COMPILED_CACHE = 2_000  # compiled trees kept per process
-SCHEMA_VERSION = "1"  # bump when the schema changes: an index of another version is rebuilt by `reindex`
+SCHEMA_VERSION = "2"  # 2: k_sold (the best_selling sort)  # bump when the schema changes: an index of another version is rebuilt by `reindex`
 _PID_BITS = 28  # composite sort keys: up to 268 million product ids
 _MAX_PID = (1 << _PID_BITS) - 1
+_MAX_SOLD = (1 << (63 - _PID_BITS)) - 1  # k_sold = (sold << _PID_BITS) | pid in a signed 64-bit field
 
 
 def _schema() -> tantivy.Schema:
@@ -50,7 +51,7 @@ def _schema() -> tantivy.Schema:
         sb.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
     for name in ("stars", "in_stock", "price"):
         sb.add_integer_field(name, indexed=True, fast=True)
-    for name in ("k_newest", "k_price_asc", "k_price_desc", "k_stars"):
+    for name in ("k_newest", "k_price_asc", "k_price_desc", "k_stars", "k_sold"):
         sb.add_integer_field(name, fast=True)
     return sb.build()
 
@@ -61,6 +62,7 @@ SORT_KEYS = {  # sort -> (fast field, order); ties broken inside the key (see `_
     "price_asc": ("k_price_asc", tantivy.Order.Asc),
     "price_desc": ("k_price_desc", tantivy.Order.Desc),
     "stars": ("k_stars", tantivy.Order.Desc),
+    "best_selling": ("k_sold", tantivy.Order.Desc),
 }
 
 
@@ -75,16 +77,19 @@ def _document(doc: dict) -> tantivy.Document:
         raise ValueError(f"product id {pid} does not fit the sort keys")
     created = max(0, int(doc["created"])) & 0xFFFFFFFF
     price, stars = int(doc["price"]), int(doc["stars"] or 0)
+    sold = min(max(0, int(doc.get("sold") or 0)), _MAX_SOLD)
     fields = {k: doc[k] for k in (*STORED, "name_f", "meta_f", "desc_f", "name_d", "meta_d", "name_bg",
                                    "meta_bg", "desc_bg", "group", "province")}
     return tantivy.Document(
         **fields, pid=pid, name_px=_prefixes(doc["name_f"].split()),
         stars=stars, in_stock=1 if doc["in_stock"] else 0, price=price,
-        # The same orders and tie-breaks as the other engines: newest = (created, id); price ties by id desc.
+        # The same orders and tie-breaks as the other engines: newest = (created, id); price ties by id desc;
+        # best-selling = (sold, id): no room for the creation time beside 35 bits of units, and ids follow it.
         k_newest=(created << _PID_BITS) | pid,
         k_price_asc=(price << 32) | (0xFFFFFFFF - pid),
         k_price_desc=(price << 32) | pid,
         k_stars=(stars << 60) | (created << _PID_BITS) | pid,
+        k_sold=(sold << _PID_BITS) | pid,
     )
 
 

@@ -16,7 +16,8 @@ from ..paging import MAX_PAGE
 from ..routing import parse_whole
 from ..text import nfc
 
-SORTS = ("relevance", "price_asc", "price_desc", "newest", "stars")
+#: "best_selling" (Bán chạy): most units delivered first (Product.sold_count), ties the newest listing (highest id)
+SORTS = ("relevance", "price_asc", "price_desc", "newest", "stars", "best_selling")
 GROUP_CODES = tuple(code for code, _vi, _en in OCOP_GROUPS)
 STARS = (3, 4, 5)
 MAX_QUERY_LENGTH = 200

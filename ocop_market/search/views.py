@@ -26,6 +26,7 @@ PARAMS = ("q", "group", "stars", "province", "min_price", "max_price", "in_stock
 SORT_LABELS = {
     "relevance": "Liên quan nhất",
     "newest": "Mới nhất",
+    "best_selling": "Bán chạy",
     "price_asc": "Giá tăng dần",
     "price_desc": "Giá giảm dần",
     "stars": "Nhiều sao OCOP nhất",

@@ -62,6 +62,7 @@ SCHEMA = Schema(
     price=COLUMN(NumericColumn("q")),
     in_stock=COLUMN(NumericColumn("B")),
     created=COLUMN(NumericColumn("q")),
+    sold=COLUMN(NumericColumn("q")),
 )
 
 RESCORE = 300  # at most this many hits per query get the full BM25F score (the rest: cheap score, newest)
@@ -99,6 +100,7 @@ class _Arrays:
     price: array
     in_stock: array
     created: array
+    sold: array
 
 
 class WhooshBackend:
@@ -245,6 +247,7 @@ class WhooshBackend:
             price=col("price", "q"),
             in_stock=col("in_stock", "B"),
             created=col("created", "q"),
+            sold=col("sold", "q"),
         )
         self._segment_cache[key] = arrays
         return arrays
@@ -574,4 +577,6 @@ class WhooshBackend:
             return heapq.nlargest(limit, docs, key=lambda d: (arrays.price[d], pid[d]))
         if sort == "stars":
             return heapq.nlargest(limit, docs, key=lambda d: (arrays.stars[d], created[d], pid[d]))
+        if sort == "best_selling":
+            return heapq.nlargest(limit, docs, key=lambda d: (arrays.sold[d], pid[d]))
         return heapq.nlargest(limit, docs, key=lambda d: (created[d], pid[d]))  # newest, and browsing
