@@ -21,7 +21,10 @@ The interface (everything else uses only this; a different backend can serve it 
 so a 400) whose `.parameter` names the parameter. `from_args(args, per_page=24, max_per_page=None,
 long_q="cut", provinces=None)` reads a query string; the JSON API (api/params.py) reads a capped
 `per_page`, refuses an over-long `q` and an unknown province, and words refusals for developers.
-Sorts: relevance (default; newest when there are no words), price_asc, price_desc, newest, stars.
+Sorts: relevance (default; newest when there are no words), price_asc, price_desc, newest, stars, best_selling
+("Bán chạy": units delivered, Product.sold_count, ties the newest listing by id; a delivery's bulk UPDATE reaches the
+index through the outbox like any product change. An index built before the figure existed sorts it as 0 until
+`search reindex`; tantivy's schema version 2 makes `make serve` rebuild it).
 Filters: group (OCOP group code), stars (3-5, valid certificate only), province (slug), min_price,
 max_price (integer VND), in_stock.
 
