@@ -172,10 +172,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(programs_bp)
     app.register_blueprint(search_bp)
     from .hubs.views import register as register_hubs
+    from .orders.return_views import register as register_returns
     from .promotions.views import register as register_promotions
 
     register_promotions(app)
     register_hubs(app)
+    register_returns(app)
 
 
 def register_response_cache(app: Flask) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, MultipleFileField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..accounts.forms import optional_id
@@ -81,3 +81,29 @@ class VatInvoiceForm(FlaskForm):
 class VatIssuedForm(FlaskForm):
     invoice_number = StringField(_l("Số hóa đơn"), validators=[
         PlainText(), DataRequired(message=_l("Vui lòng nhập số hóa đơn.")), Length(max=40, message=_l("Tối đa %(n)s ký tự.", n=40))])
+
+
+class ReturnForm(FlaskForm):
+    """The buyer's return request; the quantities per line are the `so-luong-<line id>` fields, checked by
+    `returns.request_return` against the part's own lines."""
+
+    reason = RadioField(_l("Lý do"), validators=[DataRequired(_l("Vui lòng chọn lý do trả hàng."))])
+    description = TextAreaField(_l("Chuyện gì đã xảy ra?"), validators=[PlainText(multiline=True),
+        DataRequired(_l("Vui lòng kể ngắn gọn chuyện gì đã xảy ra với hàng.")),
+        Length(max=2000, message=_l("Tối đa 2000 ký tự."))], render_kw={"rows": 4})
+    send_back = BooleanField(_l("Tôi sẽ gửi trả hàng cho người bán"), default=True)
+    photos = MultipleFileField(_l("Ảnh chụp hàng (tối đa 3 ảnh, không bắt buộc)"),
+                               render_kw={"accept": "image/jpeg,image/png,image/webp"})
+
+    def files(self) -> list:
+        """The uploaded files that carry a file (browsers send an empty part when none is chosen)."""
+        return [f for f in (self.photos.data or []) if f and getattr(f, "filename", "")]
+
+    def validate_photos(self, field):
+        if len(self.files()) > 3:
+            raise ValidationError(_l("Gửi tối đa 3 ảnh."))
+
+
+class ReturnAnswerForm(FlaskForm):
+    note = TextAreaField(_l("Ghi chú cho người mua"), validators=[PlainText(multiline=True), Optional(),
+                                                                   Length(max=1000)], render_kw={"rows": 3})

@@ -251,3 +251,88 @@ def _refuse_update(mapper, connection, target):
 @event.listens_for(OrderEvent, "before_delete")
 def _refuse_delete(mapper, connection, target):
     raise OrderHistoryIsAppendOnly("order events cannot be deleted")
+
+
+# ---------------------------------------------------------------- returns (trả hàng / hoàn tiền) after delivery
+class ReturnStatus(enum.StrEnum):
+    #: the buyer asked; the producer (or its hub) answers
+    REQUESTED = "requested"
+    #: the producer, or staff deciding a dispute, agreed: the refund is queued, the ledger debited
+    ACCEPTED = "accepted"
+    #: the producer disputed the request: staff decide
+    DISPUTED = "disputed"
+    #: staff decided the dispute for the producer: nothing is refunded
+    REFUSED = "refused"
+
+
+class ReturnReason(enum.StrEnum):
+    DAMAGED = "damaged"
+    WRONG_ITEM = "wrong_item"
+    NOT_AS_DESCRIBED = "not_as_described"
+    MISSING = "missing"
+    OTHER = "other"
+
+
+class ReturnRequest(Model):
+    """A buyer's request, after delivery, to give back (or be refunded for) goods of one producer order.
+
+    One per producer order (the unique key decides between two taps); the amount is that of the lines asked for,
+    priced as they were sold. Stock comes back only when the producer records the goods as received back."""
+
+    __tablename__ = "return_requests"
+    __table_args__ = (
+        one_of("status", ReturnStatus, "status_known"),
+        one_of("reason", ReturnReason, "reason_known"),
+        CheckConstraint("refund_vnd > 0", name="refund_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    producer_order_id: Mapped[int] = mapped_column(ForeignKey("producer_orders.id"), unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default=ReturnStatus.REQUESTED, index=True)
+    reason: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(Text, info=PLAIN_TEXT_MULTILINE)
+    #: the buyer sends the goods back (false: e.g. spoilt food, refunded without a parcel back)
+    send_back: Mapped[bool] = mapped_column(default=True)
+    refund_vnd: Mapped[int] = mapped_column(Integer)
+    producer_note: Mapped[str] = mapped_column(Text, default="", info=PLAIN_TEXT_MULTILINE)
+    staff_note: Mapped[str] = mapped_column(Text, default="", info=PLAIN_TEXT_MULTILINE)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: when the producer recorded the parcel back (and its stock went back on the shelf)
+    goods_received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    producer_order: Mapped[ProducerOrder] = relationship("ProducerOrder")
+    order: Mapped[Order] = relationship("Order")
+    lines: Mapped[list[ReturnLine]] = relationship("ReturnLine", cascade="all, delete-orphan", order_by="ReturnLine.id")
+    photos: Mapped[list[ReturnPhoto]] = relationship("ReturnPhoto", cascade="all, delete-orphan",
+                                                     order_by="ReturnPhoto.id")
+
+
+class ReturnLine(Model):
+    __tablename__ = "return_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        UniqueConstraint("return_id", "order_line_id", name="uq_return_lines_line"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("return_requests.id", ondelete="CASCADE"), index=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+
+    order_line: Mapped[OrderLine] = relationship("OrderLine")
+
+
+class ReturnPhoto(Model):
+    """A photo the buyer sent with the request (stored by `catalog.images`, shown only to the parties)."""
+
+    __tablename__ = "return_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("return_requests.id", ondelete="CASCADE"), index=True)
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    original_format: Mapped[str] = mapped_column(String(8))

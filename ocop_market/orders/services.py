@@ -320,6 +320,12 @@ STATUS_LABELS: dict[str, object] = {
     "payment_mismatch": _l("Số tiền thanh toán không khớp"),
     "payment_excess": _l("Thu tiền trùng"),
     "excess_refunded": _l("Đã hoàn khoản thu trùng"),
+    # a part's return after delivery (`returns`)
+    "return_requested": _l("Người mua yêu cầu trả hàng"),
+    "return_accepted": _l("Chấp nhận trả hàng"),
+    "return_disputed": _l("Người bán không đồng ý trả hàng"),
+    "return_refused": _l("Cán bộ từ chối yêu cầu trả hàng"),
+    "return_goods_back": _l("Người bán đã nhận lại hàng"),
 }
 METHOD_LABELS: dict[str, object] = {
     PaymentMethod.COD: _l("Thanh toán khi nhận hàng (COD)"),

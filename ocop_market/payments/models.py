@@ -50,6 +50,8 @@ class LedgerKind(enum.StrEnum):
     COD_COLLECTED = "cod_collected"
     #: money staff transferred to the producer
     PAYOUT = "payout"
+    #: goods of a delivered order refunded to the buyer after a return: no longer owed to the producer
+    RETURN_REFUND = "return_refund"
 
 
 #: the rows the partial unique index above covers (the same text on SQLite and PostgreSQL)
