@@ -14,7 +14,7 @@ from ..extensions import db
 from ..payments import ledger
 from ..payments.models import ProducerLedgerEntry
 from ..timeutil import utcnow
-from . import fulfilment, services
+from . import fulfilment, returns, services
 from .models import Order, OrderEvent, OrderStatus, PaymentMethod, ProducerOrder
 from .settings import DEMO_VIETQR
 
@@ -33,6 +33,8 @@ PLAN = [
     (30, PaymentMethod.COD, S.DELIVERED), (14, PaymentMethod.COD, S.SHIPPED),
     (6, PaymentMethod.BANK_TRANSFER, S.CONFIRMED), (3, PaymentMethod.COD, S.CONFIRMED),
     (1, PaymentMethod.COD, S.PLACED), (0, PaymentMethod.BANK_TRANSFER, S.AWAITING_PAYMENT),
+    # delivered a few days ago: the buyer has asked for returns (one waits for the producer, one for staff)
+    (5, PaymentMethod.COD, S.DELIVERED), (4, PaymentMethod.BANK_TRANSFER, S.DELIVERED),
 ]
 PATH = [S.CONFIRMED, S.SHIPPED, S.DELIVERED, S.COMPLETED]
 
@@ -71,6 +73,7 @@ def seed_demo_orders(cfg=None) -> int:
     stock_before = {p.id: p.stock for p in products}
     now = utcnow()
     created = 0
+    recently_delivered: list[Order] = []
     for i, (days_ago, method, target) in enumerate(PLAN):
         first = by_producer[producers[i % len(producers)]]
         second = by_producer[producers[(i + 3) % len(producers)]]
@@ -96,16 +99,39 @@ def seed_demo_orders(cfg=None) -> int:
             continue
         _backdate(order, now - dt.timedelta(days=days_ago, hours=3 + i % 7))
         created += 1
+        if target == S.DELIVERED and days_ago <= returns.RETURN_DAYS:
+            recently_delivered.append(order)
     for product_id, stock in stock_before.items():
         db.session.execute(update(Product).where(Product.id == product_id).values(stock=stock)
                            .execution_options(synchronize_session=False))
     db.session.flush()
+    _seed_returns(buyer, recently_delivered)
     # One payout already made, so the ledger shows both sides.
     for producer, owed in ledger.balances():
         if owed > 0:
             ledger.record_payout(staff, producer, owed // 2 or owed, "UNC-DEMO-001", "Chi trả đợt 1")
             break
     return created
+
+
+def _seed_returns(buyer, orders: list[Order]) -> None:
+    """The buyer asks to return part of each recent delivery; the second one's producer disagrees, so the staff
+    queue has a dispute to decide (through the real use cases)."""
+    asks = [("damaged", "Hai túi bị rách khi nhận, hạt bị ẩm."), ("not_as_described", "Gói nhỏ hơn trong ảnh.")]
+    for n, order in enumerate(orders[:2]):
+        db.session.refresh(order)
+        po = order.producer_orders[0]
+        line = po.lines[0]
+        reason, text = asks[n]
+        try:
+            with db.session.begin_nested():
+                ret, _files = returns.request_return(buyer, po, returns.ReturnAsk({line.id: 1}, reason, text, True, []),
+                                                     {})
+                owner = po.producer.owner
+                if n == 1 and owner is not None:
+                    returns.answer(ret, owner, False, "Hàng đóng gói đúng quy cách, có ảnh trước khi gửi.")
+        except DomainError:
+            continue
 
 
 def _backdate(order: Order, placed_at: dt.datetime) -> None:

@@ -32,3 +32,19 @@ def test_demo_orders_leave_the_catalogue_stock_alone(app, ctx):
     db.session.commit()
     db.session.expire_all()
     assert {p.stock for p in db.session.scalars(select(Product))} == {40}
+
+
+def test_demo_has_a_return_waiting_for_its_producer_and_a_dispute_waiting_for_staff(app, ctx):
+    from ocop_market.orders.models import ReturnRequest
+
+    make_user(BUYER_EMAIL)
+    make_user(STAFF_EMAIL, role="staff")
+    for i in range(4):
+        owner = make_user(f"ho{i}@ocop.local", role="producer")
+        make_product(make_producer(owner=owner, name=f"Hộ {i}", commune=f"Xã {i}"), name=f"Sản phẩm {i}", stock=50)
+    seed_demo_orders()
+    db.session.commit()
+    rows = list(db.session.scalars(select(ReturnRequest).order_by(ReturnRequest.id)))
+    assert [r.status for r in rows] == ["requested", "disputed"]
+    assert all(r.producer_order.status == OrderStatus.DELIVERED for r in rows)
+    assert rows[1].producer_note
