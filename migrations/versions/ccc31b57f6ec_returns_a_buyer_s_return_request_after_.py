@@ -1,7 +1,7 @@
 """returns: a buyer's return request after delivery, its lines and photos; ledger kind return_refund
 
 Revision ID: ccc31b57f6ec
-Revises: fdbe151cf322
+Revises: 3b7c9e2d4f61
 Create Date: 2026-12-02 19:05:36.723248
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'ccc31b57f6ec'
-down_revision = 'fdbe151cf322'
+down_revision = '3b7c9e2d4f61'
 branch_labels = None
 depends_on = None
 
