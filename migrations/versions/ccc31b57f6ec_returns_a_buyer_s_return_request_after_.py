@@ -1,7 +1,7 @@
 """returns: a buyer's return request after delivery, its lines and photos; ledger kind return_refund
 
 Revision ID: ccc31b57f6ec
-Revises: 3b7c9e2d4f61
+Revises: b3c5d7e9f1a2
 Create Date: 2026-12-02 19:05:36.723248
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'ccc31b57f6ec'
-down_revision = '3b7c9e2d4f61'
+down_revision = 'b3c5d7e9f1a2'
 branch_labels = None
 depends_on = None
 
