@@ -231,7 +231,7 @@ def test_the_staff_outcomes_export_neutralises_tab_and_carriage_return_cells(cli
         db.session.execute(update(SupportProject).where(SupportProject.id == project.id).values(name=name))
         db.session.commit()
         login(client, staff)
-        resp = client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-Q4&group_by=project")
+        resp = client.get("/quan-tri/bao-cao/outcomes.csv?period=2025-Q4&group_by=project&dang=may")
         assert resp.status_code == 200
         rows = list(csv.DictReader(io.StringIO(resp.get_data().decode("utf-8-sig"))))
         exported.append((rows[0]["group_name"], expected))
