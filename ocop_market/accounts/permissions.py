@@ -69,4 +69,17 @@ def guard_blueprint(bp, *roles: str) -> None:
         abort(403)
 
 
-__all__ = ["STAFF_ROLES", "guard_blueprint", "has_role", "may_open", "open_to_communes", "roles_required"]
+def guard_blueprint_for(bp, admits) -> None:
+    """Every route of `bp` requires a signed-in user that `admits(user)` lets in (e.g. a member of an open hub,
+    whatever their role): the login page for a visitor, 403 for anyone else."""
+
+    @bp.before_request
+    def _guard():
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not admits(current_user):
+            abort(403)
+        return None
+
+
+__all__ = ["STAFF_ROLES", "guard_blueprint", "guard_blueprint_for", "has_role", "may_open", "open_to_communes", "roles_required"]

@@ -7,13 +7,13 @@ from flask_login import current_user
 
 from .. import slots
 from ..accounts import sessions
+from ..accounts.permissions import guard_blueprint_for
 from ..catalog import hubs
 from ..catalog import services as catalog
 from ..catalog.forms import ProductForm
 from ..catalog.models import ProductStatus
 from ..db_tx import transaction
 from ..errors import DomainError
-from ..extensions import login_manager
 from ..orders import receipts, rules
 from ..orders import services as orders
 from ..orders.forms import ConfirmForm, NoteForm
@@ -27,14 +27,8 @@ bp = Blueprint("hub", __name__, url_prefix="/trung-tam")
 PER_PAGE = 30
 
 
-@bp.before_request
-def _guard():
-    """Deny by default: only a member of an open hub has the area (any role; staff have their own)."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if not hubs.is_hub_member(current_user):
-        abort(403)
-    return None
+# Deny by default: only a member of an open hub has the area (any role; staff have their own).
+guard_blueprint_for(bp, hubs.is_hub_member)
 
 
 def nav_link(name: str, **context) -> str | None:

@@ -12,12 +12,12 @@ from sqlalchemy import select
 
 from .. import confirming
 from ..accounts.models import Role
-from ..accounts.permissions import STAFF_ROLES, guard_blueprint
+from ..accounts.permissions import STAFF_ROLES, guard_blueprint, guard_blueprint_for
 from ..catalog import hubs, images
 from ..catalog.models import Producer
 from ..db_tx import transaction
 from ..errors import DomainError, InvalidInput
-from ..extensions import db, login_manager
+from ..extensions import db
 from ..money import format_vnd
 from . import fulfilment, refunds, returns, services
 from .forms import ReturnAnswerForm, ReturnForm
@@ -125,13 +125,7 @@ def _seller_blueprint(name: str, prefix: str, as_role: str) -> Blueprint:
         guard_blueprint(seller, Role.PRODUCER)
         find = returns.for_producer
     else:
-        @seller.before_request
-        def _guard():
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            if not hubs.is_hub_member(current_user):
-                abort(403)
-            return None
+        guard_blueprint_for(seller, hubs.is_hub_member)  # as the hub area itself
         find = returns.for_hub
 
     def producer_ids() -> list[int]:
@@ -141,11 +135,12 @@ def _seller_blueprint(name: str, prefix: str, as_role: str) -> Blueprint:
 
     @seller.get("/")
     def index():
+        # Those waiting for them first, in SQL: a Python sort after the LIMIT would lose older waiting ones.
         rows = list(db.session.scalars(
             select(ReturnRequest).join(ProducerOrder, ProducerOrder.id == ReturnRequest.producer_order_id)
             .where(ProducerOrder.producer_id.in_(producer_ids()))
-            .order_by(ReturnRequest.created_at.desc(), ReturnRequest.id.desc()).limit(200)))
-        rows.sort(key=lambda r: r.status != ReturnStatus.REQUESTED)  # waiting for them first
+            .order_by(ReturnRequest.status != ReturnStatus.REQUESTED, ReturnRequest.created_at.desc(),
+                      ReturnRequest.id.desc()).limit(200)))
         return render_template("orders/returns_list.html", rows=rows, area=as_role,
                                detail_endpoint=f"{name}.detail")
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..accounts.models import User
@@ -152,10 +153,10 @@ def for_staff(user: User, return_id: int) -> ReturnRequest:
 
 
 def staff_queue() -> list[ReturnRequest]:
-    """Disputes first (they wait for staff), then the rest, newest first."""
-    rows = list(db.session.scalars(select(ReturnRequest).order_by(ReturnRequest.created_at.desc(),
-                                                                 ReturnRequest.id.desc()).limit(300)))
-    return sorted(rows, key=lambda r: r.status != ReturnStatus.DISPUTED)
+    """Disputes first (they wait for staff), then the rest, newest first; ordered in SQL, before the LIMIT."""
+    return list(db.session.scalars(select(ReturnRequest).order_by(
+        ReturnRequest.status != ReturnStatus.DISPUTED, ReturnRequest.created_at.desc(), ReturnRequest.id.desc()
+    ).limit(300)))
 
 
 def refund_of(ret: ReturnRequest) -> Payment | None:
@@ -224,7 +225,7 @@ def request_return(buyer: User, po: ProducerOrder, ask: ReturnAsk, config) -> tu
         # Two taps at once: the unique producer order decides, the second is told it exists.
         with db.session.begin_nested():
             db.session.add(ret)
-    except Exception:
+    except IntegrityError:
         _remove(config, stored)
         if of_part(po.id) is not None:
             raise Conflict(_("Phần đơn này đã có yêu cầu trả hàng.")) from None

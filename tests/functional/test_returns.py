@@ -17,8 +17,9 @@ from ocop_market.messaging.models import OutboundMessage
 from ocop_market.orders import returns, services
 from ocop_market.orders.models import Order, ProducerOrder, ReturnRequest
 from ocop_market.payments.models import Payment, ProducerLedgerEntry
-from tests.conftest import csrf_from, make_user, png_bytes
+from tests.conftest import csrf_from, make_product, make_user, png_bytes
 from tests.fake_stripe import event
+from tests.functional.test_hubs import world  # noqa: F401  (the fixture: a hub's member, household, outsider)
 from tests.functional.test_orders import _place, shop  # noqa: F401  (the fixture)
 from tests.functional.test_payments import card_order, post_event, stripe_app  # noqa: F401  (fixtures)
 
@@ -312,3 +313,32 @@ def test_a_card_return_goes_back_to_the_card_through_stripe(client, auth, card_o
     assert order.refunded_vnd == 150_000
     refund = db.session.scalars(select(Payment).where(Payment.kind == "refund")).one()
     assert refund.state == "succeeded"
+
+
+def test_a_hub_member_answers_a_return_for_its_household_and_the_step_names_the_hub(client, auth, world):  # noqa: F811
+    from tests.functional.test_hubs import _hub
+    from tests.functional.test_hubs import _place as place_for_hub
+
+    hub = _hub(world)
+    product = make_product(world["linked"], stock=5)
+    buyer = make_user("mai@khach.vn")
+    order = place_for_hub(world, product, buyer=buyer)
+    po = deliver(order.producer_orders[0].id)
+    ret, _stored = returns.request_return(buyer, po, returns.ReturnAsk(
+        {po.lines[0].id: 1}, "damaged", "Vỡ.", True, []), {})
+    db.session.commit()
+    # The hub's list shows it waiting; accepting goes through the confirm page and names the hub.
+    auth.login("htx@ocop.vn")
+    assert order.code in client.get("/trung-tam/tra-hang/").get_data(as_text=True)
+    confirm = client.get(f"/trung-tam/tra-hang/{ret.id}/chap-nhan")
+    assert confirm.status_code == 200
+    token = csrf_from(confirm.get_data(as_text=True))
+    assert client.post(f"/trung-tam/tra-hang/{ret.id}/chap-nhan",
+                       data={"csrf_token": token, "confirmed": "1"}).status_code == 302
+    assert the_return().status == "accepted"
+    event = [e for e in db.session.get_one(ProducerOrder, po.id).events if e.to_status == "return_accepted"][0]
+    assert event.hub_id == hub.id
+    # An account that is no hub's member: the area itself refuses (403).
+    auth.logout()
+    auth.login("khac@ocop.vn")
+    assert client.get(f"/trung-tam/tra-hang/{ret.id}").status_code == 403
