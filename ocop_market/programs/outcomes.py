@@ -18,7 +18,15 @@ from ..catalog.certificates import EXPIRY_WARNING_DAYS, certificates_expiring
 from ..catalog.models import HouseholdAssessment, Producer, ProducerStatus, Product, ProductStatus
 from ..errors import InvalidInput
 from ..extensions import db
-from ..orders.models import OrderEvent, OrderLine, OrderStatus, ProducerOrder
+from ..orders.models import (
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    ProducerOrder,
+    ReturnLine,
+    ReturnRequest,
+    ReturnStatus,
+)
 from ..timeutil import LOCAL_TZ, to_local
 from . import rules
 from .disbursements import apart_disbursed, plan_lines
@@ -55,24 +63,46 @@ def _delivered_dates(po_ids: list[int]) -> dict[int, dt.date]:
     return out
 
 
+def _returned_vnd(line_ids: list[int]) -> dict[int, int]:
+    """What accepted returns gave back per order line (returned quantity × the price paid): that money went
+    back to the buyer (ledger kind `return_refund`), so it is no household's revenue."""
+    out: dict[int, int] = defaultdict(int)
+    for chunk_start in range(0, len(line_ids), 500):
+        chunk = line_ids[chunk_start:chunk_start + 500]
+        rows = db.session.execute(
+            select(ReturnLine.order_line_id, ReturnLine.quantity, OrderLine.unit_price_vnd)
+            .join(ReturnRequest, ReturnLine.return_id == ReturnRequest.id)
+            .join(OrderLine, ReturnLine.order_line_id == OrderLine.id)
+            .where(ReturnLine.order_line_id.in_(chunk), ReturnRequest.status == ReturnStatus.ACCEPTED)
+        )
+        for line_id, quantity, unit_price in rows:
+            out[line_id] += quantity * unit_price
+    return out
+
+
 def sales_of(project_ids: Iterable[int], until: dt.date | None = None) -> list[rules.Sale]:
-    """Delivered (or completed) order lines of the projects' listings, dated by delivery."""
+    """Delivered (or completed) order lines of the projects' listings, dated by delivery, net of what accepted
+    returns refunded (a line returned whole is no sale at all)."""
     ids = list(set(project_ids))
     if not ids:
         return []
     rows = db.session.execute(
-        select(OrderLine.producer_order_id, ProducerOrder.producer_id, Product.support_project_id,
+        select(OrderLine.id, OrderLine.producer_order_id, ProducerOrder.producer_id, Product.support_project_id,
                OrderLine.line_total_vnd, ProducerOrder.updated_at)
         .join(ProducerOrder, OrderLine.producer_order_id == ProducerOrder.id)
         .join(Product, OrderLine.product_id == Product.id)
         .where(Product.support_project_id.in_(ids), ProducerOrder.status.in_(SOLD_STATES))
     ).all()
-    delivered = _delivered_dates(sorted({r[0] for r in rows}))
+    delivered = _delivered_dates(sorted({r[1] for r in rows}))
+    returned = _returned_vnd([r[0] for r in rows])
     sales = []
-    for po_id, producer_id, project_id, amount, updated_at in rows:
+    for line_id, po_id, producer_id, project_id, amount, updated_at in rows:
+        net = amount - returned.get(line_id, 0)
+        if net <= 0:
+            continue
         day = delivered.get(po_id) or to_local(updated_at).date()
         if until is None or day <= until:
-            sales.append(rules.Sale(po_id, producer_id, project_id, day, amount))
+            sales.append(rules.Sale(po_id, producer_id, project_id, day, net))
     return sales
 
 

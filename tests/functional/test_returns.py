@@ -342,3 +342,61 @@ def test_a_hub_member_answers_a_return_for_its_household_and_the_step_names_the_
     auth.logout()
     auth.login("khac@ocop.vn")
     assert client.get(f"/trung-tam/tra-hang/{ret.id}").status_code == 403
+
+
+def test_outcomes_count_what_an_accepted_return_refunded_as_no_revenue(client, auth, shop):  # noqa: F811
+    """The programme's delivered revenue is what the household kept: a bag refunded through an accepted return
+    (ledger `return_refund`) is taken off the sale; a return only asked for is not."""
+    from ocop_market.programs import listings, outcomes, participation, projects
+    from ocop_market.programs import rules as program_rules
+    from ocop_market.timeutil import local_today
+    from tests.functional.test_orders import province_id
+
+    admin = make_user("quantri@ocop.vn", role="admin")
+    today = local_today()
+    project = projects.create_project(admin, projects.ProjectData(
+        code="cb-da2-10", name="Liên kết chuỗi hạt dẻ", form="value_chain", component="DA2",
+        programme="CTMTQG giảm nghèo bền vững", period="2021–2025", province_id=province_id(),
+        commune="Xã Trùng Khánh", lead="HTX Hạt dẻ Trùng Khánh", start_on=today - dt.timedelta(days=60),
+        end_on=today + dt.timedelta(days=300)))
+    participation.join_project(admin, project, shop["pa"], today - dt.timedelta(days=30), "poor", 1_000_000)
+    listings.set_product_project(admin, shop["chestnut"], project)
+    db.session.commit()
+    order = _place(client, auth, shop)  # 2 chestnut bags at 150.000 ₫
+    po = deliver(part_of(order, shop["pa"].id).id)
+    period = program_rules.parse_period(str(today.year))
+
+    def revenue() -> tuple[int, int]:
+        [row] = outcomes.household_rows(project, period)
+        return sum(s.amount_vnd for s in outcomes.sales_of([project.id])), row.revenue_vnd
+
+    assert revenue() == (300_000, 300_000)
+    auth.login("mua@khach.vn")
+    assert ask(client, order, po, {po.lines[0].id: 1}).status_code == 302
+    auth.logout()
+    assert revenue() == (300_000, 300_000)  # asked is not refunded
+    ret = the_return()
+    returns.answer(ret, shop["pa"].owner, accept=True, note="")
+    db.session.commit()
+    assert revenue() == (150_000, 150_000)
+
+
+def test_each_side_finds_its_returns_from_its_own_pages(client, auth, shop):  # noqa: F811
+    """A return waiting for an answer is reachable without its message: staff from the orders area, the producer
+    from the dashboard and the order list."""
+    make_user("nhanvien@tinh.vn", role="staff")
+    order = _place(client, auth, shop)
+    po = deliver(part_of(order, shop["pa"].id).id)
+    auth.login("mua@khach.vn")
+    ask(client, order, po)
+    auth.logout()
+    ret = the_return()
+    auth.login("a@ho.vn")
+    for page in ("/gian-hang/", "/gian-hang/don-hang/"):
+        assert 'href="/gian-hang/tra-hang/"' in client.get(page).get_data(as_text=True), page
+    assert f"/gian-hang/tra-hang/{ret.id}" in client.get("/gian-hang/tra-hang/").get_data(as_text=True)
+    auth.logout()
+    auth.login("nhanvien@tinh.vn")
+    assert 'href="/quan-tri/tra-hang/"' in client.get("/quan-tri/don-hang/").get_data(as_text=True)
+    listing = client.get("/quan-tri/tra-hang/").get_data(as_text=True)
+    assert f"/quan-tri/tra-hang/{ret.id}" in listing and 'aria-current="page">Trả hàng' in listing
