@@ -20,7 +20,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 from wtforms.validators import ValidationError
 
-from .errors import InvalidInput
+from .errors import DomainError, InvalidInput
 from .text import describe_characters, hidden_characters
 
 #: `mapped_column(String(160), info=PLAIN_TEXT)`: a one-line text a person typed (a name, a commune)
@@ -84,3 +84,11 @@ def install_plain_text_guard() -> None:
 
 def _before_flush(session: Session, flush_context, instances) -> None:
     check_plain_text(session)
+
+
+def show_on_form(form: Any, err: DomainError) -> int:
+    """Put a rule the service refused where the user looks: beside the field it names (`parameter` in the error's
+    context, when the form has that field), else above the form. Returns the error's status for the re-render."""
+    field = form._fields.get(str(err.context.get("parameter", "")))
+    (field.errors if field is not None else form.form_errors).append(err.message)
+    return err.status_code

@@ -9,9 +9,11 @@ from .. import confirming, slots
 from ..accounts.models import Role
 from ..accounts.permissions import guard_blueprint
 from ..catalog import services as catalog
+from ..db_tx import transaction
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..payments import ledger
+from ..validators import show_on_form
 from . import fulfilment, receipts, rules, services, vat
 from .forms import NoteForm, VatIssuedForm
 from .models import OrderStatus
@@ -126,13 +128,11 @@ def vat_invoice(po_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            vat.mark_issued(current_user, po, form.invoice_number.data or "")
+            with transaction():
+                vat.mark_issued(current_user, po, form.invoice_number.data or "")
         except DomainError as err:
-            db.session.rollback()
-            (form.invoice_number.errors if err.context.get("parameter") else form.form_errors).append(err.message)
-            status = err.status_code
+            status = show_on_form(form, err)
         else:
-            db.session.commit()
             flash(_("Đã ghi nhận hóa đơn GTGT số %(n)s; người mua được báo.", n=po.vat_invoice.invoice_number), "success")
             return redirect(url_for(".detail", po_id=po.id))
     elif form.is_submitted():

@@ -26,6 +26,7 @@ from ..payments import banks, vietqr
 from ..payments.stripe_gateway import GatewayError
 from ..routing import parse_id
 from ..signals import stripe_checkout_event
+from ..validators import show_on_form
 from . import cart as carts
 from . import fulfilment, receipts, rules, services, vat
 from .forms import CheckoutForm, ConfirmForm, QuantityForm, VatInvoiceForm
@@ -273,16 +274,13 @@ def vat_invoice_request(code: str, po_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            vat.request_invoice(current_user, po, vat.VatInvoiceData(
-                form.tax_code.data or "", form.company_name.data or "", form.company_address.data or "",
-                form.email.data or ""))
+            with transaction():
+                vat.request_invoice(current_user, po, vat.VatInvoiceData(
+                    form.tax_code.data or "", form.company_name.data or "", form.company_address.data or "",
+                    form.email.data or ""))
         except DomainError as err:
-            db.session.rollback()
-            field = form._fields.get(str(err.context.get("parameter", "")))
-            (field.errors if field is not None else form.form_errors).append(err.message)
-            status = err.status_code
+            status = show_on_form(form, err)
         else:
-            db.session.commit()
             flash(_("Đã gửi yêu cầu hóa đơn GTGT đến %(producer)s.", producer=po.producer.name), "success")
             return redirect(url_for(".order_detail", code=order.code))
     elif form.is_submitted():
