@@ -349,7 +349,7 @@ ACTION_LABELS: dict[tuple[str, str], object] = {
     (OrderStatus.PLACED, OrderStatus.CANCELLED): _l("Từ chối đơn"),
     (OrderStatus.CONFIRMED, OrderStatus.SHIPPED): _l("Gửi hàng"),
     (OrderStatus.CONFIRMED, OrderStatus.CANCELLED): _l("Hủy đơn"),
-    (OrderStatus.SHIPPED, OrderStatus.DELIVERED): _l("Đã giao xong"),
+    (OrderStatus.SHIPPED, OrderStatus.DELIVERED): _l("Báo đã giao hàng"),
     (OrderStatus.DELIVERED, OrderStatus.COMPLETED): _l("Hoàn tất đơn"),
 }
 

@@ -115,7 +115,7 @@ def test_staff_promote_a_week_and_see_the_delivered_order_in_outcomes(new_page, 
         expect(producer.locator("main h1")).to_contain_text(code)
 
     # the buttons say what they do (issue 14); the flash names the state the order reached
-    for button, label in (("Xác nhận đơn", "Đã xác nhận"), ("Gửi hàng", "Đang giao"), ("Đã giao xong", "Đã giao")):
+    for button, label in (("Xác nhận đơn", "Đã xác nhận"), ("Gửi hàng", "Đang giao"), ("Báo đã giao hàng", "Đã giao")):
         with j.step(f"the producer marks it {label}", producer):
             producer.locator("main").get_by_role("button", name=button, exact=True).click()
             expect(producer.locator(".flash").first).to_contain_text(f"{code}: {label}")
