@@ -30,6 +30,32 @@ def format_number(n: int) -> str:
     return f"{int(n):,}".replace(",", ".")
 
 
+def format_decimal(value: float, places: int = 2, lang: str = "vi") -> str:
+    """An index or a mean, 0.5012345 -> '0,50' in Vietnamese (decimal comma, dots between thousands),
+    '0.50' in English; rounded half away from zero, never a raw float on a page."""
+    text = f"{float(value):,.{places}f}"
+    if lang == "en":
+        return text
+    return text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+
+
+def format_rate_bp(bp: int | None, lang: str = "vi") -> str:
+    """A rate held in basis points: 6906 -> '69,06 %' in Vietnamese (decimal comma, a space before the sign),
+    '69.06%' in English; None (nothing to divide by) -> '—'."""
+    if bp is None:
+        return "—"
+    sign, bp = ("-", -bp) if bp < 0 else ("", bp)
+    whole = format_number(bp // 100)
+    if lang == "en":
+        return f"{sign}{whole.replace('.', ',')}.{bp % 100:02d}%"
+    return f"{sign}{whole},{bp % 100:02d} %"
+
+
+def share_bp(share: float) -> int:
+    """A share as a fraction (0.7259) in basis points (7259), rounded half up, for `format_rate_bp`."""
+    return int(float(share) * 10000 + 0.5)
+
+
 def format_vnd_short(amount: int) -> str:
     """Compact VND where room is short (a chart's bar): 1.260.000 -> '1,3 tr', 391.000.000 -> '391 tr',
     2.5e9 -> '2,5 tỷ', 45.000 -> '45 n'."""

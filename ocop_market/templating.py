@@ -8,7 +8,7 @@ from flask import Flask, g, has_app_context, request
 from flask_babel import get_babel, get_locale
 from flask_login import current_user
 
-from .money import format_number, format_vnd
+from .money import format_decimal, format_number, format_rate_bp, format_vnd, share_bp
 from .timeutil import to_local
 
 
@@ -73,6 +73,19 @@ def init_templating(app: Flask) -> None:
         """1234 -> '1.234' in Vietnamese, '1,234' in English."""
         text = format_number(int(n or 0))
         return text if current_lang() == "vi" else text.replace(".", ",")
+
+    @app.template_filter("rate")
+    def rate_filter(value, share=False):
+        """A rate: basis points (7259 -> '72,59 %'), or with share=True a fraction (0.7259 -> '72,59 %');
+        None -> '—'."""
+        if value is None:
+            return format_rate_bp(None)
+        return format_rate_bp(share_bp(value) if share else int(value), current_lang())
+
+    @app.template_filter("decimal")
+    def decimal_filter(value, places=2):
+        """An index or a mean: 0.5012345 -> '0,50' in Vietnamese, '0.50' in English."""
+        return format_decimal(value or 0, places, current_lang())
 
     @app.template_filter("localtime")
     def localtime_filter(value, fmt="%d/%m/%Y %H:%M"):

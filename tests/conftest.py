@@ -127,6 +127,18 @@ def ctx(app):
         yield app
 
 
+#: a raw float ('0.5012', '0.50', '1300000.0') or a whole number of four digits or more without thousands dots
+#: ('1300000'; a code with a leading zero, '01477', is no figure): what a report must never show, where Vietnamese write '0,50' and '1.300.000'
+_RAW_FIGURE = re.compile(r"(?<![\w.,/:-])(?:0\.\d+|\d+\.(?:\d{1,2}|\d{4,})(?![\d.])|[1-9]\d{3,})(?![\w.,/:-])")
+
+
+def raw_figures(html: str, allowed: tuple[str, ...] | list[str] = ()) -> list[str]:
+    """The raw figures in a page's <main> text (tags, and the years and codes in `allowed`, left out)."""
+    main = html.split("<main", 1)[-1].split("</main>", 1)[0]
+    text = re.sub(r"<[^>]+>", " ", main.split(">", 1)[-1])
+    return [m for m in _RAW_FIGURE.findall(text) if m not in allowed]
+
+
 def csrf_from(html: str) -> str:
     m = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
         r'name="csrf_token" value="([^"]+)"', html

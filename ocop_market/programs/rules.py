@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 
 from ..catalog import households
+from ..money import format_rate_bp
 from ..timeutil import add_months
 
 #: one project may not carry more than this per source (a typo guard; the biggest projects are far below)
@@ -120,11 +121,7 @@ def disbursement_rate_bp(disbursed: int, allocated: int) -> int | None:
 
 def format_rate(bp: int | None, lang: str = "vi") -> str:
     """6906 -> '69,06 %' in Vietnamese (decimal comma, a space before the sign), '69.06%' in English; None -> '—'."""
-    if bp is None:
-        return "—"
-    if lang == "en":
-        return f"{bp // 100}.{bp % 100:02d}%"
-    return f"{bp // 100},{bp % 100:02d} %"
+    return format_rate_bp(bp, lang)
 
 
 class OverBudget(ValueError):

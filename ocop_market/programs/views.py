@@ -19,7 +19,6 @@ from ..errors import DomainError
 from ..extensions import db
 from ..money import format_vnd_short
 from ..places import Province
-from ..templating import current_lang
 from ..timeutil import local_today
 from . import communes, disbursements, indicators, listings, outcomes, participation, projects, report_xlsx, rules
 from .forms import CapitalPlanForm, ConsentForm, DisbursementForm, JoinForm, LivelihoodForm, ProjectEditForm
@@ -521,7 +520,6 @@ def _template_helpers() -> dict:
         "program_form_label": lambda f: _(projects.FORM_LABELS.get(f, f)),
         "program_status_label": lambda s: _(projects.STATUS_LABELS.get(s, s)),
         "program_move_label": lambda m: _(projects.MOVE_LABELS.get(m, m)),
-        "program_rate": lambda bp: rules.format_rate(bp, current_lang()),
     }
 
 

@@ -715,3 +715,20 @@ def test_the_half_year_indicator_report_in_xlsx_has_the_dashboards_figures(world
     assert [(c[0], c[2], c[3]) for c in communes] == [("01477", 3, 1)]
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.entity_type == "indicators")) is not None
     assert client.get("/quan-tri/bao-cao/chi-tieu.xlsx?period=2025-H3").status_code == 400
+
+
+def test_outcome_and_disbursement_reports_write_every_figure_the_vietnamese_way(world, client):
+    """The dashboard, a project's page and its printable report: counts with thousands dots, money '450.000 ₫',
+    rates '69,06 %', never a raw '450000' or '0.6906' (issue 14)."""
+    from tests.conftest import raw_figures
+
+    login(client, world["staff_cb"])
+    pid = world["p1"].id
+    q4 = ["69,06 %", "25,00 %", "450.000\u00a0₫"]
+    for url, shown in (("/quan-tri/du-an/ket-qua?period=2025-Q4&group_by=project", q4),
+                       ("/quan-tri/du-an/ket-qua?period=2025", ["\u00a0₫", " %"]),
+                       (f"/quan-tri/du-an/{pid}/bao-cao?period=2025", ["\u00a0₫", " %"]),
+                       ("/quan-tri/du-an?period=2025-Q4", q4)):
+        html = client.get(url).get_data(as_text=True)
+        assert raw_figures(html, allowed=["2021", "2024", "2025", "2026"]) == [], url
+        assert all(figure in html for figure in shown), url

@@ -24,7 +24,7 @@ from ocop_market.promotions.models import (
     WeekLottery,
     WeekRun,
 )
-from tests.conftest import csrf_from, make_producer, make_product, make_user
+from tests.conftest import csrf_from, make_producer, make_product, make_user, raw_figures
 
 BROWSER = {"User-Agent": "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/126 Mobile Safari/537.36"}
 LABEL = "Sản phẩm được hỗ trợ quảng bá miễn phí"
@@ -322,7 +322,7 @@ def test_effect_report_shows_figures_and_svg_charts(ctx, client, auth):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and html.count("<svg") == 4 and "<script>" not in html
     assert re.search(r'id="stat-impressions">1<', html)
-    assert re.search(r'id="stat-gini">0.50<', html)  # two eligible producers, one got all impressions
+    assert re.search(r'id="stat-gini">0,50<', html)  # two eligible producers, one got all impressions
     assert re.search(r'id="stat-poor-share">100,00 %<', html)  # a rate in Vietnamese: decimal comma, space, sign
     assert client.get("/quan-tri/quang-ba/bao-cao?weeks=0").status_code == 400
     settings = client.get("/quan-tri/quang-ba/cai-dat")
@@ -334,6 +334,30 @@ def test_effect_report_shows_figures_and_svg_charts(ctx, client, auth):
     assert placements.get_settings().quota_per_quarter == 2 and placements.get_settings().min_stars == 4
     assert client.post("/quan-tri/quang-ba/cai-dat", data=dict(form, min_stars="9")).status_code == 400
     assert client.post("/quan-tri/quang-ba/cai-dat", data=dict(form, **{f"capacity-{placements.placements()[0].id}": "-1"})).status_code == 400
+
+
+def test_effect_report_writes_every_figure_the_vietnamese_way(ctx, client, auth):
+    """Counts '1.234', money '1.300.000 ₫', rates '100,00 %', the Gini index '0,50': never '1234' or '0.5'."""
+    make_user("canbo@example.vn", role="staff")
+    _, product = _listing()
+    _listing(name="Hộ chưa được", product="Chưa quảng bá")
+    _request(product, [placements.current_week()])
+    weekly.allocate_week(placements.current_week())
+    db.session.commit()
+    client.get("/", headers=BROWSER)
+    client.get("/", headers=BROWSER)
+    tracking.flush(ctx)
+    db.session.execute(DailyCounter.__table__.update().where(DailyCounter.product_id == product.id)
+                       .values(impressions=12_345, clicks=1_234))
+    db.session.commit()
+    auth.login("canbo@example.vn")
+    html = client.get("/quan-tri/quang-ba/bao-cao?weeks=4").get_data(as_text=True)
+    assert re.search(r'id="stat-impressions">12\.345<', html) and re.search(r'id="stat-clicks">1\.234<', html)
+    assert re.search(r'id="stat-gini">0,50<', html) and re.search(r'id="stat-poor-share">100,00 %<', html)
+    assert re.search(r'id="stat-min-share">0,00 %<', html)
+    assert "<td>12.345 (0)</td><td>1.234</td>" in html  # the product-and-week row
+    assert "<td>0,00</td>" in html  # orders per product-week: a decimal comma
+    assert raw_figures(html, allowed=[f"{placements.current_week()[:4]}"]) == []
 
 
 @pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"),

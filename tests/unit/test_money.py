@@ -82,3 +82,16 @@ def test_any_text_is_a_whole_non_negative_amount_or_refused(raw):
     except ValueError:
         return
     assert isinstance(value, int) and value >= 0
+
+
+# ---------------------------------------------------------------- figures in reports (issue 14)
+def test_decimals_rates_and_counts_are_written_the_vietnamese_way():
+    from ocop_market.money import format_decimal, format_rate_bp, share_bp
+
+    assert format_decimal(0.5012345) == "0,50" and format_decimal(0.5012345, lang="en") == "0.50"
+    assert format_decimal(1234.5, 1) == "1.234,5" and format_decimal(1234.5, 1, "en") == "1,234.5"
+    assert format_rate_bp(7259) == "72,59 %" and format_rate_bp(7259, "en") == "72.59%"
+    assert format_rate_bp(123456) == "1.234,56 %" and format_rate_bp(-50) == "-0,50 %"
+    assert format_rate_bp(None) == "—"
+    assert share_bp(0.7259) == 7259 and share_bp(0.72585) == 7259 and share_bp(0) == 0
+    assert format_number(1234) == "1.234"
