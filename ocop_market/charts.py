@@ -19,6 +19,13 @@ PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 8, 8, 20, 40
 #: rows: each row's height per series, and the columns of label, bar and value
 ROW_HEIGHT, LABEL_WIDTH, BAR_WIDTH, VALUE_WIDTH = 22, 230, 360, 110
 LABEL_CHARS = 34  # a longer row label is cut (its bar's <title> keeps it whole)
+#: the type of static/css/main.css (.chart-label 11px, .chart-value 10px) and a generous width of one character
+#: (0.6 em covers Vietnamese with its diacritics in the UI's sans-serif): labels are laid out so that their boxes,
+#: estimated as characters × that width, never overlap and stay inside the viewBox
+LABEL_FONT, VALUE_FONT, CHAR_EM = 11, 10, 0.6
+LINE_HEIGHT = 12  #: a column label wraps onto a second line this far below the first
+LABEL_GAP = 4  #: the least room between two labels side by side
+MIN_LABEL_CHARS = 6  #: fewer characters than this under every column: label every k-th column instead
 
 Format = Callable[[int], str]
 
@@ -40,6 +47,56 @@ class Label:
     text: str
     css: str = "chart-label"  #: or "chart-value", "chart-label chart-strong"
     anchor: str = "start"
+    lines: tuple[str, ...] = ()  #: a label on two lines (each a <tspan>); empty: `text` is the one line
+    full: str = ""  #: the whole text as the label's <title> when it was cut or wrapped
+
+    @property
+    def font(self) -> int:
+        return VALUE_FONT if self.css == "chart-value" else LABEL_FONT
+
+    def box(self) -> tuple[float, float, float, float]:
+        """(left, top, right, bottom) estimated from the font size and the number of characters."""
+        lines = self.lines or (self.text,)
+        w = max(text_width(line, self.font) for line in lines)
+        left = self.x - w / 2 if self.anchor == "middle" else self.x - w if self.anchor == "end" else self.x
+        top = self.y - self.font
+        return left, top, left + w, self.y + (len(lines) - 1) * LINE_HEIGHT + self.font * 0.25
+
+
+def text_width(text: str, font: int = LABEL_FONT) -> float:
+    return len(text) * font * CHAR_EM
+
+
+def fit_lines(text: str, max_chars: int, max_lines: int = 2) -> tuple[tuple[str, ...], bool]:
+    """Wrap `text` at spaces into at most `max_lines` lines of at most `max_chars` characters; a word longer than
+    a line is cut, and what does not fit ends in "…". Returns the lines and whether anything was cut."""
+    max_chars = max(1, max_chars)
+    if len(text) <= max_chars:
+        return (text,), False
+    lines: list[str] = []
+    words = text.split()
+    current = ""
+    cut = False
+    while words:
+        word = words[0]
+        candidate = f"{current} {word}" if current else word
+        if len(candidate) <= max_chars:
+            current = candidate
+            words.pop(0)
+            continue
+        if not current:  # one word longer than a line: cut it there
+            current, words[0] = word[:max_chars], word[max_chars:]
+        lines.append(current)
+        current = ""
+        if len(lines) == max_lines:
+            break
+    if current and len(lines) < max_lines:
+        lines.append(current)
+    if words:
+        cut = True
+        last = lines[-1]
+        lines[-1] = (last if len(last) < max_chars else last[:max_chars - 1]).rstrip() + "…"
+    return tuple(lines), cut
 
 
 @dataclass
@@ -51,6 +108,7 @@ class Chart:
     bars: list[Bar] = field(default_factory=list)
     labels: list[Label] = field(default_factory=list)
     axis_y: float | None = None  #: the baseline of a column chart
+    line_height: int = LINE_HEIGHT  #: between the lines of a wrapped label
 
     @property
     def view_box(self) -> str:
@@ -71,7 +129,12 @@ def _peak(items: Sequence[tuple[str, Sequence[int]]]) -> int:
 
 def columns(title: str, items: Sequence[tuple[str, Sequence[int]]], series: Sequence[str] = ("",),
             fmt: Format = format_number) -> Chart:
-    """One group of columns per item (label, one value per series), scaled to the largest value."""
+    """One group of columns per item (label, one value per series), scaled to the largest value.
+
+    Labels never overlap: each takes at most its column's width, on up to two lines, cut with "…" (its <title>
+    and the bar's keep the whole text); when even six characters do not fit under a column, only every k-th column
+    is labelled, the label starting at its column and taking the room of k columns. A value above its bar is drawn
+    only when every value fits over its bar (the bar's <title> always has it)."""
     baseline = COLUMNS_HEIGHT - PAD_BOTTOM
     chart = Chart(title, COLUMNS_WIDTH, COLUMNS_HEIGHT, list(series), axis_y=baseline)
     if not items:
@@ -82,6 +145,15 @@ def columns(title: str, items: Sequence[tuple[str, Sequence[int]]], series: Sequ
     inner_h = COLUMNS_HEIGHT - PAD_TOP - PAD_BOTTOM
     slot = inner_w / len(items)
     w = slot * 0.7 / n
+    char_w = LABEL_FONT * CHAR_EM
+    longest = max(len(label) for label, _ in items)
+    want = min(longest, MIN_LABEL_CHARS) * char_w + LABEL_GAP
+    step = 1
+    while step * slot < want and step < len(items):
+        step += 1
+    # the least distance between the centres of two values side by side: a bar's width, or the column's
+    value_room = (w if n > 1 else slot) - 2
+    show_values = all(text_width(fmt(v), VALUE_FONT) <= value_room for _, values in items for v in values)
     for i, (label, values) in enumerate(items):
         for j, value in enumerate(values):
             h = inner_h * value / top
@@ -89,9 +161,18 @@ def columns(title: str, items: Sequence[tuple[str, Sequence[int]]], series: Sequ
             y = PAD_TOP + inner_h - h
             chart.bars.append(Bar(x=round(x, 1), y=round(y, 1), w=round(w, 1), h=round(h, 1), css=_css(j, n),
                                   tip=f"{label}: {fmt(value)}"))
-            chart.labels.append(Label(round(x + w / 2, 1), round(y - 4, 1), fmt(value), "chart-value", "middle"))
-        chart.labels.append(Label(round(PAD_LEFT + i * slot + slot / 2, 1), baseline + 16, label,
-                                  anchor="middle"))
+            if show_values:
+                chart.labels.append(Label(round(x + w / 2, 1), round(y - 4, 1), fmt(value), "chart-value", "middle"))
+        if i % step:
+            continue
+        room = min(step, len(items) - i) * slot - LABEL_GAP
+        lines, cut = fit_lines(label, int(room // char_w))
+        if step == 1:
+            x, anchor = PAD_LEFT + i * slot + slot / 2, "middle"
+        else:
+            x, anchor = PAD_LEFT + i * slot + LABEL_GAP / 2, "start"
+        chart.labels.append(Label(round(x, 1), baseline + 14, lines[0], anchor=anchor,
+                                  lines=lines if len(lines) > 1 else (), full=label if cut or len(lines) > 1 else ""))
     return chart
 
 
@@ -101,13 +182,16 @@ def rows(title: str, items: Sequence[tuple[str, Sequence[int]]], series: Sequenc
     indexes) have a bold label."""
     n = max(1, len(series))
     group_h = ROW_HEIGHT * n + 8
-    chart = Chart(title, LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH, max(1, len(items)) * group_h + 8, list(series))
+    # the value after the longest bar must stay inside the viewBox: widen the value column for long amounts
+    value_w = max([VALUE_WIDTH] + [text_width(fmt(v), VALUE_FONT) + 8 for _, values in items for v in values])
+    chart = Chart(title, LABEL_WIDTH + BAR_WIDTH + int(value_w + 0.5), max(1, len(items)) * group_h + 8, list(series))
     peak = _peak(items)
     for r, (label, values) in enumerate(items):
         y0 = 4 + r * group_h
         short = label if len(label) <= LABEL_CHARS else label[:LABEL_CHARS - 1] + "…"
         css = "chart-label chart-strong" if strong and r in strong else "chart-label"
-        chart.labels.append(Label(0, round(y0 + ROW_HEIGHT * n / 2 + 5), short, css))
+        chart.labels.append(Label(0, round(y0 + ROW_HEIGHT * n / 2 + 5), short, css,
+                                  full=label if short != label else ""))
         for i, value in enumerate(values):
             y = y0 + i * ROW_HEIGHT
             w = 0.0 if value <= 0 else max(1.0, BAR_WIDTH * value / peak)
