@@ -87,6 +87,10 @@ def test_poor_household_requests_staff_allocates_home_shows_counts_and_transpare
     seen, _ = _counter(product.id)  # logging out went through the home page too
     home = client.get("/", headers=BROWSER).get_data(as_text=True)
     assert LABEL in home and product.name in home
+    # the card shows the short form, which fits a 160-px card; the long one is its title and screen-reader text
+    badge = re.search(r'<span class="badge badge-promo" title="([^"]+)"><span class="badge-short" aria-hidden="true">'
+                      r'([^<]+)</span><span class="visually-hidden">([^<]+)</span></span>', home)
+    assert badge and badge.groups() == (LABEL, "Hỗ trợ miễn phí", LABEL)
     link = re.search(r'href="(/qc/\d+)"', home).group(1)
     assert _counter(product.id) == (seen + 1, 0)  # one more impression, written at once in tests
     client.get("/", headers={"User-Agent": "Googlebot/2.1"})
