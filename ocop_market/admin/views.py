@@ -26,7 +26,7 @@ from ..places import Province
 from ..programs import communes
 from ..programs import listings as programs
 from ..routing import parse_id
-from . import queries
+from . import audit_labels, queries
 from .forms import CommuneOfficerForm, ConfirmForm, ReasonForm, SignalForm, StaffProductForm
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
@@ -39,6 +39,10 @@ PER_PAGE = 50
 def _plug_in(state) -> None:
     # The staff menu and pages show a commune officer only the links their account may open.
     state.app.jinja_env.globals["staff_may_open"] = may_open
+    # The audit log in words (issue 14): actions, what they were about, and their details.
+    state.app.jinja_env.globals.update(audit_action_label=audit_labels.action_label,
+                                       audit_entity_label=audit_labels.entity_label,
+                                       audit_details=audit_labels.details)
 
 
 def _status_arg(allowed) -> str | None:

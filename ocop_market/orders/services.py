@@ -25,6 +25,7 @@ from ..catalog.models import Hub, Producer, ProducerStatus, Product, ProductStat
 from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ..extensions import db
 from ..payments import ledger
+from ..payments.models import PaymentState
 from ..places import Province
 from ..timeutil import LOCAL_TZ, utcnow
 from . import refunds, rules
@@ -338,6 +339,13 @@ PAYMENT_STATUS_LABELS: dict[str, object] = {
     PaymentStatus.REFUNDED: _l("Đã hoàn tiền"),
 }
 
+#: One payment's own state (`Payment.state`), as the staff order page shows it.
+PAYMENT_STATE_LABELS: dict[str, object] = {
+    PaymentState.PENDING: _l("Đang chờ"),
+    PaymentState.SUCCEEDED: _l("Thành công"),
+    PaymentState.FAILED: _l("Thất bại"),
+    PaymentState.EXPIRED: _l("Hết hạn"),
+}
 
 #: What the button of a step says (issue 14): the deed, as a verb, never the state it leads to ("Xác nhận đơn",
 #: not "Đã xác nhận"). Keyed by (from, to) because the same target reads differently: declining a new order is
@@ -369,6 +377,10 @@ def method_label(method: str) -> str:
 
 def payment_status_label(status: str) -> str:
     return str(PAYMENT_STATUS_LABELS.get(status, status))
+
+
+def payment_state_label(state: str) -> str:
+    return str(PAYMENT_STATE_LABELS.get(state, state))
 
 
 # ---------------------------------------------------------------- queries

@@ -48,6 +48,7 @@ def _setup(state):
         order_action_label=services.action_label,
         payment_method_label=services.method_label,
         payment_status_label=services.payment_status_label,
+        payment_state_label=services.payment_state_label,
     )
 
     # Orders fulfils what the Stripe webhook (payments, the layer below) received and checked.

@@ -262,16 +262,18 @@ def test_audit_log_filters_by_action_and_actor(staff_client, staff, ctx):
     db.session.commit()
 
     html = staff_client.get("/quan-tri/nhat-ky").get_data(as_text=True)
-    assert "producer.verify" in html and "producer.reject" in html
+    verified, refused = "<td>Xác minh cơ sở</td>", "<td>Từ chối xác minh cơ sở</td>"  # words, not codes (issue 14)
+    assert verified in html and refused in html and "Lý do: Sai xã" in html
     assert "Cán bộ Hoàng Thị Lan" in html
+    assert '<option value="producer.verify">Xác minh cơ sở</option>' in html
 
     html = staff_client.get("/quan-tri/nhat-ky?action=producer.verify").get_data(as_text=True)
     body = html.split("<tbody>", 1)[1]
-    assert "producer.verify" in body and "producer.reject" not in body
+    assert verified in body and refused not in body
 
     html = staff_client.get(f"/quan-tri/nhat-ky?actor={other.id}").get_data(as_text=True)
     body = html.split("<tbody>", 1)[1]
-    assert "producer.reject" in body and "Sai xã" in body and "producer.verify" not in body
+    assert refused in body and "Sai xã" in body and verified not in body
 
     assert staff_client.get("/quan-tri/nhat-ky?actor=abc").status_code == 400
     assert staff_client.get("/quan-tri/nhat-ky?actor=" + "9" * 25).status_code == 400

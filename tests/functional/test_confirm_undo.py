@@ -103,7 +103,8 @@ def test_staff_cancel_of_a_part_asks_first(client, auth, shop):  # noqa: F811
     auth.login("canbo@tinh.vn")
     detail = client.get(f"/quan-tri/don-hang/{order.code}").get_data(as_text=True)
     url = f"/quan-tri/don-hang/{order.code}/phan/{po.id}/cancelled"
-    assert f'href="{url}" data-confirm-dialog>Hủy phần đơn</a>' in detail
+    # the button says the deed for a new part: declining it (orders.services.ACTION_LABELS)
+    assert f'href="{url}" data-confirm-dialog>Từ chối đơn</a>' in detail
     html = client.get(url).get_data(as_text=True)
     assert "Hủy phần đơn của “HTX Miến dong Nguyên Bình”?" in html
     form = confirm_form(html)
