@@ -173,17 +173,20 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_bp)
     from .hubs.views import register as register_hubs
     from .orders.return_views import register as register_returns
+    from .orders.review_views import register as register_reviews
     from .promotions.views import register as register_promotions
 
     register_promotions(app)
     register_hubs(app)
     register_returns(app)
+    register_reviews(app)
 
 
 def register_response_cache(app: Flask) -> None:
     """Whole pages for anonymous visitors; a commit that writes one of these tables makes them stale."""
     from . import places, response_cache
     from .catalog import models as catalog
+    from .orders import models as orders
     from .programs import models as programs
     from .promotions import models as promotions
     from .search import models as search
@@ -195,6 +198,8 @@ def register_response_cache(app: Flask) -> None:
             promotions.Allocation,
             # a product page names its support project (with the household's consent)
             programs.SupportProject, programs.Participation,
+            # a product page lists its visible reviews and their answers
+            orders.ProductReview, orders.ReviewPhoto,
             # applied outbox rows are deleted once the index has them: search pages refresh with the index
             search.SearchOutbox,
         )))

@@ -26,6 +26,7 @@ SLOTS: dict[str, str] = {
     "catalog.home": "the home page, below the introduction; no context",
     "catalog.list.top": "the product list, above the listings; group (ProductGroup or None), page (int)",
     "catalog.product.producer": "a product page, in the producer's card; product (Product)",
+    "catalog.product.reviews": "a product page, below the certificate and producer cards; product (Product)",
     "catalog.producer.dashboard.first": "the producer's own dashboard, first, above the profile card (new orders); "
                                         "producer (Producer)",
     "catalog.producer.dashboard": "the producer's own dashboard, below the profile card; producer (Producer)",

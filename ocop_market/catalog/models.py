@@ -258,6 +258,10 @@ class Product(Model):
     stock: Mapped[int] = mapped_column(Integer, default=0)
     #: units delivered to buyers ("Đã bán"), counted when a part of an order is delivered (orders.services.move)
     sold_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: visible buyers' reviews (đánh giá) and the sum of their stars: moved only by conditional atomic UPDATEs in
+    #: the transaction that writes, edits, hides or unhides a review (orders/reviews.py); hidden ones never count
+    rating_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(16), default=ProductStatus.DRAFT)
     rejection_reason: Mapped[str] = mapped_column(Text, default="", info=PLAIN_TEXT_MULTILINE)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
@@ -294,6 +298,11 @@ class Product(Model):
         """Stars only while the certificate is valid: an expired one is not OCOP any more."""
         cert = self.certificate
         return cert.stars if cert is not None and cert.is_valid() else None
+
+    @property
+    def rating_average(self) -> float | None:
+        """The buyers' average stars to one decimal ("4,5"), None before the first visible review."""
+        return round(self.rating_sum / self.rating_count, 1) if self.rating_count else None
 
     @property
     def cover(self) -> ProductImage | None:

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..payments import ledger
 from ..payments.models import ProducerLedgerEntry
 from ..timeutil import utcnow
-from . import fulfilment, returns, services
+from . import fulfilment, returns, reviews, services
 from .models import Order, OrderEvent, OrderStatus, PaymentMethod, ProducerOrder
 from .settings import DEMO_VIETQR
 
@@ -74,6 +74,7 @@ def seed_demo_orders(cfg=None) -> int:
     now = utcnow()
     created = 0
     recently_delivered: list[Order] = []
+    reviewable: list[Order] = []
     for i, (days_ago, method, target) in enumerate(PLAN):
         first = by_producer[producers[i % len(producers)]]
         second = by_producer[producers[(i + 3) % len(producers)]]
@@ -101,11 +102,14 @@ def seed_demo_orders(cfg=None) -> int:
         created += 1
         if target == S.DELIVERED and days_ago <= returns.RETURN_DAYS:
             recently_delivered.append(order)
+        if target in (S.DELIVERED, S.COMPLETED) and days_ago < reviews.REVIEW_DAYS:
+            reviewable.append(order)
     for product_id, stock in stock_before.items():
         db.session.execute(update(Product).where(Product.id == product_id).values(stock=stock)
                            .execution_options(synchronize_session=False))
     db.session.flush()
     _seed_returns(buyer, recently_delivered)
+    _seed_reviews(buyer, staff, reviewable, cfg)
     # One payout already made, so the ledger shows both sides.
     for producer, owed in ledger.balances():
         if owed > 0:
@@ -132,6 +136,39 @@ def _seed_returns(buyer, orders: list[Order]) -> None:
                     returns.answer(ret, owner, False, "Hàng đóng gói đúng quy cách, có ảnh trước khi gửi.")
         except DomainError:
             continue
+
+
+#: (stars, text) of the demo buyer's reviews, in turn
+REVIEWS = [
+    (5, "Hàng đúng như mô tả, đóng gói cẩn thận, giao nhanh. Sẽ mua lại."),
+    (4, "Ngon, thơm. Giao hơi chậm một ngày nhưng người bán có gọi báo trước."),
+    (5, "Mua làm quà Tết, người nhận rất thích."),
+    (3, "Chất lượng ổn, gói nhỏ hơn mình nghĩ."),
+    (2, "Tin nhắn quảng cáo số điện thoại bên ngoài, liên hệ zalo 09xx để mua rẻ hơn."),
+    (4, ""),
+]
+
+
+def _seed_reviews(buyer, staff, orders: list[Order], cfg) -> None:
+    """The demo buyer reviews the lines delivered in the last 60 days (through the real use cases): the producer
+    answers the first, and staff hide one that advertises outside the platform, so every review page has a case."""
+    n = 0
+    for order in orders:
+        db.session.refresh(order)
+        for po in order.producer_orders:
+            for line in po.lines:
+                stars, text = REVIEWS[n % len(REVIEWS)]
+                try:
+                    with db.session.begin_nested():
+                        review, _files = reviews.write_review(buyer, line, reviews.ReviewInput(stars, text, []), cfg)
+                        owner = po.producer.owner
+                        if n == 0 and owner is not None:
+                            reviews.answer(review, owner, "Cảm ơn anh chị đã ủng hộ hộ sản xuất!")
+                        if stars == 2:
+                            reviews.hide(review, staff, "Quảng cáo bán hàng ngoài Chợ OCOP.")
+                except DomainError:
+                    continue
+                n += 1
 
 
 def _backdate(order: Order, placed_at: dt.datetime) -> None:

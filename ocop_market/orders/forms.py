@@ -107,3 +107,40 @@ class ReturnForm(FlaskForm):
 class ReturnAnswerForm(FlaskForm):
     note = TextAreaField(_l("Ghi chú cho người mua"), validators=[PlainText(multiline=True), Optional(),
                                                                    Length(max=1000)], render_kw={"rows": 3})
+
+
+STAR_CHOICES = [(str(n), str(n)) for n in range(1, 6)]
+
+
+class ReviewForm(FlaskForm):
+    """A buyer's review of one delivered line. The stars are checked here and again by `reviews.parse_stars`:
+    0, 6, 1.5 or 'x' are a message on the form, never a 500."""
+
+    stars = RadioField(_l("Số sao"), choices=STAR_CHOICES, validate_choice=False)
+    body = TextAreaField(_l("Nhận xét (không bắt buộc)"), validators=[PlainText(multiline=True), Optional(),
+        Length(max=2000, message=_l("Tối đa 2000 ký tự."))], render_kw={"rows": 4})
+    photos = MultipleFileField(_l("Ảnh sản phẩm (tối đa 3 ảnh, không bắt buộc)"),
+                               render_kw={"accept": "image/jpeg,image/png,image/webp"})
+
+    def files(self) -> list:
+        return [f for f in (self.photos.data or []) if f and getattr(f, "filename", "")]
+
+    def validate_stars(self, field):
+        if (field.data or "") not in {"1", "2", "3", "4", "5"}:
+            raise ValidationError(_l("Vui lòng chọn từ 1 đến 5 sao."))
+
+    def validate_photos(self, field):
+        if len(self.files()) > 3:
+            raise ValidationError(_l("Gửi tối đa 3 ảnh."))
+
+
+class ReviewAnswerForm(FlaskForm):
+    answer = TextAreaField(_l("Trả lời người mua"), validators=[PlainText(multiline=True),
+        DataRequired(_l("Vui lòng viết câu trả lời.")), Length(max=1000, message=_l("Tối đa 1000 ký tự."))],
+        render_kw={"rows": 3})
+
+
+class ReviewHideForm(FlaskForm):
+    reason = TextAreaField(_l("Lý do ẩn (người viết đọc được)"), validators=[PlainText(multiline=True),
+        DataRequired(_l("Vui lòng ghi lý do ẩn đánh giá.")), Length(max=500, message=_l("Tối đa 500 ký tự."))],
+        render_kw={"rows": 2})

@@ -336,3 +336,57 @@ class ReturnPhoto(Model):
     return_id: Mapped[int] = mapped_column(ForeignKey("return_requests.id", ondelete="CASCADE"), index=True)
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
     original_format: Mapped[str] = mapped_column(String(8))
+
+
+# ---------------------------------------------------------------- reviews (đánh giá) from buyers who received the goods
+class ProductReview(Model):
+    """A buyer's review (đánh giá) of one delivered order line: stars, text, photos; the seller's one answer;
+    staff may hide it with a reason. One per line (the unique key decides between two taps)."""
+
+    __tablename__ = "product_reviews"
+    __table_args__ = (
+        CheckConstraint("stars BETWEEN 1 AND 5", name="stars_range"),
+        CheckConstraint("(hidden_at IS NULL) OR (hidden_reason <> '')", name="hidden_with_reason"),
+        Index("ix_product_reviews_product_created", "product_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"), unique=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    stars: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text, default="", info=PLAIN_TEXT_MULTILINE)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: the producer's (or its hub's) one answer
+    answer: Mapped[str] = mapped_column(Text, default="", info=PLAIN_TEXT_MULTILINE)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_hub_id: Mapped[int | None] = mapped_column(ForeignKey("hubs.id"))
+    #: staff moderation: a hidden review is shown to nobody but its author and staff, and counts in no average
+    hidden_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    hidden_reason: Mapped[str] = mapped_column(Text, default="", info=PLAIN_TEXT_MULTILINE)
+
+    order_line: Mapped[OrderLine] = relationship("OrderLine")
+    product: Mapped[Product] = relationship("Product")
+    buyer: Mapped[User] = relationship("User", foreign_keys=[buyer_id])
+    answered_hub: Mapped[Hub | None] = relationship("Hub")
+    photos: Mapped[list[ReviewPhoto]] = relationship("ReviewPhoto", cascade="all, delete-orphan",
+                                                     order_by="ReviewPhoto.id")
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+
+class ReviewPhoto(Model):
+    """A photo sent with a review (stored by `catalog.images`; public while its review is visible)."""
+
+    __tablename__ = "review_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("product_reviews.id", ondelete="CASCADE"), index=True)
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    original_format: Mapped[str] = mapped_column(String(8))

@@ -48,3 +48,25 @@ def test_demo_has_a_return_waiting_for_its_producer_and_a_dispute_waiting_for_st
     assert [r.status for r in rows] == ["requested", "disputed"]
     assert all(r.producer_order.status == OrderStatus.DELIVERED for r in rows)
     assert rows[1].producer_note
+
+
+def test_demo_has_reviews_one_answered_one_hidden_and_the_products_count_the_visible_ones(app, ctx):
+    from sqlalchemy import func
+
+    from ocop_market.catalog.models import Product
+    from ocop_market.orders.models import ProductReview
+
+    make_user(BUYER_EMAIL)
+    make_user(STAFF_EMAIL, role="staff")
+    for i in range(4):
+        owner = make_user(f"ho{i}@ocop.local", role="producer")
+        make_product(make_producer(owner=owner, name=f"Hộ {i}", commune=f"Xã {i}"), name=f"Sản phẩm {i}", stock=50)
+    seed_demo_orders()
+    db.session.commit()
+    rows = list(db.session.scalars(select(ProductReview)))
+    assert len(rows) >= 5
+    assert any(r.answer for r in rows) and any(r.hidden_at for r in rows)
+    visible = [r for r in rows if r.hidden_at is None]
+    db.session.expire_all()
+    assert db.session.scalar(select(func.sum(Product.rating_count))) == len(visible)
+    assert db.session.scalar(select(func.sum(Product.rating_sum))) == sum(r.stars for r in visible)
