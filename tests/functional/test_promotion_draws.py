@@ -278,10 +278,10 @@ def test_the_effect_report_compares_with_tied_losers_and_a_year_earlier(app, ctx
         return [re.sub(r"<[^>]+>", "", c).replace("\xa0", " ").strip() for c in re.findall(r"<td>(.*?)</td>", cells)]
 
     # products, listing-weeks, orders, revenue, orders a listing-week, revenue a listing-week
-    assert row("promoted-tied") == ["2", "2", "1", "300.000 ₫", "0.50", "150.000 ₫"]
-    assert row("control") == ["1", "1", "1", "150.000 ₫", "1.00", "150.000 ₫"]
-    assert row("promoted-matched") == ["2", "2", "1", "300.000 ₫", "0.50", "150.000 ₫"]
-    assert row("year-before") == ["2", "2", "1", "150.000 ₫", "0.50", "75.000 ₫"]
+    assert row("promoted-tied") == ["2", "2", "1", "300.000 ₫", "0,50", "150.000 ₫"]
+    assert row("control") == ["1", "1", "1", "150.000 ₫", "1,00", "150.000 ₫"]
+    assert row("promoted-matched") == ["2", "2", "1", "300.000 ₫", "0,50", "150.000 ₫"]
+    assert row("year-before") == ["2", "2", "1", "150.000 ₫", "0,50", "75.000 ₫"]
     assert "so với nhóm đối chứng: 0 ₫" in html.replace("\xa0", " ")
     assert "so với cùng kỳ năm trước: 75.000 ₫" in html.replace("\xa0", " ")
 
