@@ -1,7 +1,7 @@
 """Issue 14 on a 360-pixel phone, as a producer and then as a buyer: the order list shows each order's value and state
 without anything cut off; the order's buttons are deeds ("Xác nhận đơn", "Từ chối đơn"), never states; the listing
 form's hints are plain words; promotion weeks read as dates, never as ISO week codes; the category bar shows that it
-scrolls; the "OCOP 4★" badge fits its card. Nothing is changed. Screenshots: test-artifacts/e2e/phone-producer/."""
+scrolls; the "OCOP 4★" and "Hỗ trợ miễn phí" badges fit their cards. Only a new order of the buyer's is added. Screenshots: test-artifacts/e2e/phone-producer/."""
 from __future__ import annotations
 
 import io
@@ -9,9 +9,10 @@ import re
 
 from playwright.sync_api import expect
 
-from .conftest import PRODUCER, login
+from .conftest import BUYER, PRODUCER, add_to_cart, checkout_cash_on_delivery, empty_cart, login
 
 PHONE = {"width": 360, "height": 740}
+OWN_SHOP = "Hộ bà Lục Thị Hoa"  # the demo producer's household
 ISO_WEEK = re.compile(r"\b\d{4}-W\d{2}\b")
 VND = re.compile(r"^\d{1,3}(\.\d{3})*\u00a0₫$")  # a no-break space keeps ₫ with its number
 
@@ -71,6 +72,15 @@ def test_a_producer_and_a_buyer_on_a_phone(new_page, journey):
         assert _fits_the_screen(producer)
 
     with j.step("producer: order actions read as verbs", producer):
+        # a new order of the producer's own, so the step does not depend on the demo's orders still being new
+        buyer = new_page()
+        buyer.set_viewport_size(PHONE)
+        login(buyer, *BUYER)
+        empty_cart(buyer)
+        buyer.goto("/tim-kiem?q=hat+de+trung+khanh")
+        buyer.locator("main .product-card").filter(has_text=OWN_SHOP).locator("h3 a").first.click()
+        add_to_cart(buyer, 1)
+        code = checkout_cash_on_delivery(buyer)
         buttons: dict[str, list[str]] = {}
         for status in ("placed", "confirmed", "shipped"):
             producer.goto(f"/gian-hang/don-hang/?status={status}")
@@ -88,7 +98,7 @@ def test_a_producer_and_a_buyer_on_a_phone(new_page, journey):
                 assert not label.startswith("Đã "), f"a {status} order's button reads as a state: {label!r}"
         # the screenshot shows the new order's buttons
         producer.goto("/gian-hang/don-hang/?status=placed")
-        producer.locator("main table.part-rows tbody th a").first.click()
+        producer.locator("main").get_by_role("link", name=code).click()
         producer.wait_for_url(re.compile(r"/gian-hang/don-hang/[^/?]+$"))
         expect(producer.get_by_role("button", name="Xác nhận đơn")).to_be_visible()
         expect(producer.locator("main a.btn-danger")).to_have_text("Từ chối đơn")
@@ -115,8 +125,6 @@ def test_a_producer_and_a_buyer_on_a_phone(new_page, journey):
         assert not ISO_WEEK.search(producer.locator("main").inner_text())
         assert _fits_the_screen(producer)
 
-    buyer = new_page()
-    buyer.set_viewport_size(PHONE)
     with j.step("buyer: the category bar shows that it scrolls", buyer):
         buyer.goto("/")
         nav = buyer.locator("header nav.main-nav")
@@ -143,4 +151,20 @@ def test_a_producer_and_a_buyer_on_a_phone(new_page, journey):
         for f in fits:
             assert f["card"] <= 170, f"a card is {f['card']:.0f} px wide at 360 px"
             assert f["inside"], f"badge {f['text']!r} ({f['badge']:.0f} px) overflows its {f['card']:.0f}-px card"
+        assert _fits_the_screen(buyer)
+
+    with j.step("buyer: the free-promotion badge fits the card", buyer):
+        buyer.goto("/")
+        expect(buyer.locator("main .product-card .badge-promo").first).to_be_visible()
+        fits = buyer.evaluate("""() => [...document.querySelectorAll('main .product-card .badge-promo')].map(b => {
+          const card = b.closest('.product-card').getBoundingClientRect(), r = b.getBoundingClientRect();
+          const shown = b.querySelector('[aria-hidden=true]'), words = document.createRange();
+          words.selectNodeContents(shown);  // one client rect per line the words take
+          const lines = new Set([...words.getClientRects()].map(l => Math.round(l.top))).size;
+          return {text: shown.innerText.trim(), card: card.width, lines,
+                  inside: r.left >= card.left && r.right <= card.right};
+        })""")
+        for f in fits:
+            assert f["text"] == "Hỗ trợ miễn phí", f"the card's badge reads {f['text']!r}"
+            assert f["inside"] and f["lines"] == 1, f"the badge takes {f['lines']} lines in a {f['card']:.0f}-px card"
         assert _fits_the_screen(buyer)
