@@ -55,7 +55,9 @@ def _list_parameters(province_slugs: Iterable[str]) -> list[dict]:
                {"type": "string", "enum": list(BOOL_WORDS), "default": "false"}),
         _param("sort", "Order of results. Default `relevance` with `q`, else `newest`; `relevance` without `q` "
                        "means `newest`. `best_selling`: the most units delivered to buyers first (the `sold` "
-                       "field), ties the most recently listed first.",
+                       "field), ties the most recently listed first. `top_rated`: the highest average of buyers' "
+                       "visible reviews first (`rating_average`, to two decimals), then the most reviews "
+                       "(`rating_count`), then the most recently listed; products without a review last.",
                {"type": "string", "enum": list(SORTS)}),
         _param("page", "Page number, from 1. A page past the end returns no items.",
                {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
@@ -108,6 +110,10 @@ SCHEMAS = {
             "in_stock": {"type": "boolean"},
             "sold": {"type": "integer", "minimum": 0,
                      "description": "Units delivered to buyers (\"Đã bán\"); `sort=best_selling` orders by it."},
+            "rating_average": {"type": ["number", "null"], "minimum": 1, "maximum": 5,
+                               "description": "Average stars of buyers' visible reviews, one decimal; null without one."},
+            "rating_count": {"type": "integer", "minimum": 0,
+                             "description": "Number of buyers' visible reviews; `sort=top_rated` orders by them."},
             "promoted": {"type": "boolean", "description": "Shown in a free promotion placement."},
         },
     },

@@ -32,6 +32,9 @@ def product_summary(product: Product, promoted: bool = False) -> dict:
         "in_stock": product.in_stock,
         # "Đã bán" of the product page: units delivered to buyers, the figure `sort=best_selling` orders by.
         "sold": product.sold_count,
+        # The buyers' visible reviews (never their text here): what `sort=top_rated` orders by.
+        "rating_average": product.rating_average,
+        "rating_count": product.rating_count,
         # Filled by the promotions domain once placements exist.
         "promoted": promoted,
     }

@@ -233,6 +233,18 @@ class AssessmentHistoryIsAppendOnly(AppendOnlyViolation):
 append_only(HouseholdAssessment, "household assessments", AssessmentHistoryIsAppendOnly)
 
 
+#: bits of the review count in `rating_key` (counts above 2^20 - 1 tie)
+RATING_COUNT_BITS = 20
+
+
+def rating_key(rating_sum: int, rating_count: int) -> int:
+    """The "top_rated" (Đánh giá cao) order as one whole number, the same for every search engine and the product
+    list: the visible average to two decimals first, then the number of reviews; 0 without a review."""
+    if not rating_count:
+        return 0
+    return ((rating_sum * 100 // rating_count) << RATING_COUNT_BITS) | min(rating_count, (1 << RATING_COUNT_BITS) - 1)
+
+
 class Product(Model):
     """A listing (sản phẩm) of one producer."""
 

@@ -17,7 +17,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.sql.elements import UnaryExpression
 
 from ..accounts import services as account_services
@@ -26,7 +26,7 @@ from ..paging import paginate_capped
 from ..response_cache import cached_for_visitors
 from ..security import safe_next
 from . import batches, images, labels, services
-from .models import Product, ProductImage
+from .models import RATING_COUNT_BITS, Product, ProductImage
 
 bp = Blueprint("catalog", __name__)
 
@@ -36,6 +36,11 @@ SORTS: dict[str, UnaryExpression] = {
     "price_desc": Product.price_vnd.desc(),
     #: "Bán chạy": the most units delivered first (ties: the newest listing)
     "best_selling": Product.sold_count.desc(),
+    #: "Đánh giá cao": catalog.models.rating_key in SQL (average to two decimals, then count; none last)
+    "top_rated": case((Product.rating_count > 0,
+                       ((Product.rating_sum * 100) // Product.rating_count) * (1 << RATING_COUNT_BITS)
+                       + case((Product.rating_count > (1 << RATING_COUNT_BITS) - 1, (1 << RATING_COUNT_BITS) - 1),
+                              else_=Product.rating_count)), else_=0).desc(),
 }
 
 

@@ -179,6 +179,11 @@ def _count(product_id: int, stars_delta: int, count_delta: int) -> None:
     ).rowcount  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; 2.0's Session.execute says Result
     if changed != 1:
         raise Conflict(_("Số liệu đánh giá của sản phẩm vừa thay đổi. Vui lòng thử lại."))
+    # The UPDATE does not touch a copy of the product already loaded in this session: expire its figures, so the
+    # page and the PostgreSQL search document written before the commit read the new ones.
+    loaded = db.session.identity_map.get(db.session.identity_key(Product, product_id))
+    if loaded is not None:
+        db.session.expire(loaded, ["rating_count", "rating_sum"])
 
 
 def _cas(review: ProductReview, *where, **values) -> None:

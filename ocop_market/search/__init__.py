@@ -24,7 +24,10 @@ long_q="cut", provinces=None)` reads a query string; the JSON API (api/params.py
 Sorts: relevance (default; newest when there are no words), price_asc, price_desc, newest, stars, best_selling
 ("Bán chạy": units delivered, Product.sold_count, ties the newest listing by id; a delivery's bulk UPDATE reaches the
 index through the outbox like any product change. An index built before the figure existed sorts it as 0 until
-`search reindex`; tantivy's schema version 2 makes `make serve` rebuild it).
+`search reindex`; tantivy's schema version 2 makes `make serve` rebuild it), top_rated ("Đánh giá cao": the buyers'
+visible average to two decimals, then the number of reviews, ties by id — one key, catalog.models.rating_key, from
+Product.rating_sum/rating_count, which a review's conditional UPDATE moves; the review text is never indexed;
+tantivy's schema version 3 asks for a reindex).
 Filters: group (OCOP group code), stars (3-5, valid certificate only), province (slug), min_price,
 max_price (integer VND), in_stock.
 

@@ -12,6 +12,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from ..catalog.models import rating_key
 from ..text import canonical, fold, nfc
 from .lexicon import split_units
 
@@ -72,6 +73,8 @@ class ProductFacts:
     created_ts: int
     #: units delivered to buyers (Product.sold_count): the "best_selling" sort
     sold: int = 0
+    #: catalog.models.rating_key of the visible reviews' average and count: the "top_rated" sort (no review text)
+    rated: int = 0
 
     @classmethod
     def from_product(cls, product, group_code: str) -> ProductFacts:
@@ -92,6 +95,7 @@ class ProductFacts:
             in_stock=bool(product.in_stock),
             created_ts=int(created.timestamp()) if created else 0,
             sold=int(product.sold_count or 0),
+            rated=rating_key(int(product.rating_sum or 0), int(product.rating_count or 0)),
         )
 
     def signature(self) -> str:
@@ -129,4 +133,5 @@ class ProductFacts:
             "in_stock": 1 if self.in_stock else 0,
             "created": self.created_ts,
             "sold": self.sold,
+            "rated": self.rated,
         }

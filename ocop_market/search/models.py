@@ -62,6 +62,8 @@ class SearchDocument(Model):
     created_ts: Mapped[int] = mapped_column(BigInteger)
     #: units delivered (Product.sold_count), for the "best_selling" sort
     sold: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: catalog.models.rating_key (average and count of visible reviews), for the "top_rated" sort
+    rated: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 #: Names of the PostgreSQL-only objects on `search_documents` (columns and indexes), which the model

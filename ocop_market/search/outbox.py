@@ -37,7 +37,7 @@ PENDING = "search_outbox_pending"
 DOCS_PENDING = "search_documents_pending"  # product ids (PostgreSQL backend, see `_before_commit`)
 # sold_count: set on an object, not only by count_sold's bulk UPDATE (which `_do_orm_execute` catches)
 PRODUCT_FIELDS = ("name", "description", "group_id", "price_vnd", "status", "producer_id", "slug", "created_at",
-                  "sold_count")
+                  "sold_count", "rating_count", "rating_sum")
 PRODUCER_FIELDS = ("name", "commune", "province_id", "status")
 
 

@@ -119,6 +119,7 @@ def document_row(doc: dict) -> dict:
         "group_code": doc["group"], "province_slug": doc["province"], "stars": doc["stars"],
         "price_vnd": doc["price"], "in_stock": bool(doc["in_stock"]), "created_ts": doc["created"],
         "sold": doc.get("sold", 0),
+        "rated": doc.get("rated", 0),
     }
 
 
@@ -315,11 +316,12 @@ class PostgresBackend:
                 "price_desc": "price_vnd DESC, product_id DESC",
                 "stars": "stars DESC, created_ts DESC, product_id DESC",
                 "best_selling": "sold DESC, product_id DESC",
+                "top_rated": "rated DESC, product_id DESC",
             }.get(query.sort, "created_ts DESC, product_id DESC")
         where = " AND ".join(self._match(sql, match) + self._filters(sql, query)) or "TRUE"
         rows = self._execute(
             f"SELECT product_id, slug, name, producer, place, score FROM ("
-            f"SELECT product_id, slug, name, producer, place, created_ts, price_vnd, stars, sold, "
+            f"SELECT product_id, slug, name, producer, place, created_ts, price_vnd, stars, sold, rated, "
             f"({demoted}) AS demoted, ({score}) AS score FROM search_documents WHERE {where}) AS hits "
             f"ORDER BY {order} LIMIT {sql.bind(limit)} OFFSET {sql.bind(offset)}", sql.params).all()
         return [EngineHit(id=int(r.product_id), score=float(r.score or 0.0), name=r.name or "",

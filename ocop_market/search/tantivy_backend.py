@@ -33,7 +33,7 @@ PROMOTE = 1e4  # added to promoted hits' scores (f32: BM25 sums stay far below i
 WRITE_HEAP = 20_000_000  # per outbox apply (tantivy's minimum is 15 MB per thread)
 REBUILD_HEAP = 256_000_000
 COMPILED_CACHE = 2_000  # compiled trees kept per process
-SCHEMA_VERSION = "2"  # 2: k_sold (the best_selling sort)  # bump when the schema changes: an index of another version is rebuilt by `reindex`
+SCHEMA_VERSION = "3"  # 2: k_sold (the best_selling sort); 3: k_rated (top_rated)  # bump when the schema changes: an index of another version is rebuilt by `reindex`
 _PID_BITS = 28  # composite sort keys: up to 268 million product ids
 _MAX_PID = (1 << _PID_BITS) - 1
 _MAX_SOLD = (1 << (63 - _PID_BITS)) - 1  # k_sold = (sold << _PID_BITS) | pid in a signed 64-bit field
@@ -51,7 +51,7 @@ def _schema() -> tantivy.Schema:
         sb.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
     for name in ("stars", "in_stock", "price"):
         sb.add_integer_field(name, indexed=True, fast=True)
-    for name in ("k_newest", "k_price_asc", "k_price_desc", "k_stars", "k_sold"):
+    for name in ("k_newest", "k_price_asc", "k_price_desc", "k_stars", "k_sold", "k_rated"):
         sb.add_integer_field(name, fast=True)
     return sb.build()
 
@@ -63,6 +63,7 @@ SORT_KEYS = {  # sort -> (fast field, order); ties broken inside the key (see `_
     "price_desc": ("k_price_desc", tantivy.Order.Desc),
     "stars": ("k_stars", tantivy.Order.Desc),
     "best_selling": ("k_sold", tantivy.Order.Desc),
+    "top_rated": ("k_rated", tantivy.Order.Desc),
 }
 
 
@@ -78,6 +79,7 @@ def _document(doc: dict) -> tantivy.Document:
     created = max(0, int(doc["created"])) & 0xFFFFFFFF
     price, stars = int(doc["price"]), int(doc["stars"] or 0)
     sold = min(max(0, int(doc.get("sold") or 0)), _MAX_SOLD)
+    rated = min(max(0, int(doc.get("rated") or 0)), _MAX_SOLD)  # rating_key: at most 500 << 20 | (2^20 - 1)
     fields = {k: doc[k] for k in (*STORED, "name_f", "meta_f", "desc_f", "name_d", "meta_d", "name_bg",
                                    "meta_bg", "desc_bg", "group", "province")}
     return tantivy.Document(
@@ -90,6 +92,7 @@ def _document(doc: dict) -> tantivy.Document:
         k_price_desc=(price << 32) | pid,
         k_stars=(stars << 60) | (created << _PID_BITS) | pid,
         k_sold=(sold << _PID_BITS) | pid,
+        k_rated=(rated << _PID_BITS) | pid,
     )
 
 

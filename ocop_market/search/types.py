@@ -17,7 +17,8 @@ from ..routing import parse_whole
 from ..text import nfc
 
 #: "best_selling" (Bán chạy): most units delivered first (Product.sold_count), ties the newest listing (highest id)
-SORTS = ("relevance", "price_asc", "price_desc", "newest", "stars", "best_selling")
+#: "top_rated" (Đánh giá cao): the highest buyers' average first, then the most reviews, ties the newest listing
+SORTS = ("relevance", "price_asc", "price_desc", "newest", "stars", "best_selling", "top_rated")
 GROUP_CODES = tuple(code for code, _vi, _en in OCOP_GROUPS)
 STARS = (3, 4, 5)
 MAX_QUERY_LENGTH = 200

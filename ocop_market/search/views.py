@@ -27,6 +27,7 @@ SORT_LABELS = {
     "relevance": "Liên quan nhất",
     "newest": "Mới nhất",
     "best_selling": "Bán chạy",
+    "top_rated": "Đánh giá cao",
     "price_asc": "Giá tăng dần",
     "price_desc": "Giá giảm dần",
     "stars": "Nhiều sao OCOP nhất",

@@ -63,6 +63,7 @@ SCHEMA = Schema(
     in_stock=COLUMN(NumericColumn("B")),
     created=COLUMN(NumericColumn("q")),
     sold=COLUMN(NumericColumn("q")),
+    rated=COLUMN(NumericColumn("q")),
 )
 
 RESCORE = 300  # at most this many hits per query get the full BM25F score (the rest: cheap score, newest)
@@ -101,6 +102,7 @@ class _Arrays:
     in_stock: array
     created: array
     sold: array
+    rated: array
 
 
 class WhooshBackend:
@@ -248,6 +250,7 @@ class WhooshBackend:
             in_stock=col("in_stock", "B"),
             created=col("created", "q"),
             sold=col("sold", "q"),
+            rated=col("rated", "q"),
         )
         self._segment_cache[key] = arrays
         return arrays
@@ -579,4 +582,6 @@ class WhooshBackend:
             return heapq.nlargest(limit, docs, key=lambda d: (arrays.stars[d], created[d], pid[d]))
         if sort == "best_selling":
             return heapq.nlargest(limit, docs, key=lambda d: (arrays.sold[d], pid[d]))
+        if sort == "top_rated":
+            return heapq.nlargest(limit, docs, key=lambda d: (arrays.rated[d], pid[d]))
         return heapq.nlargest(limit, docs, key=lambda d: (created[d], pid[d]))  # newest, and browsing
