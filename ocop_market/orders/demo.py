@@ -163,7 +163,8 @@ def _seed_reviews(buyer, staff, orders: list[Order], cfg) -> None:
                         review, _files = reviews.write_review(buyer, line, reviews.ReviewInput(stars, text, []), cfg)
                         owner = po.producer.owner
                         if n == 0 and owner is not None:
-                            reviews.answer(review, owner, "Cảm ơn anh chị đã ủng hộ hộ sản xuất!")
+                            reviews.answer(review, owner, "Cảm ơn anh chị đã ủng hộ hộ sản xuất!",
+                                           text_en="Thank you for supporting our household!")
                         if stars == 2:
                             reviews.hide(review, staff, "Quảng cáo bán hàng ngoài Chợ OCOP.")
                 except DomainError:

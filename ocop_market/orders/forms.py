@@ -138,6 +138,8 @@ class ReviewAnswerForm(FlaskForm):
     answer = TextAreaField(_l("Trả lời người mua"), validators=[PlainText(multiline=True),
         DataRequired(_l("Vui lòng viết câu trả lời.")), Length(max=1000, message=_l("Tối đa 1000 ký tự."))],
         render_kw={"rows": 3})
+    answer_en = TextAreaField(_l("Bản tiếng Anh (không bắt buộc)"), validators=[PlainText(multiline=True),
+        Optional(), Length(max=1000, message=_l("Tối đa 1000 ký tự."))], render_kw={"rows": 3, "lang": "en"})
 
 
 class ReviewHideForm(FlaskForm):

@@ -361,6 +361,8 @@ class ProductReview(Model):
     edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     #: the producer's (or its hub's) one answer
     answer: Mapped[str] = mapped_column(Text, default="", info=PLAIN_TEXT_MULTILINE)
+    #: the same answer in English, if the seller gives one: English visitors read it instead of `answer`
+    answer_en: Mapped[str] = mapped_column(Text, default="", server_default="", info=PLAIN_TEXT_MULTILINE)
     answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     answered_hub_id: Mapped[int | None] = mapped_column(ForeignKey("hubs.id"))
@@ -379,6 +381,13 @@ class ProductReview(Model):
     @property
     def is_hidden(self) -> bool:
         return self.hidden_at is not None
+
+    def answer_for(self, lang: str) -> tuple[str, str]:
+        """(text, its language) of the seller's answer for a visitor reading `lang`: the English version for an
+        English visitor when the seller wrote one, the Vietnamese answer otherwise (marked as Vietnamese)."""
+        if lang == "en" and self.answer_en:
+            return self.answer_en, "en"
+        return self.answer, "vi"
 
 
 class ReviewPhoto(Model):

@@ -143,7 +143,8 @@ def _seller_blueprint(name: str, prefix: str, as_role: str) -> Blueprint:
             if form.validate_on_submit():
                 try:
                     with transaction():
-                        reviews.answer(review, current_user, form.answer.data or "", as_role)
+                        reviews.answer(review, current_user, form.answer.data or "", as_role,
+                                       form.answer_en.data or "")
                 except (InvalidInput, Conflict) as err:
                     form.answer.errors = [err.message]
                     status, error = err.status_code, err.message

@@ -254,8 +254,9 @@ def edit_review(buyer: User, review: ProductReview, stars_raw: object, body: str
     db.session.flush()
 
 
-def answer(review: ProductReview, actor: User, text: str, as_role: str = "producer") -> None:
-    """The producer, or a member of the hub linked to the household, answers once."""
+def answer(review: ProductReview, actor: User, text: str, as_role: str = "producer", text_en: str = "") -> None:
+    """The producer, or a member of the hub linked to the household, answers once; optionally also in English,
+    which English visitors then read instead (a household seldom writes English: a hub often does)."""
     if actor is None:
         raise NotAllowed()
     hub_id = None
@@ -266,12 +267,13 @@ def answer(review: ProductReview, actor: User, text: str, as_role: str = "produc
     text = (text or "").strip()
     if not text:
         raise InvalidInput(_("Vui lòng viết câu trả lời."))
-    if len(text) > MAX_ANSWER:
+    text_en = (text_en or "").strip()
+    if len(text) > MAX_ANSWER or len(text_en) > MAX_ANSWER:
         raise InvalidInput(_("Câu trả lời dài tối đa %(n)s ký tự.", n=MAX_ANSWER))
     if review.answered_at is not None:
         raise Conflict(_("Đánh giá này đã được trả lời."))
     try:
-        _cas(review, ProductReview.answered_at.is_(None), answer=text, answered_at=utcnow(),
+        _cas(review, ProductReview.answered_at.is_(None), answer=text, answer_en=text_en, answered_at=utcnow(),
              answered_by_id=actor.id, answered_hub_id=hub_id)
     except Conflict:
         raise Conflict(_("Đánh giá này đã được trả lời.")) from None

@@ -221,6 +221,47 @@ def test_the_producer_answers_once_and_the_answer_shows_under_the_review(client,
     assert "Người bán trả lời:" in html and "lần sau sẽ giao sớm hơn" in html
 
 
+def test_an_answer_given_in_english_too_is_what_english_visitors_read(client, auth, shop):  # noqa: F811
+    order, po = delivered_order(client, auth, shop)
+    auth.login("mua@khach.vn")
+    write(client, order, po.lines[0], "4", body="Ngon, giao nhanh.")
+    review = the_review()
+    auth.logout()
+    auth.login("a@ho.vn")
+    token = csrf_from(client.get(f"/gian-hang/danh-gia/{review.id}").get_data(as_text=True))
+    resp = client.post(f"/gian-hang/danh-gia/{review.id}",
+                       data={"csrf_token": token, "answer": "Cảm ơn chị!", "answer_en": "x" * 1001})
+    assert resp.status_code == 400 and "Tối đa 1000 ký tự." in resp.get_data(as_text=True)
+    assert the_review().answered_at is None  # refused whole: nothing kept
+    assert client.post(f"/gian-hang/danh-gia/{review.id}", data={
+        "csrf_token": token, "answer": "Cảm ơn chị đã ủng hộ!", "answer_en": "Thank you for your support!"},
+    ).status_code == 302
+    auth.logout()
+    url = f"/san-pham/{shop['chestnut'].slug}"
+    vi = client.get(url).get_data(as_text=True)
+    assert "Cảm ơn chị đã ủng hộ!" in vi and "Thank you for your support!" not in vi
+    flask_babel.refresh()  # the requests above ran in the test's app context, which keeps its locale
+    client.set_cookie("lang", "en", domain="localhost")
+    en = client.get(url).get_data(as_text=True)
+    assert '<span lang="en">Thank you for your support!</span>' in en and "Cảm ơn chị đã ủng hộ!" not in en
+
+
+def test_an_answer_in_vietnamese_only_is_shown_to_english_visitors_marked_as_vietnamese(client, auth, shop):  # noqa: F811
+    order, po = delivered_order(client, auth, shop)
+    auth.login("mua@khach.vn")
+    write(client, order, po.lines[0], "5")
+    review = the_review()
+    auth.logout()
+    auth.login("a@ho.vn")
+    token = csrf_from(client.get(f"/gian-hang/danh-gia/{review.id}").get_data(as_text=True))
+    client.post(f"/gian-hang/danh-gia/{review.id}", data={"csrf_token": token, "answer": "Cảm ơn anh!"})
+    auth.logout()
+    flask_babel.refresh()
+    client.set_cookie("lang", "en", domain="localhost")
+    en = client.get(f"/san-pham/{shop['chestnut'].slug}").get_data(as_text=True)
+    assert '<span lang="vi">Cảm ơn anh!</span>' in en  # a screen reader reads it with Vietnamese voice
+
+
 def test_a_hub_member_answers_for_its_household(client, auth, world):  # noqa: F811
     from tests.functional.test_hubs import _hub
     from tests.functional.test_hubs import _place as place_for_hub
