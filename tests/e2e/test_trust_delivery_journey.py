@@ -1,0 +1,111 @@
+"""Trust and delivery (issue 17), in Chromium: a buyer orders, the producer ships it, the parcel is delivered, the
+buyer reviews what came, asks a return, the producer accepts, and the refund is recorded; the buyer sees each step."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from .conftest import BUYER, PRODUCER, STAFF, add_to_cart, checkout_cash_on_delivery, empty_cart, login
+
+PRODUCT = "Hạt dẻ Trùng Khánh"
+SHOP = "Hộ bà Lục Thị Hoa"  # the demo producer's own household
+
+
+def open_own_product(page) -> None:
+    page.goto("/tim-kiem?q=hat+de+trung+khanh")
+    page.locator("main .product-card").filter(has_text=SHOP).locator("h3 a").first.click()
+    page.wait_for_url(re.compile(r"/san-pham/"))
+    expect(page.locator("main h1")).to_have_text(PRODUCT)
+
+
+def producer_order_page(page, code: str) -> None:
+    page.goto("/gian-hang/don-hang/")
+    page.locator("main").get_by_role("link", name=code).first.click()
+    expect(page.locator("main h1")).to_contain_text(code)
+
+
+def test_order_ship_deliver_review_return_refund(new_page, journey):
+    j = journey("trust-delivery")
+    buyer = new_page()
+
+    with j.step("the buyer puts two bags of the household's chestnuts in the cart", buyer):
+        login(buyer, *BUYER)
+        empty_cart(buyer)
+        open_own_product(buyer)
+        add_to_cart(buyer, 2)
+        expect(buyer.locator(".cart-shipment h2")).to_have_text([SHOP])
+
+    with j.step("the buyer orders, cash on delivery", buyer):
+        code = checkout_cash_on_delivery(buyer)
+        expect(buyer.locator("main section.card").filter(has_text=SHOP)).to_contain_text(PRODUCT)
+
+    producer = new_page()
+    with j.step("the producer confirms the order", producer):
+        login(producer, *PRODUCER)
+        producer_order_page(producer, code)
+        producer.get_by_role("button", name="Xác nhận đơn").click()
+        expect(producer.locator(".flash").first).to_be_visible()
+        expect(producer.get_by_role("button", name="Gửi hàng")).to_be_visible()
+
+    with j.step("the producer sends the parcel", producer):
+        producer.get_by_role("button", name="Gửi hàng").click()
+        expect(producer.get_by_role("button", name="Báo đã giao hàng")).to_be_visible()
+
+    with j.step("the parcel is delivered", producer):
+        producer.get_by_role("button", name="Báo đã giao hàng").click()
+        expect(producer.get_by_role("button", name="Báo đã giao hàng")).to_have_count(0)
+
+    with j.step("the buyer reviews what came: five stars and a word", buyer):
+        buyer.goto(f"/don-hang/{code}")
+        buyer.locator("main").get_by_role("link", name="Viết đánh giá").first.click()
+        expect(buyer.locator("main h1")).to_contain_text(PRODUCT)
+        form = buyer.locator("main form.form")
+        form.get_by_label("5", exact=True).check()
+        form.locator("#body").fill("Hạt dẻ bùi, thơm, đóng gói cẩn thận.")
+        form.get_by_role("button", name="Gửi đánh giá").click()
+        buyer.wait_for_url(re.compile(rf"/don-hang/{code}$"))
+        expect(buyer.locator(".flash").first).to_contain_text("Đã lưu đánh giá")
+
+    with j.step("the review is on the product page for every visitor", buyer):
+        visitor = new_page()
+        open_own_product(visitor)
+        reviews = visitor.locator("main #danh-gia")
+        expect(reviews).to_contain_text("Hạt dẻ bùi, thơm, đóng gói cẩn thận.")
+        expect(reviews).to_contain_text("Đã mua hàng")
+
+    with j.step("the buyer asks to return one bag", buyer):
+        buyer.goto(f"/don-hang/{code}")
+        buyer.locator("main").get_by_role("link", name="Yêu cầu trả hàng / hoàn tiền").first.click()
+        expect(buyer.locator("main h1")).to_have_text("Yêu cầu trả hàng")
+        form = buyer.locator("main form.form")
+        form.get_by_label(re.compile(PRODUCT)).fill("1")
+        form.get_by_label("Hàng bị hỏng, vỡ hoặc hư khi nhận").check()
+        form.locator("#description").fill("Một túi bị rách, hạt dẻ bị ẩm.")
+        form.get_by_role("button", name="Gửi yêu cầu").click()
+        expect(buyer.locator(".flash").first).to_be_visible()
+        expect(buyer.locator("main")).to_contain_text("Chờ người bán trả lời")
+
+    with j.step("the producer reads the request", producer):
+        producer.goto("/gian-hang/tra-hang/")
+        producer.locator("main").get_by_role("link", name=code).first.click()
+        expect(producer.locator("main")).to_contain_text("Một túi bị rách, hạt dẻ bị ẩm.")
+
+    with j.step("the producer accepts, after a confirm dialog", producer):
+        producer.get_by_role("link", name="Chấp nhận, hoàn tiền").click()
+        dialog = producer.locator("dialog.confirm-dialog")
+        expect(dialog.locator("h1")).to_have_text(f"Chấp nhận trả hàng đơn {code}?")
+        dialog.get_by_role("button", name="Có, chấp nhận và hoàn tiền").click()
+        expect(producer.locator(".flash").first).to_contain_text("Đã chấp nhận trả hàng")
+
+    staff = new_page()
+    with j.step("staff record the cash refund sent", staff):
+        login(staff, *STAFF)
+        staff.goto(f"/quan-tri/don-hang/{code}")
+        staff.get_by_role("button", name="Đã hoàn tiền").click()
+        expect(staff.locator(".flash").first).to_be_visible()
+        expect(staff.locator("main")).to_contain_text("đã hoàn")
+
+    with j.step("the buyer sees the refund on the order", buyer):
+        buyer.goto(f"/don-hang/{code}")
+        expect(buyer.locator("main")).to_contain_text("Đã hoàn")
