@@ -50,6 +50,7 @@ def write(code: str, line_id: int):
     if form.validate_on_submit():
         config = current_app.config
         stored: list = []
+        removed: list[tuple[str, str]] = []
         try:
             with transaction():
                 if existing is None:
@@ -57,7 +58,11 @@ def write(code: str, line_id: int):
                         stars=form.stars.data, body=form.body.data or "",
                         photos=[f.read() for f in form.files()]), config)
                 else:
-                    reviews.edit_review(current_user, existing, form.stars.data, form.body.data or "")
+                    edited = reviews.edit_review(
+                        current_user, existing, form.stars.data, form.body.data or "",
+                        remove_photo_ids=_photo_ids(request.form.getlist("bo_anh")),
+                        new_photos=[f.read() for f in form.files()], config=config)
+                    stored, removed = edited.added, edited.removed
         except (InvalidInput, Conflict) as err:
             status, error = err.status_code, err.message
         except Exception:
@@ -65,12 +70,19 @@ def write(code: str, line_id: int):
                 images.delete_files(config["UPLOAD_DIR"], s.stored_name, s.original_format)
             raise
         else:
+            for name, fmt in removed:  # committed: the photos taken off go from the disk too
+                images.delete_files(config["UPLOAD_DIR"], name, fmt)
             flash(_("Đã lưu đánh giá. Cảm ơn bạn!"), "success")
             return redirect(back)
     elif request.method == "POST":
         status = 400
     return render_template("orders/review_form.html", order=order, line=line, form=form, review=existing,
                            error=error, days=reviews.REVIEW_DAYS, edit_days=reviews.EDIT_DAYS), status
+
+
+def _photo_ids(raw: list[str]) -> frozenset[int]:
+    """The review photos ticked "remove" (anything not a whole number is ignored: it names no photo)."""
+    return frozenset(int(v) for v in raw if v.isascii() and v.isdigit() and len(v) < 10)
 
 
 def _may_see_hidden(review: ProductReview) -> bool:

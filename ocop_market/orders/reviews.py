@@ -3,7 +3,7 @@
 - only the buyer of an order line whose part was delivered, within `REVIEW_DAYS` of the delivery, rates it: 1–5
   stars, a text of up to `MAX_BODY` characters, up to `MAX_PHOTOS` photos (`write_review`); one review per line
   (the unique key decides between two taps);
-- its author may change stars and text for `EDIT_DAYS` (`edit_review`);
+- its author may change stars, text and photos for `EDIT_DAYS` (`edit_review`);
 - the producer, or a member of the hub linked to the household, answers once (`answer`);
 - staff hide a review with a reason and unhide it (`hide`, `unhide`), audited.
 
@@ -213,14 +213,7 @@ def write_review(buyer: User, line: OrderLine, data: ReviewInput, config) -> tup
     body = _clean_body(data.body)
     if len(data.photos) > MAX_PHOTOS:
         raise InvalidInput(_("Gửi tối đa %(n)s ảnh.", n=MAX_PHOTOS))
-    stored: list[images.StoredImage] = []
-    try:
-        for raw in data.photos:
-            stored.append(images.store_upload(raw, config["UPLOAD_DIR"], max_bytes=config["MAX_IMAGE_BYTES"],
-                                              max_pixels=config["MAX_IMAGE_PIXELS"]))
-    except images.ImageRejected as exc:
-        _remove(config, stored)
-        raise InvalidInput(_("Ảnh %(i)s: %(msg)s", i=len(stored) + 1, msg=_(str(exc)))) from exc
+    stored = _store_photos(data.photos, config)
     review = ProductReview(order_line_id=line.id, product_id=line.product_id, producer_id=po.producer_id,
                            buyer_id=buyer.id, stars=stars, body=body, created_at=utcnow())
     review.photos = [ReviewPhoto(stored_name=s.stored_name, original_format=s.original_format) for s in stored]
@@ -237,21 +230,59 @@ def write_review(buyer: User, line: OrderLine, data: ReviewInput, config) -> tup
     return review, stored
 
 
-def edit_review(buyer: User, review: ProductReview, stars_raw: object, body: str) -> None:
-    """Its author changes stars and text within `EDIT_DAYS`; a visible review moves the product's sum by the
-    difference (the compare-and-set on the old stars keeps two edits at once from counting twice)."""
+def _store_photos(data: list[bytes], config, first_number: int = 1) -> list[images.StoredImage]:
+    """Store the buyer's photos; a refused one removes those stored before it and names its number."""
+    stored: list[images.StoredImage] = []
+    try:
+        for raw in data:
+            stored.append(images.store_upload(raw, config["UPLOAD_DIR"], max_bytes=config["MAX_IMAGE_BYTES"],
+                                              max_pixels=config["MAX_IMAGE_PIXELS"]))
+    except images.ImageRejected as exc:
+        _remove(config, stored)
+        raise InvalidInput(_("Ảnh %(i)s: %(msg)s", i=first_number + len(stored), msg=_(str(exc)))) from exc
+    return stored
+
+
+@dataclass
+class Edited:
+    """What an edit wrote and took away on disk: the caller removes `added` if its commit fails, and `removed`
+    (the photos the buyer took off) only after it succeeds, so no file outlives its row and no row loses its file."""
+
+    added: list[images.StoredImage]
+    #: (stored name, original format) of each photo taken off
+    removed: list[tuple[str, str]]
+
+
+def edit_review(buyer: User, review: ProductReview, stars_raw: object, body: str,
+                remove_photo_ids: frozenset[int] = frozenset(), new_photos: list[bytes] | None = None,
+                config=None) -> Edited:
+    """Its author changes stars, text and photos within `EDIT_DAYS` (at most `MAX_PHOTOS` kept); a visible review
+    moves the product's sum by the difference (the compare-and-set on the old stars keeps two edits at once from
+    counting twice)."""
     if review.buyer_id != buyer.id:
         raise NotFound(_("Không tìm thấy đánh giá."))
     if not can_edit(review):
         raise Conflict(_("Chỉ sửa được đánh giá trong %(n)s ngày sau khi viết.", n=EDIT_DAYS))
     stars = parse_stars(stars_raw)
     body = _clean_body(body)
+    new_photos = new_photos or []
+    kept = [ph for ph in review.photos if ph.id not in remove_photo_ids]
+    if len(kept) + len(new_photos) > MAX_PHOTOS:
+        raise InvalidInput(_("Gửi tối đa %(n)s ảnh.", n=MAX_PHOTOS))
+    added = _store_photos(new_photos, config, len(kept) + 1) if new_photos else []
     old, hidden = review.stars, review.is_hidden
-    _cas(review, ProductReview.stars == old, ProductReview.hidden_at.is_(None) if not hidden
-         else ProductReview.hidden_at.is_not(None), stars=stars, body=body, edited_at=utcnow())
+    try:
+        _cas(review, ProductReview.stars == old, ProductReview.hidden_at.is_(None) if not hidden
+             else ProductReview.hidden_at.is_not(None), stars=stars, body=body, edited_at=utcnow())
+    except Conflict:
+        _remove(config, added)
+        raise
+    removed = [(ph.stored_name, ph.original_format) for ph in review.photos if ph.id in remove_photo_ids]
+    review.photos = kept + [ReviewPhoto(stored_name=s.stored_name, original_format=s.original_format) for s in added]
     if not hidden and stars != old:
         _count(review.product_id, stars - old, 0)
     db.session.flush()
+    return Edited(added, removed)
 
 
 def answer(review: ProductReview, actor: User, text: str, as_role: str = "producer", text_en: str = "") -> None:

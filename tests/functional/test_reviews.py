@@ -169,6 +169,45 @@ def test_only_a_delivered_line_within_sixty_days_and_edits_within_seven(client, 
     assert the_review().stars == 3 and figures(shop["chestnut"]) == (1, 3)
 
 
+def _edit(client, order, line, remove=(), photos=(), stars="4", body="Sửa lại ảnh."):
+    token = csrf_from(client.get(f"/don-hang/{order.code}/danh-gia/{line.id}").get_data(as_text=True))
+    data = {"csrf_token": token, "stars": stars, "body": body, "bo_anh": [str(i) for i in remove]}
+    if photos:
+        data["photos"] = [(io.BytesIO(png), f"moi{i}.png") for i, png in enumerate(photos)]
+    return client.post(f"/don-hang/{order.code}/danh-gia/{line.id}", data=data, content_type="multipart/form-data")
+
+
+def test_its_author_changes_the_photos_too_within_seven_days(client, auth, shop, app):  # noqa: F811
+    order, po = delivered_order(client, auth, shop)
+    line = po.lines[0]
+    auth.login("mua@khach.vn")
+    assert write(client, order, line, "5", photos=[png_bytes(), png_bytes()]).status_code == 302
+    first, second = the_review().photos
+    page = client.get(f"/don-hang/{order.code}/danh-gia/{line.id}").get_data(as_text=True)
+    assert f'name="bo_anh" value="{first.id}"' in page and "Bỏ ảnh số 2" in page
+    on_disk = set(_files(app.config["UPLOAD_DIR"]))
+    # Two kept + two new = four: refused whole; the review, its photos and the disk stay as they were.
+    resp = _edit(client, order, line, photos=[png_bytes(), png_bytes()])
+    assert resp.status_code == 400 and "Gửi tối đa 3 ảnh." in resp.get_data(as_text=True)
+    assert [ph.id for ph in the_review().photos] == [first.id, second.id] and the_review().stars == 5
+    assert set(_files(app.config["UPLOAD_DIR"])) == on_disk
+    # A bad file among the new ones: refused, nothing kept.
+    resp = _edit(client, order, line, remove=[first.id], photos=[png_bytes(), b"not an image"])
+    assert resp.status_code == 400 and "Ảnh 3:" in resp.get_data(as_text=True)
+    assert len(the_review().photos) == 2 and set(_files(app.config["UPLOAD_DIR"])) == on_disk
+    # Take the first off and add one: the first's files go, the new one's come, the stars move the figures.
+    assert _edit(client, order, line, remove=[first.id, 999999], photos=[png_bytes()]).status_code == 302
+    review = the_review()
+    assert len(review.photos) == 2 and review.photos[0].id == second.id and review.stars == 4
+    assert figures(shop["chestnut"]) == (1, 4)
+    now = set(_files(app.config["UPLOAD_DIR"]))
+    assert not any(first.stored_name in f for f in now) and any(second.stored_name in f for f in now)
+    assert any(review.photos[1].stored_name in f for f in now)
+    auth.logout()
+    assert client.get(f"/danh-gia/{review.id}/anh/{first.id}").status_code == 404
+    assert client.get(f"/danh-gia/{review.id}/anh/{review.photos[1].id}").status_code == 200
+
+
 def test_nobody_else_writes_sees_or_answers_a_review(client, auth, shop):  # noqa: F811
     order, po = delivered_order(client, auth, shop)
     line = po.lines[0]
