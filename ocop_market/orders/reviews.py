@@ -25,10 +25,13 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
 from ..accounts.models import User
+from ..accounts.notices import tell
 from ..catalog import hubs, images
 from ..catalog.models import Product
+from ..catalog.notices import tell_hub, tell_producer
 from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ..extensions import db
+from ..messaging.links import public_url
 from ..timeutil import utcnow
 from .models import OrderLine, OrderStatus, ProducerOrder, ProductReview, ReviewPhoto
 from .returns import delivered_at
@@ -227,6 +230,7 @@ def write_review(buyer: User, line: OrderLine, data: ReviewInput, config) -> tup
         raise
     _count(line.product_id, stars, 1)
     db.session.flush()
+    _tell_seller(review)
     return review, stored
 
 
@@ -309,6 +313,7 @@ def answer(review: ProductReview, actor: User, text: str, as_role: str = "produc
     except Conflict:
         raise Conflict(_("Đánh giá này đã được trả lời.")) from None
     db.session.flush()
+    _tell_author(review, "answered")
 
 
 def hide(review: ProductReview, actor: User, reason: str) -> None:
@@ -329,6 +334,7 @@ def hide(review: ProductReview, actor: User, reason: str) -> None:
     audit.record(actor.id, "review.hide", "product_review", review.id, product_id=review.product_id,
                  stars=review.stars, reason=reason)
     db.session.flush()
+    _tell_author(review, "hidden")
 
 
 def unhide(review: ProductReview, actor: User) -> None:
@@ -342,6 +348,36 @@ def unhide(review: ProductReview, actor: User) -> None:
     audit.record(actor.id, "review.unhide", "product_review", review.id, product_id=review.product_id,
                  stars=review.stars)
     db.session.flush()
+
+
+# ---------------------------------------------------------------- who hears of it (outbox, in the step's transaction)
+def _params(review: ProductReview, step: str) -> dict:
+    po = review.order_line.producer_order
+    return {"step": step, "code": po.order.code, "product": review.order_line.product_name, "stars": review.stars,
+            "producer": po.producer.name, "body": review.body[:300], "answer": review.answer[:300],
+            "reason": review.hidden_reason[:200]}
+
+
+def _tell_seller(review: ProductReview) -> None:
+    """A new review: the household (by SMS when that is all it has) and its hub, with the page to answer on."""
+    params = _params(review, "written")
+    producer = review.order_line.producer_order.producer
+    tell_producer(producer, event_key=f"review:{review.id}:written", template="review_update",
+                  params={**params, "link": public_url("producer_reviews.detail", review_id=review.id) or ""})
+    hub = hubs.active_hub_of_producer(producer.id)
+    if hub is not None:
+        tell_hub(hub, event_key=f"review:{review.id}:written:hub", template="review_update",
+                 params={**params, "link": public_url("hub_reviews.detail", review_id=review.id) or ""})
+
+
+def _tell_author(review: ProductReview, step: str) -> None:
+    """The answer, or the hiding and its reason, to the review's author: by e-mail when they have one, else SMS
+    (one message, not both: this is news, not an order they wait for)."""
+    buyer = review.buyer
+    order = review.order_line.producer_order.order
+    tell(event_key=f"review:{review.id}:{step}", template="review_update",
+         params={**_params(review, step), "link": public_url("orders.order_detail", code=order.code) or ""},
+         email=buyer.email, phone=None if buyer.email else (buyer.phone or order.phone), user=buyer)
 
 
 def _remove(config, stored: list[images.StoredImage]) -> None:

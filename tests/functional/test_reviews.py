@@ -301,6 +301,40 @@ def test_an_answer_in_vietnamese_only_is_shown_to_english_visitors_marked_as_vie
     assert '<span lang="vi">Cảm ơn anh!</span>' in en  # a screen reader reads it with Vietnamese voice
 
 
+def _told(step: str) -> list:
+    from ocop_market.messaging.models import OutboundMessage
+    db.session.expire_all()
+    return list(db.session.scalars(select(OutboundMessage).where(OutboundMessage.template == "review_update",
+                                                                 OutboundMessage.event_key.like(f"%:{step}%"))))
+
+
+def test_the_seller_hears_of_a_review_and_its_author_of_the_answer_and_of_hiding(client, auth, shop, app):  # noqa: F811
+    from ocop_market.messaging.rendering import render
+    order, po = delivered_order(client, auth, shop)
+    auth.login("mua@khach.vn")
+    write(client, order, po.lines[0], "2", body="Hạt bị ẩm.")
+    review = the_review()
+    to_seller = _told("written")
+    assert [m.recipient for m in to_seller] == ["a@ho.vn"] and to_seller[0].event_key == f"review:{review.id}:written"
+    text = render("review_update", "email", "vi", to_seller[0].params).text
+    assert "2/5 sao" in text and "Hạt bị ẩm." in text and f"/gian-hang/danh-gia/{review.id}" in text
+    assert _told("answered") == []
+    auth.logout()
+    auth.login("a@ho.vn")
+    token = csrf_from(client.get(f"/gian-hang/danh-gia/{review.id}").get_data(as_text=True))
+    client.post(f"/gian-hang/danh-gia/{review.id}", data={"csrf_token": token, "answer": "Xin lỗi chị, em gửi bù."})
+    answered = _told("answered")
+    assert [(m.recipient, m.channel) for m in answered] == [("mua@khach.vn", "email")]
+    assert "Xin lỗi chị, em gửi bù." in render("review_update", "email", "vi", answered[0].params).text
+    reviews.hide(the_review(), make_user("canbo@tinh.vn", role="staff"), "Có số điện thoại cá nhân.")
+    db.session.commit()
+    hidden = _told("hidden")
+    assert len(hidden) == 1 and "Có số điện thoại cá nhân." in render(
+        "review_update", "email", "vi", hidden[0].params).text
+    # Told once per step: the same event again writes nothing more.
+    assert len(_told("written")) == 1
+
+
 def test_a_hub_member_answers_for_its_household(client, auth, world):  # noqa: F811
     from tests.functional.test_hubs import _hub
     from tests.functional.test_hubs import _place as place_for_hub
