@@ -390,3 +390,26 @@ def init_app(app: Flask) -> None:
     app.before_request_funcs[None].insert(0, _read_generation_first)
     app.before_request(_serve_hit)
     app.after_request(_store_miss)
+    _exempt_from_rate_limits(app)
+
+
+def _exempt_from_rate_limits(_app: Flask) -> None:
+    """The cached views' GETs carry no rate limit (every limit the shop sets is on a POST: sign-in, sign-up, codes),
+    so Flask-Limiter is told to skip them rather than resolve, for every page view, that there is nothing to check:
+    that was an eighth of a cache hit's cost. A limit put on one of these views' GET would be skipped too, so
+    tests/functional/test_response_cache.py checks that none has one. The limiter is one object for every app
+    (extensions.py): the filter is added to it once."""
+    global _limiter_filtered
+    if _limiter_filtered:
+        return
+    from .extensions import limiter
+
+    limiter.request_filter(_cached_view_get)
+    _limiter_filtered = True
+
+
+_limiter_filtered = False
+
+
+def _cached_view_get() -> bool:
+    return request.method in ("GET", "HEAD") and _cacheable_view(current_app)

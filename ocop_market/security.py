@@ -51,13 +51,16 @@ def _refuse_nul_bytes(app: Flask) -> None:
     def refuse_nul():
         if "\x00" in request.path:
             abort(404)
-        for values in (request.args, request.form):
+        # A request without a body has no form or files: reading them would parse nothing at some cost on every
+        # page view (a cached page's hit is mostly such fixed costs).
+        has_body = bool(request.content_length) or "Transfer-Encoding" in request.headers
+        for values in (request.args, request.form) if has_body else (request.args,):
             for key, value in values.items(multi=True):
                 if any(isinstance(s, str) and "\x00" in s for s in (key, value)):  # a mangled name may be None
                     # The API's errors name the parameter (README, "JSON API"); pages show the message.
                     raise InvalidInput(_("Dữ liệu gửi lên chứa ký tự NUL không hợp lệ."),
                                        parameter=key.replace("\x00", "") if isinstance(key, str) else None)
-        for key, upload in request.files.items(multi=True):
+        for key, upload in request.files.items(multi=True) if has_body else ():
             if any(isinstance(s, str) and "\x00" in s for s in (key, upload.filename)):
                 abort(400)
 

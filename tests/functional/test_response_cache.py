@@ -398,3 +398,23 @@ def test_two_instances_share_entries_and_the_generation(app, shop, backend, requ
         with instance.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_no_cached_view_carries_a_rate_limit_the_hit_would_skip(app):
+    """Hits skip Flask-Limiter (response_cache._exempt_from_rate_limits): right only while no cached view has a
+    limit of its own. A limit decorator marks the view by its qualified name."""
+    from flask_limiter.util import get_qualified_name
+
+    from ocop_market.extensions import limiter
+
+    cached = {endpoint: get_qualified_name(view) for endpoint, view in app.view_functions.items()
+              if getattr(view, "_response_cache", False)}
+    assert "catalog.home" in cached and len(cached) >= 7, cached  # home, lists, search, product, producer, API
+    marked = limiter._marked_for_limiting  # the names of views with a limit decorator (Flask-Limiter's own set)
+    assert "ocop_market.accounts.views.login.login" in marked  # the set is what this test reads it to be
+    assert not {name for name in cached.values() if name in marked}
+
+
+def test_a_page_view_with_nul_in_its_query_is_still_refused_and_a_form_post_too(client, shop):
+    assert client.get("/tim-kiem?q=hat%00de").status_code == 400
+    assert client.post("/tai-khoan/dang-nhap", data={"login": "a\x00b", "password": "x"}).status_code == 400
