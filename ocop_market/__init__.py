@@ -109,6 +109,7 @@ def register_models() -> None:
     # Importing registers every table on the metadata (for Alembic and create_all).
     from . import audit, places  # noqa: F401
     from .accounts import models as _a  # noqa: F401
+    from .carriers import models as _cr  # noqa: F401
     from .catalog import models as _c  # noqa: F401
     from .jobs import models as _j  # noqa: F401
     from .messaging import delivery as _md  # noqa: F401  (the outbox table and its after-commit hook)
@@ -171,6 +172,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_programs_bp)
     app.register_blueprint(programs_bp)
     app.register_blueprint(search_bp)
+    from .carriers.views import register as register_carriers
     from .hubs.views import register as register_hubs
     from .orders.return_views import register as register_returns
     from .orders.review_views import register as register_reviews
@@ -180,6 +182,7 @@ def register_blueprints(app: Flask) -> None:
     register_hubs(app)
     register_returns(app)
     register_reviews(app)
+    register_carriers(app)
 
 
 def register_response_cache(app: Flask) -> None:

@@ -59,6 +59,13 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAIL_DIR": os.environ.get("MAIL_DIR") or str(instance / "mail"),
         "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL", ""),
         "SMS_GATEWAY_TOKEN": os.environ.get("SMS_GATEWAY_TOKEN", ""),
+        # Carriers (ocop_market/carriers, README "Carriers"): GHN is offered only with a token; tracking webhooks are
+        # accepted only signed with CARRIER_WEBHOOK_SECRET (HMAC-SHA256 of the body, header X-Ocop-Signature).
+        "GHN_API_BASE": os.environ.get("GHN_API_BASE") or "https://online-gateway.ghn.vn/shiip/public-api",
+        "GHN_API_TOKEN": os.environ.get("GHN_API_TOKEN", ""),
+        "GHN_SHOP_ID": os.environ.get("GHN_SHOP_ID", ""),
+        "GHN_TIMEOUT_SECONDS": _env_int("GHN_TIMEOUT_SECONDS", 10),
+        "CARRIER_WEBHOOK_SECRET": os.environ.get("CARRIER_WEBHOOK_SECRET", ""),
         # "queue" (default: a task per message on the task queue) | "inline" | "off"
         "MESSAGE_DELIVERY": os.environ.get("MESSAGE_DELIVERY", ""),
         "MESSAGE_MAX_ATTEMPTS": _env_int("MESSAGE_MAX_ATTEMPTS", 5),

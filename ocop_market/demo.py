@@ -198,13 +198,14 @@ class DemoReport:
     hubs_created: int = 0
     batches_created: int = 0
     vat_requests_created: int = 0
+    shipments_created: int = 0
     imported: importer.ImportResult = field(default_factory=importer.ImportResult)
 
     def summary(self) -> str:
         r = self.imported
         changed = any((self.users_created, self.producers_created, self.producers_completed,
                        self.listings_created, self.photos_added, self.hubs_created, self.batches_created,
-                       self.vat_requests_created, r.changed))
+                       self.vat_requests_created, self.shipments_created, r.changed))
         if not changed:
             return "Dữ liệu mẫu đã có sẵn; không có gì thay đổi."
         return "\n".join([
@@ -218,6 +219,7 @@ class DemoReport:
             f"  Điểm bán mới: {self.hubs_created}",
             f"  Lô sản xuất mới (tem truy xuất): {self.batches_created}",
             f"  Yêu cầu hóa đơn GTGT mới: {self.vat_requests_created}",
+            f"  Vận đơn mới (GHN, bưu điện): {self.shipments_created}",
         ])
 
 
@@ -430,6 +432,10 @@ def load_demo(upload_dir: str, photo_size: int = 720) -> DemoReport:
     from .orders.demo import seed_demo_orders
 
     seed_demo_orders()
+    # The order on its way goes by GHN for one household and by the post office for the other (carriers/demo.py).
+    from .carriers.demo import seed_demo_shipments
+
+    report.shipments_created += seed_demo_shipments()
     _ensure_hub(report, staff)
     _ensure_batches(report)
     _ensure_vat_request(report)

@@ -30,6 +30,10 @@ SLOTS: dict[str, str] = {
     "catalog.producer.dashboard.first": "the producer's own dashboard, first, above the profile card (new orders); "
                                         "producer (Producer)",
     "catalog.producer.dashboard": "the producer's own dashboard, below the profile card; producer (Producer)",
+    "orders.part.ship": "a producer's part, in place of the plain 'ship' step's form (the carrier choice); "
+                        "po (ProducerOrder), area ('producer' or 'hub')",
+    "orders.part.shipment": "a producer's part (buyer, producer, hub and staff pages): its parcel and tracking; "
+                            "po (ProducerOrder), area ('buyer', 'producer', 'hub' or 'staff')",
     "base.nav.account": "every page's header, among the signed-in person's links; no context",
     "search.results.top": "the search results, above the hits; query (search.types.SearchQuery)",
 }

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -81,12 +82,16 @@ def _place_paid_parts(order: Order, charge: Payment, actor, as_role: str, note: 
             refunds.request_refund(order, po, refund_note, charge)
 
 
-def move_part(po: ProducerOrder, to: str, actor, as_role: str, note: str = "", gateway=None) -> None:
+def move_part(po: ProducerOrder, to: str, actor, as_role: str, note: str = "", gateway=None,
+              then: Callable[[], object] | None = None) -> None:
     """Move one part (buyer, producer or staff pages) and commit; a cancelled paid card part is refunded
-    at once (after the commit), else by the next sweep. Staff moves leave an audit row in the same commit."""
+    at once (after the commit), else by the next sweep. Staff moves leave an audit row in the same commit.
+    `then`: more work of the same step, in the same transaction after the move (the carrier's shipment record)."""
     with transaction():
         frm = po.status
         services.move(po, to, actor, as_role, note)
+        if then is not None:
+            then()
         if as_role == "staff":
             audit.record(actor.id, "order.move", "producer_order", po.id, code=po.order.code, frm=frm, to=to)
         elif as_role == "hub":  # an on-behalf action: which hub, for which household

@@ -9,7 +9,8 @@ from .models import MAX_LINE_QUANTITY, OrderStatus
 
 S = OrderStatus
 
-#: who may move a producer order from one state to another. "system" is the payment webhook or the sweep.
+#: who may move a producer order from one state to another. "system" is the payment webhook or the sweep;
+#: "carrier" a carrier's signed tracking webhook reporting the parcel delivered (carriers/services.py).
 TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (S.AWAITING_PAYMENT, S.PLACED): frozenset({"system", "staff"}),
     (S.AWAITING_PAYMENT, S.CANCELLED): frozenset({"system", "staff", "buyer"}),
@@ -17,7 +18,7 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (S.PLACED, S.CANCELLED): frozenset({"buyer", "producer", "staff"}),
     (S.CONFIRMED, S.SHIPPED): frozenset({"producer", "staff"}),
     (S.CONFIRMED, S.CANCELLED): frozenset({"buyer", "producer", "staff"}),
-    (S.SHIPPED, S.DELIVERED): frozenset({"producer", "staff"}),
+    (S.SHIPPED, S.DELIVERED): frozenset({"producer", "staff", "carrier"}),
     (S.DELIVERED, S.COMPLETED): frozenset({"buyer", "staff", "system"}),
 }
 

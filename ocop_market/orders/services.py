@@ -219,8 +219,8 @@ def place_assisted_order(member: User, items: dict[int, int], data: CheckoutData
 # ---------------------------------------------------------------- state machine
 def _role_of(actor: User | None, po: ProducerOrder, as_role: str) -> tuple[str, int | None]:
     """The role the transition table knows the actor by, and the hub it acts through (if any)."""
-    if as_role == "system":
-        return "system", None
+    if as_role in ("system", "carrier"):
+        return as_role, None
     if as_role == "household":
         # The caller proved it speaks for this part's producer without a login: the one-tap link in the
         # producer's message (signed for this part and producer) or an SMS reply from the household's registered
@@ -327,6 +327,10 @@ STATUS_LABELS: dict[str, object] = {
     "return_disputed": _l("Người bán không đồng ý trả hàng"),
     "return_refused": _l("Cán bộ từ chối yêu cầu trả hàng"),
     "return_goods_back": _l("Người bán đã nhận lại hàng"),
+    # what a carrier reported that staff must look at (carriers/services.py); nothing is refunded by itself
+    "carrier_returned": _l("Hãng vận chuyển trả hàng về người bán"),
+    "carrier_cancelled": _l("Hãng vận chuyển hủy vận đơn"),
+    "carrier_lost": _l("Hãng vận chuyển báo thất lạc hoặc hư hỏng"),
 }
 METHOD_LABELS: dict[str, object] = {
     PaymentMethod.COD: _l("Thanh toán khi nhận hàng (COD)"),

@@ -20,7 +20,7 @@ UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 CSRF_MESSAGE = "thiếu mã bảo vệ"
 #: Called by machines that cannot hold a CSRF token: Stripe's servers (checked by the event's signature) and the SMS
 #: gateway handing over a text a phone sent (checked by the gateway's bearer token).
-CSRF_EXEMPT_PATHS = {"/payments/stripe/webhook", "/sms/inbound"}
+CSRF_EXEMPT_PATHS = {"/payments/stripe/webhook", "/sms/inbound", "/carriers/<carrier>/webhook"}
 
 
 @pytest.fixture

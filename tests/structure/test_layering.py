@@ -40,6 +40,8 @@ LEVELS: list[tuple[str, set[str]]] = [
     # payments: records, ledger and adapters below orders, which owns fulfilment (orders/fulfilment.py)
     ("payments", {"payments"}),
     ("search | orders", {"search", "orders"}),
+    # carriers: a shipment belongs to a producer order; a carrier-confirmed delivery moves it (orders.services.move)
+    ("carriers", {"carriers"}),
     ("programs", {"programs"}),
     # promotions builds on programs: the free promotion goes to households in an active support project.
     ("promotions", {"promotions"}),
