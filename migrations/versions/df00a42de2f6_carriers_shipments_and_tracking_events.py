@@ -2,7 +2,7 @@
 reported, the carrier's fee, the parcel's state) and the tracking events carriers report (unique per key)
 
 Revision ID: df00a42de2f6
-Revises: 5e1f7a9c3b20
+Revises: 7a1e2b3c4d5e
 Create Date: 2026-12-03 12:24:24.901203
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'df00a42de2f6'
-down_revision = '5e1f7a9c3b20'
+down_revision = '7a1e2b3c4d5e'
 branch_labels = None
 depends_on = None
 
