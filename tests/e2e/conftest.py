@@ -136,8 +136,23 @@ def sms_inbox():
     gateway.stop()
 
 
+#: the secret the signing relay in front of the carrier webhook shares with the shop (README "Carriers")
+CARRIER_WEBHOOK_SECRET = "e2e-carrier-secret"
+
+
 @pytest.fixture(scope="session")
-def server(tmp_path_factory, mailbox, sms_inbox):
+def ghn():
+    """The fake GHN (Giao Hàng Nhanh) API on loopback that the e2e server ships through; it also plays GHN's
+    tracking callback, signed as the relay in front of our webhook would (tests/fake_ghn.py)."""
+    from tests.fake_ghn import FakeGhn
+
+    fake = FakeGhn().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, mailbox, sms_inbox, ghn):
     """Base URL of gunicorn (and a queue consumer) serving a freshly migrated and seeded demo shop, sending its
     messages to the loopback SMTP server and SMS gateway."""
     work = tmp_path_factory.mktemp("e2e")
@@ -164,6 +179,9 @@ def server(tmp_path_factory, mailbox, sms_inbox):
         # A receiving account, so bank transfer is offered and its VietQR box can be walked (issue 14);
         # production sets none by default, the demo's made-up one is used here.
         VIETQR_BANK_BIN="970405", VIETQR_ACCOUNT_NO="0000123456789", VIETQR_ACCOUNT_NAME="HTX DEMO CHO OCOP",
+        # A GHN account (the fake on loopback), so "Gửi hàng" offers GHN and its tracking webhook is accepted
+        # signed with the relay's secret (issue 17).
+        **ghn.config(), CARRIER_WEBHOOK_SECRET=CARRIER_WEBHOOK_SECRET,
     )
     env.pop("SEARCH_INDEX_DIR", None)
     env.pop("UPLOAD_DIR", None)

@@ -1,12 +1,22 @@
-"""Trust and delivery (issue 17), in Chromium: a buyer orders, the producer ships it, the parcel is delivered, the
-buyer reviews what came, asks a return, the producer accepts, and the refund is recorded; the buyer sees each step."""
+"""Trust and delivery (issue 17), in Chromium: a buyer orders, the producer ships it through GHN (the fake GHN API on
+loopback), GHN's signed tracking callback moves the parcel to delivered, the buyer reviews what came, asks a return,
+the producer accepts, and the refund is recorded; the buyer sees each step."""
 from __future__ import annotations
 
 import re
 
 from playwright.sync_api import expect
 
-from .conftest import BUYER, PRODUCER, STAFF, add_to_cart, checkout_cash_on_delivery, empty_cart, login
+from .conftest import (
+    BUYER,
+    CARRIER_WEBHOOK_SECRET,
+    PRODUCER,
+    STAFF,
+    add_to_cart,
+    checkout_cash_on_delivery,
+    empty_cart,
+    login,
+)
 
 PRODUCT = "Hạt dẻ Trùng Khánh"
 SHOP = "Hộ bà Lục Thị Hoa"  # the demo producer's own household
@@ -25,7 +35,7 @@ def producer_order_page(page, code: str) -> None:
     expect(page.locator("main h1")).to_contain_text(code)
 
 
-def test_order_ship_deliver_review_return_refund(new_page, journey):
+def test_order_ship_deliver_review_return_refund(new_page, journey, ghn, server):
     j = journey("trust-delivery")
     buyer = new_page()
 
@@ -48,13 +58,36 @@ def test_order_ship_deliver_review_return_refund(new_page, journey):
         expect(producer.locator(".flash").first).to_be_visible()
         expect(producer.get_by_role("button", name="Gửi hàng")).to_be_visible()
 
-    with j.step("the producer sends the parcel", producer):
-        producer.get_by_role("button", name="Gửi hàng").click()
-        expect(producer.get_by_role("button", name="Báo đã giao hàng")).to_be_visible()
+    with j.step("the producer sends the parcel through GHN", producer):
+        ship = producer.locator("form.ship-form")
+        ship.get_by_label("Giao Hàng Nhanh (GHN)").check()
+        ship.get_by_role("button", name="Gửi hàng").click()
+        expect(producer.locator(".flash").first).to_be_visible()
+        tracking = producer.locator("main .shipment .tracking-code")
+        expect(tracking).to_have_text(re.compile(r"^GHN"))
+        tracking_code = tracking.inner_text().strip()
+        assert ghn.orders[tracking_code]["cod_amount"] > 0  # cash on delivery: GHN collects it
 
-    with j.step("the parcel is delivered", producer):
-        producer.get_by_role("button", name="Báo đã giao hàng").click()
-        expect(producer.get_by_role("button", name="Báo đã giao hàng")).to_have_count(0)
+    with j.step("the buyer sees the parcel and its GHN tracking code", buyer):
+        buyer.goto(f"/don-hang/{code}")
+        shipment = buyer.locator("main .shipment")
+        expect(shipment).to_contain_text("Giao Hàng Nhanh (GHN)")
+        expect(shipment.locator(".tracking-code")).to_have_text(tracking_code)
+
+    with j.step("GHN's signed callbacks move the parcel to delivered", buyer):
+        hook = f"{server}/carriers/ghn/webhook"
+        for status in ("picking", "delivering", "delivered"):
+            answer = ghn.send_webhook(hook, tracking_code, status, secret=CARRIER_WEBHOOK_SECRET)
+            assert answer[0] == 200, answer
+        forged = ghn.send_webhook(hook, tracking_code, "returned", secret="not-the-secret")
+        assert forged[0] == 401, forged  # only the relay's signature moves a parcel
+        buyer.goto(f"/don-hang/{code}")
+        shipment = buyer.locator("main .shipment")
+        expect(shipment).to_contain_text("Đã giao thành công")
+        steps = shipment.locator(".tracking-events li")
+        expect(steps.first).to_contain_text("Đã giao thành công")  # newest first
+        assert steps.count() >= 3, steps.all_inner_texts()
+        expect(buyer.locator("main section.card").filter(has_text=SHOP).first).to_contain_text("Đã giao")
 
     with j.step("the buyer reviews what came: five stars and a word", buyer):
         buyer.goto(f"/don-hang/{code}")
