@@ -152,6 +152,7 @@ def register_blueprints(app: Flask) -> None:
     from .orders.staff_views import bp as staff_orders_bp
     from .orders.views import bp as orders_bp
     from .payments.views import bp as payments_bp
+    from .programs import subsidy_views as _subsidy_views  # noqa: F401  (its routes join the staff programmes blueprint)
     from .programs.views import bp as staff_programs_bp
     from .programs.views import public_bp as programs_bp
     from .search.views import bp as search_bp

@@ -48,3 +48,21 @@ def answers(signal: Signal, sender: Any = None, **kwargs: Any) -> list[Any]:
 #: Kwargs: `event` — a `payments.stripe_gateway.WebhookEvent` whose `session` is set. Receivers (orders
 #: fulfilment) apply the event's effect and return `(outcome, order_id)`: the webhook's answer and the order.
 stripe_checkout_event = _signals.signal("stripe-checkout-event")
+
+#: Orders asks which programme shipping subsidies would pay part of these shipments' fees (the cart, checkout and
+#: placing an order). Sender: None. Kwargs: `shipments` — a list of `orders.subsidy.ShipmentFee` (producer, fee,
+#: parcel weight), `at` — the UTC moment, `fresh` — True when placing an order (read the database, no per-process
+#: copy; pages may use one). Receivers return {producer_id: orders.subsidy.SubsidyOffer}
+#: (programs: its live subsidies, `programs/subsidies.py`); orders keeps the largest offer per shipment, capped at
+#: its fee.
+shipping_subsidy_offers = _signals.signal("shipping-subsidy-offers")
+
+#: An order's part was placed with a subsidy offer. Sent by `orders.services.place_order` inside the checkout
+#: transaction, once per subsidised part. Sender: the flushed ProducerOrder. Kwargs: `offer` (SubsidyOffer).
+#: The receiver that owns `offer.subsidy_id` spends it by one conditional UPDATE of the budget and raises
+#: `orders.subsidy.SubsidyRanOut` when the budget, period or active flag no longer allow it (the order rolls back).
+shipping_subsidy_claimed = _signals.signal("shipping-subsidy-claimed")
+
+#: A subsidised part was cancelled before shipping. Sent by `orders.services.move` inside the cancel's
+#: transaction. Sender: the ProducerOrder. Kwargs: none. Receivers give the amount back to the budget, once.
+shipping_subsidy_released = _signals.signal("shipping-subsidy-released")

@@ -76,6 +76,9 @@ ACTION_LABELS: dict[str, object] = {
     "promotion.remove": _l("Gỡ sản phẩm quảng bá"),
     "promotion.settings": _l("Sửa cài đặt quảng bá"),
     "user.create_commune_officer": _l("Tạo tài khoản cán bộ xã"),
+    "shipping_subsidy.create": _l("Tạo hỗ trợ phí giao"),
+    "shipping_subsidy.update": _l("Sửa hỗ trợ phí giao"),
+    "shipping_subsidy.stop": _l("Dừng hỗ trợ phí giao"),
 }
 
 #: What an entry is about (`AuditEntry.entity_type`).
@@ -99,6 +102,7 @@ ENTITY_LABELS: dict[str, object] = {
     "promotion_allocation": _l("Vị trí quảng bá"),
     "promotion_settings": _l("Cài đặt quảng bá"),
     "user": _l("Tài khoản"),
+    "shipping_subsidy": _l("Hỗ trợ phí giao"),
 }
 
 #: The words for a detail's key; a key not here is shown as itself.
@@ -157,6 +161,12 @@ DETAIL_LABELS: dict[str, object] = {
     "products_unchanged": _l("Sản phẩm giữ nguyên"),
     "products_skipped": _l("Sản phẩm bỏ qua"),
     "certificates_set": _l("Chứng nhận ghi nhận"),
+    "budget_vnd": _l("Ngân sách"),
+    "spent_vnd": _l("Đã dùng"),
+    "cap_per_order_vnd": _l("Tối đa mỗi đơn"),
+    "starts_on": _l("Từ ngày"),
+    "ends_on": _l("Đến ngày"),
+    "eligibility": _l("Hộ được hỗ trợ"),
 }
 
 DECISIONS: dict[str, object] = {"buyer": _l("Chấp nhận cho người mua"), "producer": _l("Giữ theo người bán")}

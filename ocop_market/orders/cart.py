@@ -15,7 +15,8 @@ from ..accounts import sessions
 from ..catalog.models import Producer, ProducerStatus, Product, ProductStatus
 from ..errors import InvalidInput, NotFound
 from ..extensions import db
-from . import rules
+from ..timeutil import utcnow
+from . import rules, subsidy
 from .models import MAX_LINE_QUANTITY, Cart, CartLine
 
 MAX_CART_LINES = 50
@@ -211,6 +212,12 @@ class CartView:
     lines: list[CartLineView]
     totals: rules.Totals
     unavailable: list[int]
+    #: the totals with the programmes' shipping subsidies: what the buyer is shown and will be charged
+    subsidised: subsidy.Subsidised | None = None
+
+    @property
+    def priced(self) -> subsidy.Subsidised:
+        return self.subsidised if self.subsidised is not None else subsidy.Subsidised(self.totals)
 
     @property
     def is_empty(self) -> bool:
@@ -244,7 +251,8 @@ def view(store, fee_vnd: int, free_above_vnd: int | None) -> CartView:
         lines.append(CartLineView(product, qty, problem))
     lines.sort(key=lambda ln: (ln.product.producer_id, ln.product.id))
     priced = [rules.PricedLine(ln.product.id, ln.product.producer_id, ln.product.price_vnd, ln.quantity) for ln in lines]
-    return CartView(lines, rules.totals(priced, fee_vnd, free_above_vnd), unavailable)
+    totals = rules.totals(priced, fee_vnd, free_above_vnd)
+    return CartView(lines, totals, unavailable, subsidy.apply(totals, utcnow()))
 
 
 def merge_session_cart(user, session: MutableMapping) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, MultipleFileField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, MultipleFileField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..accounts.forms import optional_id
@@ -40,6 +40,21 @@ class CheckoutForm(FlaskForm):
     note = TextAreaField(_l("Ghi chú cho người bán"), validators=[PlainText(multiline=True), Optional(), Length(max=1000)])
     payment_method = RadioField(_l("Phương thức thanh toán"), validators=[
         DataRequired(_l("Vui lòng chọn phương thức thanh toán."))])
+    #: the total the page showed (đồng): the order is refused, and shown again, if it would now cost more
+    shown_total_vnd = HiddenField()
+    #: the programmes' shipping subsidy the page showed: less now means it ran out meanwhile (the buyer is told)
+    shown_subsidy_vnd = HiddenField()
+
+    @staticmethod
+    def _amount(field) -> int | None:
+        raw = (field.data or "").strip()
+        return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 12 else None
+
+    def shown_total(self) -> int | None:
+        return self._amount(self.shown_total_vnd)
+
+    def shown_subsidy(self) -> int | None:
+        return self._amount(self.shown_subsidy_vnd)
 
     def validate_phone(self, field):
         try:

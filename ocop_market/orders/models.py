@@ -122,6 +122,11 @@ class Order(Model):
         return min(live, key=order.index)
 
     @property
+    def shipping_subsidy_vnd(self) -> int:
+        """What programmes pay of this order's shipping (the sum of its parts')."""
+        return sum(po.shipping_subsidy_vnd for po in self.producer_orders)
+
+    @property
     def line_count(self) -> int:
         return sum(len(po.lines) for po in self.producer_orders)
 
@@ -134,6 +139,7 @@ class ProducerOrder(Model):
         one_of("status", OrderStatus, "status_known"),
         CheckConstraint("subtotal_vnd >= 0 AND shipping_vnd >= 0", name="amounts_not_negative"),
         CheckConstraint("total_vnd = subtotal_vnd + shipping_vnd", name="total_adds_up"),
+        CheckConstraint("shipping_subsidy_vnd >= 0", name="subsidy_not_negative"),
         UniqueConstraint("order_id", "producer_id", name="uq_producer_orders_order_producer"),
         Index("ix_producer_orders_producer_status", "producer_id", "status"),
     )
@@ -143,8 +149,14 @@ class ProducerOrder(Model):
     producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"))
     status: Mapped[str] = mapped_column(String(20))
     subtotal_vnd: Mapped[int] = mapped_column(Integer)
+    #: what the buyer pays for this shipment: the fee less the programme's subsidy below
     shipping_vnd: Mapped[int] = mapped_column(Integer)
     total_vnd: Mapped[int] = mapped_column(Integer)
+    #: the part of the shipment's fee a programme pays (hỗ trợ phí giao), owed to the household by the programme
+    #: (ledger kind `shipping_subsidy` at delivery); the fee is shipping_vnd + shipping_subsidy_vnd
+    shipping_subsidy_vnd: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: the subsidy's name as the buyer saw it at checkout (kept like a line's product name)
+    shipping_subsidy_label: Mapped[str] = mapped_column(String(160), default="", server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -24,11 +24,12 @@ from ..catalog import services as catalog
 from ..catalog.models import Hub, Producer, ProducerStatus, Product, ProductStatus
 from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ..extensions import db
+from ..money import format_vnd
 from ..payments import ledger
 from ..payments.models import PaymentState
 from ..places import Province
 from ..timeutil import LOCAL_TZ, utcnow
-from . import refunds, rules
+from . import refunds, rules, subsidy
 from .history import part_event
 from .models import (
     MAX_LINE_QUANTITY,
@@ -59,6 +60,18 @@ class CheckoutData:
     province_id: int
     payment_method: str
     note: str = ""
+    #: the total the buyer was shown and confirmed (checkout's hidden field): never charged more without being told
+    expected_total_vnd: int | None = None
+    #: the programmes' shipping subsidy shown with it: a smaller one now is told as "the subsidy just ran out"
+    expected_subsidy_vnd: int | None = None
+
+
+class TotalChanged(Conflict):
+    """The order would cost more than the total the buyer confirmed (a price rose, a subsidy ran out)."""
+
+    def __init__(self, total_vnd: int):
+        super().__init__(_("Tổng tiền đã thay đổi thành %(total)s. Vui lòng xem lại và xác nhận đặt hàng lại.",
+                           total=format_vnd(total_vnd)))
 
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -96,7 +109,7 @@ def _check_checkout(data: CheckoutData, cfg) -> CheckoutData:
     if data.payment_method not in allowed_methods(cfg):
         raise InvalidInput(_("Phương thức thanh toán không khả dụng."))
     return CheckoutData(name, phone, address, commune, data.province_id, data.payment_method,
-                        (data.note or "").strip()[:1000])
+                        (data.note or "").strip()[:1000], data.expected_total_vnd, data.expected_subsidy_vnd)
 
 
 def _take_stock(product_id: int, quantity: int):
@@ -150,8 +163,13 @@ def place_order(buyer: User, items: dict[int, int], data: CheckoutData, cfg=None
         priced.append(rules.PricedLine(pid, producer_id, price, items[pid]))
         snapshot[pid] = (name, unit)
 
-    result = rules.totals(priced, int(cfg["SHIPPING_FEE_VND"]), cfg.get("SHIPPING_FREE_ABOVE_VND"))
     now = utcnow()
+    result = subsidy.apply(rules.totals(priced, int(cfg["SHIPPING_FEE_VND"]), cfg.get("SHIPPING_FREE_ABOVE_VND")), now,
+                           fresh=True)
+    if data.expected_total_vnd is not None and result.total_vnd > data.expected_total_vnd:
+        if data.expected_subsidy_vnd is not None and result.subsidy_vnd < data.expected_subsidy_vnd:
+            raise subsidy.SubsidyRanOut(total_vnd=result.total_vnd)
+        raise TotalChanged(result.total_vnd)
     method = data.payment_method
     initial = OrderStatus.PLACED if method == PaymentMethod.COD else OrderStatus.AWAITING_PAYMENT
     order = Order(
@@ -174,13 +192,16 @@ def place_order(buyer: User, items: dict[int, int], data: CheckoutData, cfg=None
         entered_by_hub_id=entered_by_hub.id if entered_by_hub is not None else None,
     )
     db.session.add(order)
-    for shipment in result.shipments:
+    for shipment in result.totals.shipments:
+        offer = result.offer_for(shipment.producer_id)
         po = ProducerOrder(
             producer_id=shipment.producer_id,
             status=initial,
             subtotal_vnd=shipment.subtotal_vnd,
-            shipping_vnd=shipment.shipping_vnd,
-            total_vnd=shipment.total_vnd,
+            shipping_vnd=result.buyer_shipping_of(shipment),
+            total_vnd=shipment.subtotal_vnd + result.buyer_shipping_of(shipment),
+            shipping_subsidy_vnd=offer.amount_vnd if offer else 0,
+            shipping_subsidy_label=offer.label if offer else "",
             created_at=now,
         )
         order.producer_orders.append(po)
@@ -192,6 +213,9 @@ def place_order(buyer: User, items: dict[int, int], data: CheckoutData, cfg=None
             ))
     db.session.flush()
     for po in order.producer_orders:
+        offer = result.offer_for(po.producer_id)
+        if offer is not None:
+            subsidy.claim(po, offer)  # the budget's conditional UPDATE; SubsidyRanOut rolls the order back
         part_event(order, po, buyer.id, None, initial, "", hub_id=order.entered_by_hub_id)
     db.session.flush()
     signals.order_placed.send(order)
@@ -269,6 +293,7 @@ def move(po: ProducerOrder, to: str, actor: User | None, as_role: str, note: str
     if to == OrderStatus.CANCELLED:
         for line in po.lines:
             _return_stock(line.product_id, line.quantity)
+        subsidy.release(po)  # a programme's subsidy goes back to its budget, once
         db.session.refresh(order)  # paid meanwhile by a concurrent webhook? then this part is refunded
         if order.payment_status == PaymentStatus.PAID and order.payment_method != PaymentMethod.COD:
             refunds.request_refund(order, po, note or _("Hủy đơn"))

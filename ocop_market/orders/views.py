@@ -28,7 +28,7 @@ from ..routing import parse_id
 from ..signals import stripe_checkout_event
 from ..validators import show_on_form
 from . import cart as carts
-from . import fulfilment, receipts, rules, services, vat
+from . import fulfilment, receipts, rules, services, subsidy, vat
 from .forms import CheckoutForm, ConfirmForm, QuantityForm, VatInvoiceForm
 from .models import OrderStatus, PaymentMethod, PaymentStatus
 from .settings import apply_defaults, bank_transfer_enabled, card_enabled
@@ -194,7 +194,8 @@ def checkout():
         data = services.CheckoutData(
             contact_name=form.contact_name.data, phone=form.phone.data, address_line=form.address_line.data,
             commune=form.commune.data, province_id=form.province_id.data, payment_method=form.payment_method.data,
-            note=form.note.data or "",
+            note=form.note.data or "", expected_total_vnd=form.shown_total(),
+            expected_subsidy_vnd=form.shown_subsidy(),
         )
         store = _store()
         try:
@@ -207,6 +208,10 @@ def checkout():
         except services.OutOfStock as exc:
             flash(exc.message + " " + _("Vui lòng xem lại giỏ hàng."), "error")
             cart_view, status = _cart_view(), 409
+        except (subsidy.SubsidyRanOut, services.TotalChanged) as exc:
+            # Nothing was kept; the page shows the new total (a subsidy's remainder, or none) to confirm again.
+            flash(exc.message, "error")
+            cart_view, status = _cart_view(), 409
         except DomainError as exc:
             flash(exc.message, "error")
             status = exc.status_code
@@ -216,6 +221,9 @@ def checkout():
             flash(_("Đặt hàng thành công! Mã đơn của bạn là %(code)s.", code=order.code), "success")
             return redirect(url_for(".order_detail", code=order.code))
     province_id = form.province_id.data
+    # What this page shows is what its POST confirms (never charged more without being told).
+    form.shown_total_vnd.data = str(cart_view.priced.total_vnd)
+    form.shown_subsidy_vnd.data = str(cart_view.priced.subsidy_vnd)
     return render_template("orders/checkout.html", form=form, cart=cart_view, saved=saved,
                            book=addresses.addresses_of(current_user),
                            communes=addresses.communes_of(province_id) if isinstance(province_id, int) else []), status

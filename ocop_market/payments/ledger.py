@@ -1,5 +1,7 @@
 """Money owed to producers (sổ công nợ). The service keeps no commission: a delivered producer order is
-owed in full; cash a shipper collected on delivery is already the producer's and is booked against it."""
+owed in full; cash a shipper collected on delivery is already the producer's and is booked against it. The part
+of a shipment's fee a programme's shipping subsidy paid is owed to the producer as well (kind `shipping_subsidy`):
+the buyer paid the fee less it."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -26,6 +28,13 @@ def credit_delivery(po) -> None:
     if po.order.payment_method == "cod":
         db.session.add(ProducerLedgerEntry(producer_id=po.producer_id, kind=LedgerKind.COD_COLLECTED,
                                            amount_vnd=-po.total_vnd, producer_order_id=po.id, note=note))
+    # A programme paid part of the shipment's fee (hỗ trợ phí giao): the buyer paid only the rest (po.total_vnd),
+    # so the programme's part is owed to the household too, and staff pay it out with the balance.
+    subsidy_vnd = getattr(po, "shipping_subsidy_vnd", 0) or 0
+    if subsidy_vnd > 0:
+        db.session.add(ProducerLedgerEntry(producer_id=po.producer_id, kind=LedgerKind.SHIPPING_SUBSIDY,
+                                           amount_vnd=subsidy_vnd, producer_order_id=po.id,
+                                           note=f"{note} · {po.shipping_subsidy_label}"[:200]))
     db.session.flush()
 
 

@@ -52,6 +52,9 @@ class LedgerKind(enum.StrEnum):
     PAYOUT = "payout"
     #: goods of a delivered order refunded to the buyer after a return: no longer owed to the producer
     RETURN_REFUND = "return_refund"
+    #: the part of a delivered shipment's fee a programme paid (hỗ trợ phí giao): owed to the producer by the
+    #: programme, since the buyer paid only the rest
+    SHIPPING_SUBSIDY = "shipping_subsidy"
 
 
 #: the rows the partial unique index above covers (the same text on SQLite and PostgreSQL)
@@ -160,7 +163,8 @@ class ProducerLedgerEntry(Model):
     __table_args__ = (
         one_of("kind", LedgerKind, "kind_known"),
         CheckConstraint(
-            "(kind = 'earning' AND amount_vnd > 0) OR (kind <> 'earning' AND amount_vnd < 0)", name="sign_by_kind"
+            "(kind IN ('earning','shipping_subsidy') AND amount_vnd > 0) "
+            "OR (kind NOT IN ('earning','shipping_subsidy') AND amount_vnd < 0)", name="sign_by_kind"
         ),
         # A delivered producer order is credited once, whatever retries happen.
         UniqueConstraint("producer_order_id", "kind", name="uq_ledger_po_kind"),

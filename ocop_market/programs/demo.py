@@ -20,8 +20,8 @@ from ..orders.models import Order, OrderEvent, OrderLine, OrderStatus, ProducerO
 from ..payments import ledger
 from ..places import Commune, Province
 from ..timeutil import LOCAL_TZ, add_months, local_today
-from . import communes, disbursements, listings, participation, projects
-from .models import Participation, SupportProject
+from . import communes, disbursements, listings, participation, projects, subsidies
+from .models import Participation, ShippingSubsidy, SupportProject
 
 D = dt.date
 ADMIN_EMAIL = "admin@ocop.local"
@@ -251,8 +251,28 @@ def seed_demo_programs() -> int:
         added += _ensure_orders(products, buyer)
     added += _ensure_records(actor_for)
     added += _ensure_no_signal(staff or admin)
+    added += _ensure_subsidy(staff or admin)
     db.session.flush()
     return added
+
+
+#: the demo's programme shipping subsidy: live for 90 days from the day the demo is loaded, so `make run` shows it in
+#: the cart of any product of the project's households (Hạt dẻ Trùng Khánh, Dao Phúc Sen …)
+SUBSIDY_PROJECT, SUBSIDY_NAME, SUBSIDY_AMOUNT_VND, SUBSIDY_BUDGET_VND = (
+    "CB-DA2-2024-01", "Đưa nông sản Trùng Khánh về xuôi", 15_000, 3_000_000)
+
+
+def _ensure_subsidy(actor) -> int:
+    project = db.session.scalar(select(SupportProject).where(SupportProject.code == SUBSIDY_PROJECT))
+    if project is None or db.session.scalar(select(ShippingSubsidy.id).where(
+            ShippingSubsidy.project_id == project.id, ShippingSubsidy.name == SUBSIDY_NAME)):
+        return 0
+    today = local_today()
+    subsidies.create_subsidy(actor, subsidies.SubsidyData(
+        project_id=project.id, name=SUBSIDY_NAME, mode="per_order", amount_vnd=SUBSIDY_AMOUNT_VND,
+        cap_per_order_vnd=None, budget_vnd=SUBSIDY_BUDGET_VND,
+        starts_on=today - dt.timedelta(days=7), ends_on=today + dt.timedelta(days=90), eligibility="participants"))
+    return 1
 
 
 #: communes the demo marks as having no mobile or radio signal, so the commune map shows its flag. Demo data, not a

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..catalog.forms import ChoiceField, DayField, WholeNumberField
 from ..validators import PlainText
-from . import rules
+from . import rules, subsidy_rules
 from .models import BudgetSource, PlanSource, ProjectForm, ProjectStatus
 from .projects import CATEGORY_LABELS, FORM_LABELS, SOURCE_LABELS, STATUS_LABELS, ProjectData, provinces_for
+from .subsidies import ELIGIBILITY_LABELS as SUBSIDY_ELIGIBILITY_LABELS
+from .subsidies import MODE_LABELS as SUBSIDY_MODE_LABELS
 
 MAX_VND = rules.MAX_AMOUNT_VND
 
@@ -129,3 +131,53 @@ class LivelihoodForm(FlaskForm):
 
 class ConsentForm(FlaskForm):
     consent_on = DayField(_l("Ngày hộ đồng ý công khai tên"), validators=[Optional()])
+
+
+class HouseholdsField(SelectMultipleField):
+    """Several households by id; a value that is no id or not offered is refused in Vietnamese (WTForms' own
+    messages are English)."""
+
+    def process_formdata(self, valuelist):
+        try:
+            self.data = [int(v) for v in valuelist]
+        except ValueError:
+            self.data = []
+            raise ValueError(_l("Lựa chọn không hợp lệ.")) from None
+
+    def pre_validate(self, form):
+        known = {value for value, *_rest in self.choices or []}
+        if any(v not in known for v in self.data or []):
+            raise ValidationError(_l("Lựa chọn không hợp lệ."))
+
+
+class ShippingSubsidyForm(FlaskForm):
+    """A programme's shipping subsidy (hỗ trợ phí giao): the rules (bounds, dates, households) are
+    `subsidies._check`'s too, so a tampered request meets the same refusals."""
+
+    project_id = ChoiceField(_l("Dự án chi trả"), coerce=int, validators=[DataRequired(_l("Vui lòng chọn dự án."))])
+    name = _text(_l("Tên chương trình hỗ trợ (người mua đọc được)"), 160)
+    mode = ChoiceField(_l("Cách tính"), choices=[SelectChoice(k, v) for k, v in SUBSIDY_MODE_LABELS.items()],
+                       default="per_order")
+    amount_vnd = WholeNumberField(_l("Mức hỗ trợ (đồng mỗi đơn giao, hoặc mỗi kg)"), minimum=1,
+                                  maximum=subsidy_rules.MAX_AMOUNT_VND,
+                                  validators=[InputRequired(_l("Vui lòng nhập mức hỗ trợ."))])
+    cap_per_order_vnd = WholeNumberField(_l("Tối đa mỗi đơn giao (đồng, không bắt buộc)"), minimum=1,
+                                         maximum=subsidy_rules.MAX_AMOUNT_VND, validators=[Optional()])
+    budget_vnd = WholeNumberField(_l("Ngân sách (đồng)"), minimum=1, maximum=subsidy_rules.MAX_BUDGET_VND,
+                                  validators=[InputRequired(_l("Vui lòng nhập ngân sách."))])
+    starts_on = DayField(_l("Áp dụng từ ngày"), validators=[DataRequired(_l("Vui lòng nhập ngày bắt đầu."))])
+    ends_on = DayField(_l("Đến hết ngày"), validators=[DataRequired(_l("Vui lòng nhập ngày kết thúc."))])
+    eligibility = ChoiceField(_l("Hộ được hỗ trợ"),
+                              choices=[SelectChoice(k, v) for k, v in SUBSIDY_ELIGIBILITY_LABELS.items()],
+                              default="participants")
+    household_ids = HouseholdsField(_l("Các hộ được chọn (khi chọn “Các hộ được chọn”)"), coerce=int)
+
+    def __init__(self, projects, households, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project_id.choices = [SelectChoice(0, _l("— Chọn dự án —"))] + [
+            SelectChoice(p.id, f"{p.code} · {p.name}") for p in projects]
+        self.household_ids.choices = [(h.id, h.name) for h in households]
+
+    def validate_ends_on(self, field):
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("Ngày kết thúc phải sau ngày bắt đầu."))

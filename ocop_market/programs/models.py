@@ -209,3 +209,105 @@ class Participation(Model):
         return self.public_consent_on is not None
     producer: Mapped[Producer] = relationship("Producer")
 
+
+
+# ---------------------------------------------------------------- programme shipping subsidies (hỗ trợ phí giao)
+# They live here, in the programmes domain, because a project funds them and the report counts them as its
+# spending. Orders (a lower level) never imports this: checkout asks through `signals.shipping_subsidy_offers`,
+# spends through `signals.shipping_subsidy_claimed` and gives back through `signals.shipping_subsidy_released`,
+# whose receivers `programs/subsidies.py` connects when the app is created. What a part of an order got is kept on
+# the part itself (`ProducerOrder.shipping_subsidy_vnd`, orders' own column), so order pages and receipts read it
+# without this domain.
+class SubsidyMode(enum.StrEnum):
+    #: a fixed amount per producer shipment
+    PER_ORDER = "per_order"
+    #: an amount per kilogram of the parcel (pro rata, rounded down to whole đồng)
+    PER_KG = "per_kg"
+
+
+class SubsidyEligibility(enum.StrEnum):
+    #: the households taking part in the project (project_participants)
+    PARTICIPANTS = "participants"
+    #: a list staff chose (shipping_subsidy_households)
+    CHOSEN = "chosen"
+
+
+class ShippingSubsidy(Model):
+    """A programme's shipping subsidy (hỗ trợ phí giao hàng): part of a supported household's shipping fee paid from a
+    project's budget, applied at checkout until the budget is spent. `spent_vnd` moves only by conditional UPDATE
+    (`programs/subsidies.py`), and the CHECK below refuses any overspend the code might still attempt."""
+
+    __tablename__ = "shipping_subsidies"
+    __table_args__ = (
+        one_of("mode", SubsidyMode, "mode_known"),
+        one_of("eligibility", SubsidyEligibility, "eligibility_known"),
+        CheckConstraint("amount_vnd > 0", name="amount_positive"),
+        CheckConstraint("cap_per_order_vnd IS NULL OR cap_per_order_vnd > 0", name="cap_positive"),
+        CheckConstraint("budget_vnd > 0", name="budget_positive"),
+        CheckConstraint("spent_vnd >= 0 AND spent_vnd <= budget_vnd", name="spent_within_budget"),
+        CheckConstraint("ends_at > starts_at", name="period_in_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("support_projects.id"), index=True)
+    #: what the buyer reads: "Hỗ trợ phí giao của chương trình <name>"
+    name: Mapped[str] = mapped_column(String(160), info=PLAIN_TEXT)
+    mode: Mapped[str] = mapped_column(String(16), default=SubsidyMode.PER_ORDER)
+    #: đồng per shipment (per_order) or per kilogram (per_kg)
+    amount_vnd: Mapped[int] = mapped_column(Integer)
+    #: at most this per shipment (per_kg mostly); never more than the shipment's fee anyway
+    cap_per_order_vnd: Mapped[int | None] = mapped_column(Integer)
+    budget_vnd: Mapped[int] = mapped_column(BigInteger)
+    spent_vnd: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: UTC; staff enter and read them in Asia/Ho_Chi_Minh
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    eligibility: Mapped[str] = mapped_column(String(16), default=SubsidyEligibility.PARTICIPANTS)
+    #: staff stop a subsidy by turning this off (its uses stay; a cancelled part still gives its amount back)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    project: Mapped[SupportProject] = relationship("SupportProject")
+    households: Mapped[list[ShippingSubsidyHousehold]] = relationship(
+        "ShippingSubsidyHousehold", cascade="all, delete-orphan", order_by="ShippingSubsidyHousehold.id")
+
+    @property
+    def remaining_vnd(self) -> int:
+        return self.budget_vnd - self.spent_vnd
+
+
+class ShippingSubsidyHousehold(Model):
+    """A household staff chose for a subsidy whose eligibility is `chosen`."""
+
+    __tablename__ = "shipping_subsidy_households"
+    __table_args__ = (UniqueConstraint("subsidy_id", "producer_id", name="uq_shipping_subsidy_households_pair"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subsidy_id: Mapped[int] = mapped_column(ForeignKey("shipping_subsidies.id", ondelete="CASCADE"), index=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), index=True)
+
+    producer: Mapped[Producer] = relationship("Producer")
+
+
+class ShippingSubsidyUse(Model):
+    """What one producer's part of an order got from a subsidy (the programme's spending, per household). Given
+    back once if the part is cancelled before shipping (`released_at`, set by a conditional UPDATE)."""
+
+    __tablename__ = "shipping_subsidy_uses"
+    __table_args__ = (
+        CheckConstraint("amount_vnd > 0", name="amount_positive"),
+        UniqueConstraint("producer_order_id", "subsidy_id", name="uq_shipping_subsidy_uses_part_subsidy"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subsidy_id: Mapped[int] = mapped_column(ForeignKey("shipping_subsidies.id"), index=True)
+    producer_order_id: Mapped[int] = mapped_column(ForeignKey("producer_orders.id"), index=True)
+    #: the household the programme pays for (the part's producer), kept for the report
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), index=True)
+    amount_vnd: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    released_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    subsidy: Mapped[ShippingSubsidy] = relationship("ShippingSubsidy")

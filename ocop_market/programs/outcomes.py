@@ -28,7 +28,7 @@ from ..orders.models import (
     ReturnStatus,
 )
 from ..timeutil import LOCAL_TZ, to_local
-from . import rules
+from . import rules, subsidies
 from .disbursements import apart_disbursed, plan_lines
 from .models import (
     Participation,
@@ -152,6 +152,8 @@ class HouseholdRow:
     latest: HouseholdAssessment | None
     first_sale_on: dt.date | None
     revenue_vnd: int
+    #: what the project's shipping subsidies paid for this household's parts placed in the period
+    shipping_subsidy_vnd: int = 0
 
     @property
     def move(self) -> str | None:
@@ -183,6 +185,7 @@ def outcomes(projects: list[SupportProject], period: rules.Period, group_by: str
     listings = _active_listings(ids)
     listing_ids = _listing_ids(ids)
     expiring = _expiring(ids)
+    subsidised = subsidies.spending_by_project(ids, period.start, period.last_day)
     groups: dict[str, list[SupportProject]] = {}
     labels: dict[str, str] = {}
     for p in projects:
@@ -208,20 +211,23 @@ def outcomes(projects: list[SupportProject], period: rules.Period, group_by: str
                     (surveyed.income_vnd if surveyed else None, latest.category) if latest else None,
                     ethnic_minority=part.producer.ethnic_minority, woman_headed=part.producer.woman_headed))
         product_ids = sorted(i for p in members for i in listing_ids.get(p.id, []))
-        result.append(rules.outcome(
+        outcome = rules.outcome(
             key, labels[key], period, households, [s for s in sales if s.project_id in member_ids],
             active_listings=sum(listings.get(i, 0) for i in member_ids),
             promotion_impressions=promotion_impressions(product_ids, period),
             certificates_expiring=sum(expiring.get(i, 0) for i in member_ids),
             plan=plan_lines(members, period.budget_year, until=period.last_day),
             apart_disbursed_vnd=apart_disbursed(members, until=period.last_day),
-        ))
+        )
+        outcome.shipping_subsidy_vnd = sum(subsidised.get(i, 0) for i in member_ids)
+        result.append(outcome)
     return sorted(result, key=lambda o: o.key)
 
 
 def household_rows(project: SupportProject, period: rules.Period) -> list[HouseholdRow]:
     sales = sales_of([project.id], until=period.last_day)
     records = records_of(part.producer_id for part in project.participants)
+    subsidised = subsidies.spending_by_household(project.id, period.start, period.last_day)
     rows = []
     for part in project.participants:
         own = [s for s in sales if s.producer_id == part.producer_id]
@@ -230,6 +236,7 @@ def household_rows(project: SupportProject, period: rules.Period) -> list[Househ
             latest=latest_record(records.get(part.producer_id, []), part.joined_on, period.last_day),
             first_sale_on=min((s.delivered_on for s in own), default=None),
             revenue_vnd=sum(s.amount_vnd for s in own if period.contains(s.delivered_on)),
+            shipping_subsidy_vnd=subsidised.get(part.producer_id, 0),
         ))
     return rows
 

@@ -343,6 +343,9 @@ class Outcome:
     category_counts_latest: dict[str, int] = field(default_factory=dict)
     #: "ethnic_minority" / "woman_headed" -> the household figures of those households alone
     breakdown: dict[str, Breakdown] = field(default_factory=dict)
+    #: programme spending: what the project's shipping subsidies paid of its households' shipping fees, for parts
+    #: placed in the period and not cancelled (programs/subsidies.py)
+    shipping_subsidy_vnd: int = 0
 
     @property
     def revenue_per_household_vnd(self) -> int:

@@ -20,7 +20,18 @@ from ..extensions import db
 from ..money import format_vnd_short
 from ..places import Province
 from ..timeutil import local_today
-from . import communes, disbursements, indicators, listings, outcomes, participation, projects, report_xlsx, rules
+from . import (
+    communes,
+    disbursements,
+    indicators,
+    listings,
+    outcomes,
+    participation,
+    projects,
+    report_xlsx,
+    rules,
+    subsidies,
+)
 from .forms import CapitalPlanForm, ConsentForm, DisbursementForm, JoinForm, LivelihoodForm, ProjectEditForm
 
 bp = Blueprint("staff_programs", __name__)
@@ -113,6 +124,8 @@ CSV_COLUMNS = (
            _l("số hộ do phụ nữ làm chủ thoát cận nghèo")),
     Column("revenue_woman_headed_vnd", _l("Doanh thu hộ phụ nữ làm chủ (đồng)"), Kind.INTEGER,
            _l("doanh thu trong kỳ của hộ do phụ nữ làm chủ, đồng")),
+    Column("shipping_subsidy_vnd", _l("Hỗ trợ phí giao (đồng)"), Kind.INTEGER,
+           _l("chi của chương trình: hỗ trợ phí giao hàng cho các đơn đặt trong kỳ (không gồm đơn đã hủy), đồng")),
 )
 
 
@@ -411,6 +424,7 @@ def csv_rows(rows: list[rules.Outcome], period: rules.Period, group_by: str) -> 
             o.escaped_poverty, o.poor_to_near_poor, o.escaped_near_poverty, o.fell_back, o.newly_poor,
             o.promotion_impressions, o.certificates_expiring, period.budget_year, *money,
             *(o.apart_disbursed_vnd.get(s, 0) for s in rules.APART_SOURCES), *breakdown,
+            o.shipping_subsidy_vnd,
         ])
     return out
 
@@ -528,4 +542,6 @@ def _plug_in(state) -> None:
     # The catalog's importer and product page reach the projects through signals and a slot (listings.init_app);
     # the staff product form shows the project select through the template helpers.
     listings.init_app(state.app)
+    # Checkout (orders, below) prices, spends and gives back shipping subsidies through signals (subsidies.py).
+    subsidies.init_app(state.app)
     state.app.jinja_env.globals.update(_template_helpers())

@@ -12,6 +12,7 @@ from ocop_market.catalog.models import Producer, Product
 from ocop_market.demo import DEMO_USERS
 from ocop_market.extensions import db
 from ocop_market.places import Province
+from tests.conftest import csrf_from
 
 
 def counts(app) -> dict[str, int]:
@@ -82,6 +83,13 @@ def test_seed_demo_builds_a_rich_shop_and_is_idempotent(app, runner, client):
     page = client.get(f"/san-pham/{slug}")
     assert page.status_code == 200
     assert stored_name in page.get_data(as_text=True)
+    # The demo's programme shipping subsidy is live: the cart takes it off the household's shipping fee.
+    with app.app_context():
+        chestnut_id = chestnut.id
+    token = csrf_from(page.get_data(as_text=True))
+    assert client.post(f"/gio-hang/them/{chestnut_id}", data={"quantity": "1", "csrf_token": token}).status_code == 302
+    assert ("Hỗ trợ phí giao của chương trình “Đưa nông sản Trùng Khánh về xuôi”: −15.000\u00a0₫"
+            in client.get("/gio-hang").get_data(as_text=True))
 
     again = runner.invoke(args=["seed", "demo"])
     assert again.exit_code == 0, again.output
