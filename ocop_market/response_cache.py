@@ -52,6 +52,8 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from .extensions import limiter
+
 log = logging.getLogger(__name__)
 
 EXTENSION = "response_cache"
@@ -402,8 +404,6 @@ def _exempt_from_rate_limits(_app: Flask) -> None:
     global _limiter_filtered
     if _limiter_filtered:
         return
-    from .extensions import limiter
-
     limiter.request_filter(_cached_view_get)
     _limiter_filtered = True
 
