@@ -12,8 +12,10 @@ posts GHN's webhook body to our server, signed the way our webhook expects (`sig
     ghn.send_webhook("http://127.0.0.1:5000/carriers/ghn/webhook", "GHNTEST1", "delivered", secret="s3cret")
     ghn.stop()
 
-Run as a process (`python -m tests.fake_ghn --port 8765`) it serves the same fake until stopped, for `make run` or
-an e2e server started with GHN_API_BASE=http://127.0.0.1:8765/shiip/public-api.
+Our webhook acts on a "delivered" only when GHN's API (`v2/shipping-order/detail`) agrees: `send_webhook` moves the
+fake's parcel first. Run as a process (`python -m tests.fake_ghn --port 8765`) it serves the same fake until
+stopped, for `make run` or an e2e server started with GHN_API_BASE=http://127.0.0.1:8765/shiip/public-api;
+`deliver_remote(...)` then moves its parcel and sends the signed callback.
 """
 from __future__ import annotations
 
@@ -112,6 +114,11 @@ class FakeGhn:
                     body = json.loads(raw or b"{}")
                 except ValueError:
                     return self._answer(400, {"code": 400, "message": "invalid JSON"})
+                if self.path == "/fake/progress":  # the test's (or demo's) hand on the fake courier
+                    if not self._authorised() or str(body.get("order_code")) not in fake.orders:
+                        return self._answer(400, {"code": 400, "message": "unknown order or bad token"})
+                    fake.progress(str(body["order_code"]), str(body.get("status")), bool(body.get("cod_collected")))
+                    return self._answer(200, {"code": 200, "message": "Success", "data": None})
                 fake.requests.append(Received(self.path, dict(self.headers), body))
                 if not self._authorised():
                     return self._answer(401, {"code": 401, "message": "Token is not valid", "data": None})
@@ -204,6 +211,19 @@ class FakeGhn:
         if order_code in self.orders and status != self.orders[order_code]["status"]:
             self.progress(order_code, status, cod_collected=status == "delivered")
         return post_webhook(url, webhook_body(order_code, status, time, description, cod_amount), secret, signature)
+
+
+def deliver_remote(fake_origin: str, token: str, order_code: str, app_base_url: str, secret: str,
+                   status: str = "delivered") -> tuple[int, dict]:
+    """For a fake GHN running as its own process (`python -m tests.fake_ghn`): move its parcel to `status` (so GHN's
+    API agrees), then send our app the signed callback. `fake_origin` e.g. "http://127.0.0.1:8765"."""
+    req = urllib.request.Request(f"{fake_origin}/fake/progress", method="POST",
+                                 data=json.dumps({"order_code": order_code, "status": status,
+                                                  "cod_collected": status == "delivered"}).encode(),
+                                 headers={"Content-Type": "application/json", "Token": token})
+    with urllib.request.urlopen(req, timeout=10):  # noqa: S310 - loopback
+        pass
+    return post_webhook(f"{app_base_url}/carriers/ghn/webhook", webhook_body(order_code, status), secret)
 
 
 def main() -> None:

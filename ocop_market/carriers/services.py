@@ -254,6 +254,27 @@ def apply_update(carrier: str, upd: TrackingUpdate) -> str:
     return "recorded"
 
 
+def needs_carrier_confirmation(carrier: str, upd: TrackingUpdate) -> bool:
+    """A reported delivery moves money (the household's ledger) and closes the part: before acting on one for a
+    parcel still under way, the carrier's own API must say so too (`carrier_confirms`). GHN cannot sign its
+    callbacks, so a leaked webhook secret alone must not be enough to mark a part delivered."""
+    if upd.status != ShipmentStatus.DELIVERED:
+        return False
+    status = db.session.scalar(select(Shipment.status).where(Shipment.carrier == carrier,
+                                                             Shipment.tracking_code == upd.tracking_code))
+    return status is not None and status != ShipmentStatus.DELIVERED
+
+
+def carrier_confirms(carrier: str, upd: TrackingUpdate, cfg) -> bool:
+    """Whether the carrier's API reports the parcel at the update's status (no transaction open: it calls out).
+    CarrierError when the carrier cannot be asked; False when the shop no longer has that carrier configured."""
+    try:
+        carrier_adapter = adapter(carrier, cfg)
+    except NotFound:
+        return False
+    return any(u.status == upd.status for u in carrier_adapter.track(upd.tracking_code))
+
+
 # ---------------------------------------------------------------- reading
 def shipments_of_order(order_id: int) -> dict[int, Shipment]:
     """The order's shipments by part, with their events: one statement per page (kept for the request)."""

@@ -25,7 +25,7 @@ from ..orders.forms import NoteForm
 from ..paging import paginate
 from ..timeutil import local_today
 from . import ghn, labels, services
-from .base import CarrierCode, MalformedWebhook, ShipmentStatus
+from .base import CarrierCode, CarrierError, MalformedWebhook, ShipmentStatus
 from .forms import AttentionForm, CodReconcileForm, ShipForm
 from .models import Shipment
 
@@ -174,7 +174,9 @@ def signature_ok(raw: bytes, given: str | None, secret: str) -> bool:
 def webhook(carrier: str):
     """A carrier's tracking update. Unknown carrier, or no CARRIER_WEBHOOK_SECRET configured: 404. A missing or
     wrong signature: 401, nothing read or kept. A signed body of the wrong shape: 400. A parcel we do not know: 200,
-    ignored (logged). A redelivery: 200, nothing new (the event's key is stored once)."""
+    ignored (logged). A redelivery: 200, nothing new (the event's key is stored once). A delivery of a parcel under
+    way is acted on only once the carrier's API reports it too: 409 when it does not (yet), 503 when it cannot be
+    asked; nothing is kept either way, so the carrier's retry is read afresh."""
     secret = current_app.config.get("CARRIER_WEBHOOK_SECRET") or ""
     parse = WEBHOOK_PARSERS.get(carrier)  # type: ignore[call-overload]
     if not secret or parse is None:
@@ -187,6 +189,18 @@ def webhook(carrier: str):
     except MalformedWebhook as exc:
         log.warning("carrier %s webhook refused as malformed: %s", carrier, exc)
         return jsonify(error="malformed body", detail=str(exc)), 400
+    with transaction():  # a read, ended before the carrier is asked
+        confirm = services.needs_carrier_confirmation(carrier, update)
+    if confirm:
+        try:
+            confirmed = services.carrier_confirms(carrier, update, current_app.config)
+        except CarrierError as exc:
+            log.warning("carrier %s: cannot confirm %s of %s: %s", carrier, update.status, update.tracking_code, exc)
+            return jsonify(error="the carrier could not be asked to confirm; retry later"), 503
+        if not confirmed:
+            log.warning("carrier %s: %s of %s not confirmed by the carrier's API; nothing kept", carrier,
+                        update.status, update.tracking_code)
+            return jsonify(error="not confirmed by the carrier"), 409
     try:
         with transaction():
             outcome = services.apply_update(carrier, update)

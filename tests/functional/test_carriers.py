@@ -113,6 +113,7 @@ def test_ghn_ships_prints_its_label_and_its_webhook_delivers_the_part(client, au
         assert _webhook(client, webhook_body("GHNTEST1", status, t0 + dt.timedelta(hours=i))).json["outcome"] \
             == "recorded"
     assert _status(po.id) == OrderStatus.SHIPPED
+    ghn.progress("GHNTEST1", "delivered")  # what GHN's own API says: the webhook is acted on once it agrees
     resp = _webhook(client, webhook_body("GHNTEST1", "delivered", t0 + dt.timedelta(hours=5), "Giao thành công"))
     assert resp.status_code == 200 and resp.json["outcome"] == "delivered"
     assert _status(po.id) == OrderStatus.DELIVERED
@@ -153,6 +154,7 @@ def test_a_carrier_delivered_part_counts_in_outcomes_exactly_like_a_producer_mar
     fulfilment.move_part(by_producer, OrderStatus.SHIPPED, world["owner"], "producer")
     fulfilment.move_part(by_producer, OrderStatus.DELIVERED, world["owner"], "producer")
     assert _ship(client, auth, by_carrier.id, carrier="ghn").status_code == 302
+    ghn.progress("GHNTEST1", "delivered")
     assert _webhook(client, webhook_body("GHNTEST1", "delivered")).json["outcome"] == "delivered"
     db.session.expire_all()
     sales = sorted(outcomes.sales_of([project.id]), key=lambda s: s.producer_order_id)
@@ -261,8 +263,9 @@ def test_an_unknown_tracking_code_is_200_and_ignored(client, shipped):
     assert db.session.scalar(select(func.count(TrackingEvent.id))) == 1
 
 
-def test_a_replay_changes_nothing_and_states_only_move_forward(client, shipped):
+def test_a_replay_changes_nothing_and_states_only_move_forward(client, shipped, ghn):
     order, po = shipped
+    ghn.progress("GHNTEST1", "delivered")
     at = dt.datetime(2026, 12, 3, 3, 0, tzinfo=dt.UTC)
     delivered = webhook_body("GHNTEST1", "delivered", at)
     assert _webhook(client, delivered).json["outcome"] == "delivered"
@@ -280,6 +283,25 @@ def test_a_replay_changes_nothing_and_states_only_move_forward(client, shipped):
     assert _ledger_rows(po.id) == ledger_rows and _messages() == messages
     assert db.session.scalar(select(func.count(OrderEvent.id)).where(OrderEvent.producer_order_id == po.id,
                                                                      OrderEvent.to_status == "delivered")) == 1
+
+
+def test_a_signed_delivery_ghn_does_not_confirm_moves_nothing(client, shipped, ghn):
+    """A leaked secret is not enough: GHN's own API must report the parcel delivered before the part moves."""
+    order, po = shipped
+    resp = _webhook(client, webhook_body("GHNTEST1", "delivered"))
+    assert resp.status_code == 409
+    assert ghn.received("v2/shipping-order/detail")[-1].body == {"order_code": "GHNTEST1"}
+    ghn.fail_with = 503
+    assert _webhook(client, webhook_body("GHNTEST1", "delivered")).status_code == 503
+    db.session.expire_all()
+    assert _status(po.id) == OrderStatus.SHIPPED
+    assert db.session.scalar(select(func.count(TrackingEvent.id))) == 1  # only the "created" step
+    assert db.session.scalar(select(Shipment.status)) == "created"
+    # once GHN agrees, the carrier's retry is acted on
+    ghn.fail_with = None
+    ghn.progress("GHNTEST1", "delivered")
+    assert _webhook(client, webhook_body("GHNTEST1", "delivered")).json["outcome"] == "delivered"
+    assert _status(po.id) == OrderStatus.DELIVERED
 
 
 def _ledger_rows(po_id):
@@ -326,10 +348,10 @@ def test_staff_reconcile_cod_with_ghn_and_see_mismatches_audited(client, auth, w
     assert _ship(client, auth, first.id, carrier="ghn").status_code == 302
     assert _ship(client, auth, second.id, carrier="ghn").status_code == 302
     auth.logout()
-    assert _webhook(client, webhook_body("GHNTEST1", "delivered")).json["outcome"] == "delivered"
-    assert _webhook(client, webhook_body("GHNTEST2", "delivered")).json["outcome"] == "delivered"
     for code in ("GHNTEST1", "GHNTEST2"):
         ghn.progress(code, "delivered", cod_collected=True)
+    assert _webhook(client, webhook_body("GHNTEST1", "delivered")).json["outcome"] == "delivered"
+    assert _webhook(client, webhook_body("GHNTEST2", "delivered")).json["outcome"] == "delivered"
     ghn.orders["GHNTEST2"]["cod_amount"] = 300_000  # GHN says it collected 30.000 ₫ less than the part's total
     auth.login("canbo@ocop.vn")
     html = client.get("/quan-tri/van-chuyen/").get_data(as_text=True)

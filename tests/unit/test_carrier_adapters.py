@@ -128,3 +128,18 @@ def test_the_post_office_number_is_cleaned_or_refused():
     created = manual.ManualCarrier().create_shipment(_parcel(), "RR987654321VN")
     assert (created.tracking_code, created.fee_vnd) == ("RR987654321VN", 0)
     assert manual.ManualCarrier().label("RR987654321VN") is None
+
+
+
+def test_the_fake_courier_can_be_moved_from_outside_its_process(fake):
+    """`python -m tests.fake_ghn` runs apart from the tests: /fake/progress (with the token) moves its parcel."""
+    import json
+    import urllib.request
+
+    code = _adapter(fake).create_shipment(_parcel()).tracking_code
+    origin = fake.base_url.split("/shiip")[0]
+    req = urllib.request.Request(f"{origin}/fake/progress", method="POST", headers={"Token": fake.token},
+                                 data=json.dumps({"order_code": code, "status": "delivered"}).encode())
+    with urllib.request.urlopen(req, timeout=5) as resp:  # noqa: S310 - loopback
+        assert resp.status == 200
+    assert [u.status for u in _adapter(fake).track(code)][-1] == "delivered"
