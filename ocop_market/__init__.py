@@ -175,6 +175,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_bp)
     from .carriers.views import register as register_carriers
     from .hubs.views import register as register_hubs
+    from .orders.quote_views import register as register_quotes
     from .orders.return_views import register as register_returns
     from .orders.review_views import register as register_reviews
     from .promotions.views import register as register_promotions
@@ -184,6 +185,7 @@ def register_blueprints(app: Flask) -> None:
     register_returns(app)
     register_reviews(app)
     register_carriers(app)
+    register_quotes(app)
 
 
 def register_response_cache(app: Flask) -> None:

@@ -56,6 +56,8 @@ DEMO_USERS = (
     DemoUser("nguoimua@ocop.local", "ocop-buyer-2026", Role.BUYER, "Nguyễn Minh Anh", "Người mua"),
     # A buyer account made a member of the demo hub by staff: the hub area comes with the membership.
     DemoUser("diemban@ocop.local", "ocop-hub-2026", Role.BUYER, "Bế Thị Vân", "Điểm bán (HTX)"),
+    # An organisation buyer (a school canteen buying by the case): tiers, 300 packs, quotes (orders/wholesale_demo.py)
+    DemoUser("bepan@ocop.local", "ocop-org-2026", Role.BUYER, "Đàm Thị Lan", "Khách hàng tổ chức (bếp ăn trường)"),
 )
 STAFF_EMAIL = "canbo@ocop.local"
 PRODUCER_EMAIL = "nhasanxuat@ocop.local"
@@ -199,13 +201,14 @@ class DemoReport:
     batches_created: int = 0
     vat_requests_created: int = 0
     shipments_created: int = 0
+    quotes_created: int = 0
     imported: importer.ImportResult = field(default_factory=importer.ImportResult)
 
     def summary(self) -> str:
         r = self.imported
         changed = any((self.users_created, self.producers_created, self.producers_completed,
                        self.listings_created, self.photos_added, self.hubs_created, self.batches_created,
-                       self.vat_requests_created, self.shipments_created, r.changed))
+                       self.vat_requests_created, self.shipments_created, self.quotes_created, r.changed))
         if not changed:
             return "Dữ liệu mẫu đã có sẵn; không có gì thay đổi."
         return "\n".join([
@@ -220,6 +223,7 @@ class DemoReport:
             f"  Lô sản xuất mới (tem truy xuất): {self.batches_created}",
             f"  Yêu cầu hóa đơn GTGT mới: {self.vat_requests_created}",
             f"  Vận đơn mới (GHN, bưu điện): {self.shipments_created}",
+            f"  Yêu cầu báo giá mới (khách hàng tổ chức): {self.quotes_created}",
         ])
 
 
@@ -439,4 +443,7 @@ def load_demo(upload_dir: str, photo_size: int = 720) -> DemoReport:
     _ensure_hub(report, staff)
     _ensure_batches(report)
     _ensure_vat_request(report)
+    from .orders.wholesale_demo import seed_demo_wholesale
+
+    report.quotes_created = seed_demo_wholesale()
     return report

@@ -13,6 +13,7 @@ names look the same. `text.hidden_characters` says what counts. Three places ref
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_babel import gettext
@@ -92,3 +93,25 @@ def show_on_form(form: Any, err: DomainError) -> int:
     field = form._fields.get(str(err.context.get("parameter", "")))
     (field.errors if field is not None else form.form_errors).append(err.message)
     return err.status_code
+
+
+# ---------------------------------------------------------------- Vietnamese tax codes (mã số thuế)
+#: 10 digits (an organisation), or 13 as 10-3 (a dependent unit, a branch): "0101234567", "0101234567-001". One shape
+#: check shared by the VAT invoice request (orders/vat.py) and the organisation account (accounts/organisations.py).
+_TAX_CODE = re.compile(r"^([0-9]{10})(?:-?([0-9]{3}))?$")
+
+
+def normalise_tax_code(raw: str) -> str:
+    """'0101234567', '0101 234 567-001' or '0101234567001' -> '0101234567' / '0101234567-001'; ValueError otherwise.
+    Only the shape is checked: the tax office's lookup is what says a code exists, and the seller checks it there
+    before issuing."""
+    m = _TAX_CODE.match(re.sub(r"[\s.]", "", raw or ""))
+    if m is None:
+        raise ValueError("not a tax code")
+    return m.group(1) + (f"-{m.group(2)}" if m.group(2) else "")
+
+
+def tax_code_message() -> str:
+    """What a refused tax code is told, wherever it was typed."""
+    return gettext("Mã số thuế gồm 10 chữ số, hoặc 13 chữ số viết 10-3 cho chi nhánh (ví dụ 0101234567 "
+                   "hoặc 0101234567-001).")

@@ -32,6 +32,8 @@ class RegisterForm(FlaskForm):
         _l("Nhập lại mật khẩu"), validators=[EqualTo("password", message=_l("Hai mật khẩu không khớp."))]
     )
     is_producer = BooleanField(_l("Tôi là hộ sản xuất / hợp tác xã muốn bán sản phẩm"))
+    #: after the account is made, its organisation's details are asked for (accounts/organisations.py)
+    is_organisation = BooleanField(_l("Tôi mua cho cơ quan, trường học, doanh nghiệp (khách hàng tổ chức)"))
 
     def validate_login(self, field):
         try:
@@ -143,3 +145,21 @@ class AddressForm(FlaskForm):
             normalise_phone(field.data)
         except ValueError as exc:
             raise ValidationError(str(exc)) from exc
+
+
+class OrganisationForm(FlaskForm):
+    """An organisation buyer's details; the rules (tax code shape, lengths, phone) are `organisations.check`'s."""
+
+    kind = SelectField(_l("Loại tổ chức"), validators=[DataRequired(_l("Vui lòng chọn loại tổ chức."))])
+    legal_name = StringField(_l("Tên đơn vị (như trên đăng ký thuế)"), validators=[
+        PlainText(), DataRequired(_l("Vui lòng nhập tên đơn vị.")), Length(max=200, message=_l("Tối đa %(n)s ký tự.", n=200))])
+    tax_code = StringField(_l("Mã số thuế"), validators=[PlainText(), DataRequired(_l("Vui lòng nhập mã số thuế.")),
+                                                       Length(max=20, message=_l("Tối đa %(n)s ký tự.", n=20))],
+                           render_kw={"placeholder": "0101234567", "autocomplete": "off", "inputmode": "numeric"})
+    invoice_address = StringField(_l("Địa chỉ xuất hóa đơn"), validators=[
+        PlainText(), DataRequired(_l("Vui lòng nhập địa chỉ xuất hóa đơn.")),
+        Length(max=300, message=_l("Tối đa %(n)s ký tự.", n=300))])
+    contact_name = StringField(_l("Người liên hệ"), validators=[
+        PlainText(), DataRequired(_l("Vui lòng nhập họ tên người liên hệ.")), Length(max=120)])
+    contact_phone = StringField(_l("Điện thoại người liên hệ (không bắt buộc)"), validators=[
+        PlainText(), Optional(), Length(max=20)], render_kw={"inputmode": "tel"})

@@ -192,3 +192,39 @@ class DeliveryAddress(Model):
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     province = relationship("Province")
+
+
+class OrganisationKind(enum.StrEnum):
+    COMPANY = "company"
+    SCHOOL = "school"
+    AGENCY = "agency"
+    COOPERATIVE_BUYER = "cooperative_buyer"
+
+
+class Organisation(Model):
+    """An organisation buyer (khách hàng tổ chức): a company, a school, an agency or a cooperative buying by the case
+    through one buyer account. It may order more than a person's 99 of a product and ask producers for quotes
+    (orders/wholesale.py); its VAT details fill the VAT invoice request. The tax code's shape is checked, not its
+    existence (the seller checks that with the tax office before invoicing)."""
+
+    __tablename__ = "organisations"
+    __table_args__ = (
+        CheckConstraint("kind IN ('company','school','agency','cooperative_buyer')", name="kind_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: one organisation per account: the account is the organisation's buyer
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    #: tên đơn vị, as on its registration
+    legal_name: Mapped[str] = mapped_column(String(200), info=PLAIN_TEXT)
+    #: mã số thuế: "0101234567", or "0101234567-001" for a branch
+    tax_code: Mapped[str] = mapped_column(String(14), index=True)
+    invoice_address: Mapped[str] = mapped_column(String(300), info=PLAIN_TEXT)
+    contact_name: Mapped[str] = mapped_column(String(120), info=PLAIN_TEXT)
+    #: +84XXXXXXXXX, when the contact person is not the account's own number
+    contact_phone: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User] = relationship(User)

@@ -24,7 +24,8 @@ from ..errors import Conflict, InvalidInput
 from ..extensions import db, limiter
 from ..places import Province
 from ..security import is_safe_next, safe_next
-from . import addresses, limits, notices, notifications, recovery, services, sessions
+from ..validators import show_on_form
+from . import addresses, limits, notices, notifications, organisations, recovery, services, sessions
 from .forms import (
     AddressForm,
     ChangePasswordForm,
@@ -32,6 +33,7 @@ from .forms import (
     LoginForm,
     LogoutEverywhereForm,
     NotificationChannelsForm,
+    OrganisationForm,
     RegisterForm,
     ResetWithCodeForm,
     ResetWithLinkForm,
@@ -40,6 +42,13 @@ from .forms import (
 from .models import Role
 
 bp = Blueprint("accounts", __name__, url_prefix="/tai-khoan")
+
+
+@bp.record_once
+def _carry_organisation(state) -> None:
+    # Whether the account buys for an organisation comes with the account, in the loader's statement.
+    organisations.register_carried()
+    state.app.jinja_env.globals.update(organisation_kind_label=organisations.kind_label)
 
 
 def _config_limit(name: str):
@@ -122,6 +131,10 @@ def register():
     next_url = next_url if is_safe_next(next_url) else ""
     if form.validate_on_submit():
         role = Role.PRODUCER if form.is_producer.data else Role.BUYER
+        if form.is_organisation.data and role == Role.BUYER:
+            # The organisation's details come next, on the organisation page, once the account exists.
+            next_url = url_for("accounts.organisation", next=next_url or None)
+            session["after_registration"] = next_url
         kind, value = services.normalise_login(form.login.data)
         if kind == "phone":
             return _register_by_phone(form, value, role)
@@ -183,7 +196,43 @@ def change_password():
             _start_session(user, remember=bool(request.cookies.get(_remember_cookie_name())))
             flash(_("Đã đổi mật khẩu. Các thiết bị khác đã được đăng xuất."), "success")
             return redirect(url_for("accounts.change_password"))
-    return render_template("accounts/password.html", form=form, logout_form=LogoutEverywhereForm())
+    return render_template("accounts/password.html", form=form, logout_form=LogoutEverywhereForm(),
+                           organisation=organisations.organisation_of(current_user))
+
+
+@bp.route("/to-chuc", methods=["GET", "POST"])
+@login_required
+def organisation():
+    """A buyer registers as (or turns their account into) an organisation buyer, or edits its details."""
+    if current_user.role != Role.BUYER:
+        abort(403)
+    org = organisations.organisation_of(current_user)
+    form = OrganisationForm(obj=org)
+    form.kind.choices = [("", _("— Chọn loại tổ chức —"))] + [
+        (str(k), organisations.kind_label(k)) for k in organisations.KIND_LABELS]
+    if request.method == "GET" and org is None:
+        form.contact_name.data = current_user.display_name
+    if request.method == "GET" and org is not None and org.contact_phone:
+        form.contact_phone.data = "0" + org.contact_phone[3:]
+    next_url = request.args.get("next") or request.form.get("next")
+    status = 200
+    if form.validate_on_submit():
+        try:
+            organisations.save(current_user, organisations.OrganisationData(
+                form.kind.data or "", form.legal_name.data or "", form.tax_code.data or "",
+                form.invoice_address.data or "", form.contact_name.data or "", form.contact_phone.data or ""))
+        except InvalidInput as err:
+            db.session.rollback()
+            status = show_on_form(form, err)
+        else:
+            db.session.commit()
+            session.pop("after_registration", None)
+            flash(_("Đã lưu thông tin tổ chức. Bạn có thể mua số lượng lớn và yêu cầu báo giá."), "success")
+            return redirect(safe_next(next_url, url_for("accounts.change_password")))
+    elif form.is_submitted():
+        status = 400
+    return render_template("accounts/organisation.html", form=form, organisation=org,
+                           next_url=next_url if is_safe_next(next_url) else ""), status
 
 
 @bp.route("/thong-bao", methods=["GET", "POST"])
@@ -247,10 +296,11 @@ def verify_phone():
             form.code.errors.append(exc.message)
         else:
             session.pop("phone_registration", None)
+            after = session.pop("after_registration", None)  # the organisation page, when the buyer asked for it
             _start_session(user)  # commits the account with its first session
             flash(_("Chào mừng %(name)s! Đã xác nhận số điện thoại, tài khoản đã được tạo và bạn đã đăng nhập.",
                     name=user.display_name), "success")
-            return limits.remember_device(redirect(_landing_for(user)), user)
+            return limits.remember_device(redirect(safe_next(after, _landing_for(user))), user)
     return render_template("accounts/verify_phone.html", form=form, phone=pending.get("phone", ""))
 
 

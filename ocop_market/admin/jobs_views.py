@@ -14,6 +14,7 @@ from .views import bp
 JOB_LABELS = {
     "orders.expire_unpaid": _l("Hủy đơn thẻ quá hạn thanh toán, trả lại hàng; gửi lại lệnh hoàn tiền"),
     "orders.remind_unconfirmed": _l("Nhắc hộ sản xuất đơn chưa xác nhận sau 24 giờ; báo cán bộ sau 48 giờ"),
+    "orders.expire_quotes": _l("Đánh dấu hết hạn các yêu cầu báo giá quá hạn"),
     "promotions.allocate_next_week": _l("Phân bổ vị trí quảng bá của tuần sau (vào ngày đã chọn trong quy định)"),
     "search.repair_outbox": _l("Cập nhật chỉ mục tìm kiếm với các thay đổi còn sót"),
     "messaging.retry": _l("Gửi lại tin nhắn lỗi (giãn cách tăng dần), nhận lại tin bị ngắt giữa chừng"),

@@ -38,6 +38,7 @@ from .models import (
     ProducerKind,
 )
 from .producers import ProducerData
+from .tiers import MAX_TIER_QUANTITY, MAX_TIERS, tiers_of
 
 if TYPE_CHECKING:
     from .services import Group
@@ -313,6 +314,17 @@ class ProductForm(FlaskForm):
     stock = WholeNumberField(_l("Số lượng còn"), validators=[
         InputRequired(_l("Vui lòng nhập số lượng còn (0 nếu hết hàng)."))], minimum=0, maximum=MAX_STOCK)
     certificate = FormField(CertificateForm, label=_l("Chứng nhận OCOP (nếu có)"))
+    # Giá sỉ (catalog/tiers.py): up to four "from N units, X đồng a unit" rows, and the least a quote may ask for.
+    tier_1_quantity = WholeNumberField(_l("Bậc %(n)s: từ số lượng", n=1), validators=[Optional()], minimum=2, maximum=MAX_TIER_QUANTITY)
+    tier_1_price = WholeNumberField(_l("Bậc %(n)s: đơn giá (đồng)", n=1), validators=[Optional()], minimum=1, maximum=MAX_PRICE_VND)
+    tier_2_quantity = WholeNumberField(_l("Bậc %(n)s: từ số lượng", n=2), validators=[Optional()], minimum=2, maximum=MAX_TIER_QUANTITY)
+    tier_2_price = WholeNumberField(_l("Bậc %(n)s: đơn giá (đồng)", n=2), validators=[Optional()], minimum=1, maximum=MAX_PRICE_VND)
+    tier_3_quantity = WholeNumberField(_l("Bậc %(n)s: từ số lượng", n=3), validators=[Optional()], minimum=2, maximum=MAX_TIER_QUANTITY)
+    tier_3_price = WholeNumberField(_l("Bậc %(n)s: đơn giá (đồng)", n=3), validators=[Optional()], minimum=1, maximum=MAX_PRICE_VND)
+    tier_4_quantity = WholeNumberField(_l("Bậc %(n)s: từ số lượng", n=4), validators=[Optional()], minimum=2, maximum=MAX_TIER_QUANTITY)
+    tier_4_price = WholeNumberField(_l("Bậc %(n)s: đơn giá (đồng)", n=4), validators=[Optional()], minimum=1, maximum=MAX_PRICE_VND)
+    case_min_quantity = WholeNumberField(_l("Số lượng tối thiểu khi yêu cầu báo giá"), validators=[Optional()],
+                                         minimum=1, maximum=MAX_TIER_QUANTITY)
 
     def __init__(self, *args, groups: Iterable[Group], **kwargs):
         super().__init__(*args, **kwargs)
@@ -327,7 +339,12 @@ class ProductForm(FlaskForm):
         form = cls(obj=product, **kwargs)
         if not form.is_submitted():
             form.certificate.form.load(product.certificate)
+            for n, (quantity, price) in enumerate(tiers_of(product.price_tiers)[:MAX_TIERS], start=1):
+                form[f"tier_{n}_quantity"].data, form[f"tier_{n}_price"].data = quantity, price
         return form
+
+    def tier_rows(self) -> tuple[tuple[int | None, int | None], ...]:
+        return tuple((self[f"tier_{n}_quantity"].data, self[f"tier_{n}_price"].data) for n in range(1, MAX_TIERS + 1))
 
     def to_data(self) -> ProductData:
         return ProductData(
@@ -337,6 +354,8 @@ class ProductForm(FlaskForm):
             price_vnd=self.price_vnd.data,
             stock=self.stock.data,
             description=(self.description.data or "").strip(),
+            tier_rows=self.tier_rows(),
+            case_min_quantity=self.case_min_quantity.data,
         )
 
     def certificate_data(self) -> CertificateData | None:

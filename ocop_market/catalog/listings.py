@@ -13,7 +13,7 @@ from ..accounts.models import User
 from ..errors import Conflict, InvalidInput
 from ..extensions import db
 from ..timeutil import utcnow
-from . import notices
+from . import notices, tiers
 from .certificates import CertificateData, set_certificate
 from .models import (
     Producer,
@@ -41,6 +41,10 @@ class ProductData:
     price_vnd: int
     stock: int
     description: str = ""
+    #: the listing form's wholesale rows [(from quantity, unit price), ...] (catalog/tiers.py); None leaves the
+    #: tiers and the minimum quantity as they are (an import, the API)
+    tier_rows: tuple[tuple[int | None, int | None], ...] | None = None
+    case_min_quantity: int | None = None
 
 
 # ---------------------------------------------------------------- listings
@@ -54,6 +58,21 @@ def _check_product_data(data: ProductData) -> None:
             raise InvalidInput(_("Giá và tồn kho phải là số nguyên không âm."))
     if not data.unit.strip():
         raise InvalidInput(_("Cần có đơn vị bán, ví dụ “gói 500g”."))
+    if data.tier_rows is not None:
+        tiers.check_tiers(data.price_vnd, data.tier_rows)
+        minimum = data.case_min_quantity
+        if minimum is not None and (isinstance(minimum, bool) or not isinstance(minimum, int)
+                                    or not 1 <= minimum <= tiers.MAX_TIER_QUANTITY):
+            raise InvalidInput(_("Số lượng tối thiểu khi mua sỉ phải là số nguyên từ 1 đến %(n)s.",
+                                 n=tiers.MAX_TIER_QUANTITY), parameter="case_min_quantity")
+
+
+def _wholesale(product: Product, data: ProductData) -> None:
+    """The tiers and the case minimum from the form (already checked), unless the caller left them alone."""
+    if data.tier_rows is None:
+        return
+    product.price_tiers = tiers.stored(tiers.check_tiers(data.price_vnd, data.tier_rows))
+    product.case_min_quantity = data.case_min_quantity
 
 
 def _check_name_free(producer: Producer, name: str, product_id: int | None = None) -> None:
@@ -80,6 +99,7 @@ def create_product(actor: User | None, producer: Producer, data: ProductData) ->
         created_by_id=actor.id if actor else None,
         updated_by_id=actor.id if actor else None,
     )
+    _wholesale(product, data)
     db.session.add(product)
     db.session.flush()
     audit.record(actor.id if actor else None, "product.create", "product", product.id)
@@ -101,6 +121,7 @@ def update_product(actor: User, product: Product, data: ProductData) -> Product:
     content_changed = any(getattr(product, f) != new[f] for f in REVIEWED_FIELDS)
     for key, value in new.items():
         setattr(product, key, value)
+    _wholesale(product, data)
     product.updated_by_id = actor.id
     if content_changed and product.status == ProductStatus.APPROVED and not actor.is_staff:
         _move(product, ProductStatus.PENDING)

@@ -6,6 +6,7 @@ import enum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -252,6 +253,7 @@ class Product(Model):
     __table_args__ = (
         CheckConstraint("price_vnd >= 0", name="price_not_negative"),
         CheckConstraint("stock >= 0", name="stock_not_negative"),
+        CheckConstraint("case_min_quantity IS NULL OR case_min_quantity BETWEEN 1 AND 10000", name="case_min_range"),
         one_of("status", ProductStatus, "status_known"),
         UniqueConstraint("producer_id", "name", name="uq_products_producer_name"),
         Index("ix_products_status_created", "status", "created_at"),
@@ -268,6 +270,12 @@ class Product(Model):
     unit: Mapped[str] = mapped_column(String(60), info=PLAIN_TEXT)
     price_vnd: Mapped[int] = mapped_column(Integer)
     stock: Mapped[int] = mapped_column(Integer, default=0)
+    #: giá sỉ: [[from quantity, unit price], ...], quantities increasing and prices decreasing, each below
+    #: `price_vnd` (catalog/tiers.py checks them); whoever buys that many pays that price. Kept on the row so the
+    #: product page and the stock UPDATE at checkout read them without another statement.
+    price_tiers: Mapped[list | None] = mapped_column(JSON)
+    #: the least a request for quote may ask for (số lượng tối thiểu khi mua sỉ), when the producer set one
+    case_min_quantity: Mapped[int | None] = mapped_column(Integer)
     #: units delivered to buyers ("Đã bán"), counted when a part of an order is delivered (orders.services.move)
     sold_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: visible buyers' reviews (đánh giá) and the sum of their stars: moved only by conditional atomic UPDATEs in

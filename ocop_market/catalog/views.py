@@ -25,7 +25,7 @@ from ..extensions import db
 from ..paging import paginate_capped
 from ..response_cache import cached_for_visitors
 from ..security import safe_next
-from . import batches, images, labels, services
+from . import batches, images, labels, services, tiers
 from .models import RATING_COUNT_BITS, Product, ProductImage
 
 bp = Blueprint("catalog", __name__)
@@ -52,6 +52,7 @@ def _label_helpers(state) -> None:
         producer_status_label=lambda c: labels.label(labels.PRODUCER_STATUS, c),
         product_status_label=lambda c: labels.label(labels.PRODUCT_STATUS, c),
         cert_level_label=lambda c: labels.label(labels.CERT_LEVEL, c),
+        price_tiers_of=tiers.tiers_of,
     )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ..accounts import sessions
+from ..catalog import tiers
 from ..catalog.models import Producer, ProducerStatus, Product, ProductStatus
 from ..errors import InvalidInput, NotFound
 from ..extensions import db
@@ -157,37 +158,43 @@ def sellable_product(product_id: int) -> Product:
     return product
 
 
-def quantity_message(limit: int) -> str:
+def quantity_message(limit: int, person_bound: bool = False) -> str:
     if limit < 1:
         return _("Sản phẩm đã hết hàng.")
-    return _("Số lượng phải là số nguyên từ 1 đến %(n)s.", n=limit)
+    message = _("Số lượng phải là số nguyên từ 1 đến %(n)s.", n=limit)
+    if person_bound:  # the refusal came from a person's 99, not the stock: say how a case order is made
+        message += " " + _("Mua từ %(n)s trở lên cho cơ quan, trường học, doanh nghiệp: hãy đăng ký tài khoản tổ chức "
+                           "hoặc yêu cầu báo giá.", n=MAX_LINE_QUANTITY + 1)
+    return message
 
 
-def add(store, product_id: int, raw_quantity) -> int:
-    """Add to a line; the line's new quantity must stay within 1..min(stock, 99)."""
+def add(store, product_id: int, raw_quantity, most: int = MAX_LINE_QUANTITY) -> int:
+    """Add to a line; the line's new quantity must stay within 1..min(stock, most): a person's 99, an organisation's
+    case bound (`wholesale.line_limit`)."""
     product = sellable_product(product_id)
     items = store.items()
     existing = items.get(product_id, 0)
-    limit = min(product.stock, MAX_LINE_QUANTITY)
+    limit = min(product.stock, most)
     try:
-        quantity = rules.parse_quantity(raw_quantity, max(limit - existing, 0))
+        quantity = rules.parse_quantity(raw_quantity, max(limit - existing, 0), most)
     except rules.QuantityError:
         if existing and existing >= limit:
             raise InvalidInput(_("Giỏ hàng đã có %(n)s — tối đa cho sản phẩm này.", n=existing)) from None
-        raise InvalidInput(quantity_message(limit - existing if existing else limit)) from None
+        raise InvalidInput(quantity_message(limit - existing if existing else limit,
+                                            most == MAX_LINE_QUANTITY and product.stock > most)) from None
     if product_id not in items and len(items) >= MAX_CART_LINES:
         raise InvalidInput(_("Giỏ hàng đã đầy."))
     store.set(product_id, existing + quantity)
     return existing + quantity
 
 
-def update(store, product_id: int, raw_quantity) -> int:
+def update(store, product_id: int, raw_quantity, most: int = MAX_LINE_QUANTITY) -> int:
     product = sellable_product(product_id)
-    limit = min(product.stock, MAX_LINE_QUANTITY)
+    limit = min(product.stock, most)
     try:
-        quantity = rules.parse_quantity(raw_quantity, limit)
+        quantity = rules.parse_quantity(raw_quantity, limit, most)
     except rules.QuantityError:
-        raise InvalidInput(quantity_message(limit)) from None
+        raise InvalidInput(quantity_message(limit, most == MAX_LINE_QUANTITY and product.stock > most)) from None
     store.set(product_id, quantity)
     return quantity
 
@@ -203,8 +210,13 @@ class CartLineView:
     problem: str = ""
 
     @property
+    def unit_price_vnd(self) -> int:
+        """The listing's price for this many: a tier when the quantity reaches one (`catalog.tiers`)."""
+        return tiers.unit_price(self.product.price_vnd, self.product.price_tiers, self.quantity)
+
+    @property
     def total_vnd(self) -> int:
-        return self.product.price_vnd * self.quantity
+        return self.unit_price_vnd * self.quantity
 
 
 @dataclass
@@ -250,7 +262,7 @@ def view(store, fee_vnd: int, free_above_vnd: int | None) -> CartView:
             problem = _("Chỉ còn %(n)s.", n=product.stock) if product.stock else _("Sản phẩm đã hết hàng.")
         lines.append(CartLineView(product, qty, problem))
     lines.sort(key=lambda ln: (ln.product.producer_id, ln.product.id))
-    priced = [rules.PricedLine(ln.product.id, ln.product.producer_id, ln.product.price_vnd, ln.quantity) for ln in lines]
+    priced = [rules.PricedLine(ln.product.id, ln.product.producer_id, ln.unit_price_vnd, ln.quantity) for ln in lines]
     totals = rules.totals(priced, fee_vnd, free_above_vnd)
     return CartView(lines, totals, unavailable, subsidy.apply(totals, utcnow()))
 

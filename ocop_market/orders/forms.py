@@ -4,12 +4,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, MultipleFileField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..accounts.forms import optional_id
 from ..accounts.services import normalise_phone
+from ..catalog.forms import MAX_PRICE_VND, DayField, WholeNumberField
 from ..money import parse_vnd
+from ..timeutil import local_today
 from ..validators import PlainText
+from . import schedule
 
 
 class QuantityForm(FlaskForm):
@@ -55,6 +58,13 @@ class CheckoutForm(FlaskForm):
 
     def shown_subsidy(self) -> int | None:
         return self._amount(self.shown_subsidy_vnd)
+    #: optional; `schedule.delivery_date_problem` refuses a past day or one beyond 90 days
+    delivery_date = DayField(_l("Ngày muốn nhận hàng"), validators=[Optional()])
+
+    def validate_delivery_date(self, field):
+        problem = schedule.delivery_date_problem(field.data, local_today())
+        if problem:
+            raise ValidationError(problem)
 
     def validate_phone(self, field):
         try:
@@ -160,4 +170,30 @@ class ReviewAnswerForm(FlaskForm):
 class ReviewHideForm(FlaskForm):
     reason = TextAreaField(_l("Lý do ẩn (người viết đọc được)"), validators=[PlainText(multiline=True),
         DataRequired(_l("Vui lòng ghi lý do ẩn đánh giá.")), Length(max=500, message=_l("Tối đa 500 ký tự."))],
+        render_kw={"rows": 2})
+
+
+class QuoteAskForm(FlaskForm):
+    """An organisation buyer's request for quote; the bounds are `wholesale.ask`'s (quantity text, like the cart's)."""
+
+    quantity = StringField(_l("Số lượng cần mua"), validators=[PlainText(), DataRequired(_l("Vui lòng nhập số lượng.")),
+                                                              Length(max=12)], render_kw={"inputmode": "numeric"})
+    wanted_date = DayField(_l("Ngày muốn nhận hàng (không bắt buộc)"), validators=[Optional()])
+    province_id = SelectField(_l("Tỉnh/thành phố nhận hàng"), coerce=optional_id, validate_choice=True,
+                              validators=[DataRequired(_l("Vui lòng chọn tỉnh/thành phố nhận hàng."))])
+    note = TextAreaField(_l("Ghi chú cho người bán (quy cách đóng gói, hóa đơn…)"), validators=[
+        PlainText(multiline=True), Optional(), Length(max=1000, message=_l("Tối đa 1000 ký tự."))], render_kw={"rows": 3})
+
+
+class QuoteAnswerForm(FlaskForm):
+    unit_price_vnd = WholeNumberField(_l("Đơn giá báo (đồng / đơn vị)"), validators=[
+        InputRequired(_l("Vui lòng nhập đơn giá."))], minimum=1, maximum=MAX_PRICE_VND)
+    delivery_date = DayField(_l("Ngày giao hàng"), validators=[DataRequired(_l("Vui lòng chọn ngày giao hàng."))])
+    valid_until = DayField(_l("Báo giá có hiệu lực đến hết ngày"), validators=[
+        DataRequired(_l("Vui lòng chọn hạn của báo giá."))])
+
+
+class QuoteDeclineForm(FlaskForm):
+    reason = TextAreaField(_l("Lý do từ chối (người mua đọc được)"), validators=[PlainText(multiline=True),
+        DataRequired(_l("Vui lòng ghi lý do từ chối.")), Length(max=500, message=_l("Tối đa 500 ký tự."))],
         render_kw={"rows": 2})

@@ -16,7 +16,7 @@ from ..jobs.queue import LocalCron, job
 from ..messaging.services import was_queued
 from ..money import format_vnd
 from ..timeutil import utcnow
-from . import fulfilment
+from . import fulfilment, wholesale
 from .models import OrderEvent, OrderStatus, ProducerOrder
 
 #: a producer is reminded of an order left unconfirmed this long; its province's staff are told after the second
@@ -85,3 +85,11 @@ def remind_unconfirmed(now: dt.datetime | None = None) -> dict:
                               params=facts) for staff in staff_for_province(po.producer.province_id)]
             staff_told += any(told)
     return {"producers reminded": reminded, "escalated to staff": staff_told, "escalated to hubs": hub_told}
+
+
+@job("orders.expire_quotes", schedule=LocalCron(minute="10", hour="0"))
+def expire_quotes() -> dict:
+    """Write `expired` on requests for quote past their time (the pages already read them so)."""
+    with transaction():
+        count = wholesale.expire_quotes()
+    return {"quotes expired": count}

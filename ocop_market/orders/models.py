@@ -8,7 +8,7 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..constraints import one_of
@@ -22,7 +22,11 @@ if TYPE_CHECKING:
     from ..catalog.models import Hub, Producer, Product
     from ..places import Province
 
+#: a person's most of one product in one order (a shop's usual bound, against typing slips and hoarding)
 MAX_LINE_QUANTITY = 99
+#: an organisation buyer's (accounts.Organisation: a school canteen, a company buying Tết gifts) most of one product
+#: in one order, by the case; the database's bound on a line (orders/wholesale.py decides who may pass 99)
+MAX_CASE_QUANTITY = 10_000
 
 
 class OrderStatus(enum.StrEnum):
@@ -51,7 +55,7 @@ class Cart(Model):
 class CartLine(Model):
     __tablename__ = "cart_lines"
     __table_args__ = (
-        CheckConstraint(f"quantity BETWEEN 1 AND {MAX_LINE_QUANTITY}", name="quantity_range"),
+        CheckConstraint(f"quantity BETWEEN 1 AND {MAX_CASE_QUANTITY}", name="quantity_range"),
         UniqueConstraint("cart_id", "product_id", name="uq_cart_lines_cart_product"),
     )
 
@@ -102,6 +106,9 @@ class Order(Model):
     #: an unpaid card order is cancelled and its stock released after this moment
     payment_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    #: the day the buyer asked to receive the goods (ngày giao mong muốn), a local calendar day; set by the quote for
+    #: an order from a request for quote (orders/wholesale.py), optional otherwise
+    delivery_date: Mapped[dt.date | None] = mapped_column(Date)
 
     buyer: Mapped[User] = relationship("User")
     province: Mapped[Province] = relationship("Province")
@@ -175,7 +182,7 @@ class OrderLine(Model):
 
     __tablename__ = "order_lines"
     __table_args__ = (
-        CheckConstraint(f"quantity BETWEEN 1 AND {MAX_LINE_QUANTITY}", name="quantity_range"),
+        CheckConstraint(f"quantity BETWEEN 1 AND {MAX_CASE_QUANTITY}", name="quantity_range"),
         CheckConstraint("unit_price_vnd >= 0", name="price_not_negative"),
         CheckConstraint("line_total_vnd = unit_price_vnd * quantity", name="line_total_adds_up"),
         UniqueConstraint("producer_order_id", "product_id", name="uq_order_lines_po_product"),
@@ -411,3 +418,68 @@ class ReviewPhoto(Model):
     review_id: Mapped[int] = mapped_column(ForeignKey("product_reviews.id", ondelete="CASCADE"), index=True)
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
     original_format: Mapped[str] = mapped_column(String(8))
+
+
+# ---------------------------------------------------------------- requests for quote (yêu cầu báo giá) by the case
+class QuoteStatus(enum.StrEnum):
+    #: the organisation buyer asked; the producer (or its hub) answers once
+    REQUESTED = "requested"
+    #: the producer answered with a unit price, a delivery date and a validity date
+    QUOTED = "quoted"
+    #: the producer declined, with a reason
+    DECLINED = "declined"
+    #: the buyer accepted it into an order (`order_id`), once
+    ACCEPTED = "accepted"
+    #: unanswered in time, or not accepted before its validity date (written by `wholesale.expire_quotes`, and
+    #: read as such by `Quote.state_on` before the sweep has run)
+    EXPIRED = "expired"
+
+
+class Quote(Model):
+    """A request for quote (yêu cầu báo giá) between one organisation buyer and the household selling one listing:
+    asked with a quantity (up to `MAX_CASE_QUANTITY`), a wanted delivery date and province; answered once with a
+    unit price, delivery date and validity date, or declined; accepted once into an order at that price."""
+
+    __tablename__ = "quotes"
+    __table_args__ = (
+        one_of("status", QuoteStatus, "status_known"),
+        CheckConstraint(f"quantity BETWEEN 1 AND {MAX_CASE_QUANTITY}", name="quantity_range"),
+        CheckConstraint("unit_price_vnd IS NULL OR unit_price_vnd > 0", name="price_positive"),
+        CheckConstraint("status NOT IN ('quoted','accepted') OR (unit_price_vnd IS NOT NULL AND "
+                        "delivery_date IS NOT NULL AND valid_until IS NOT NULL)", name="answer_complete"),
+        CheckConstraint("(status = 'accepted') = (order_id IS NOT NULL)", name="order_when_accepted"),
+        Index("ix_quotes_producer_status", "producer_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    #: the buyer's wish (a local day), which the producer may answer with another date
+    wanted_date: Mapped[dt.date | None] = mapped_column(Date)
+    province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"))
+    note: Mapped[str] = mapped_column(Text, default="", info=PLAIN_TEXT_MULTILINE)
+    status: Mapped[str] = mapped_column(String(12), default=QuoteStatus.REQUESTED)
+    unit_price_vnd: Mapped[int | None] = mapped_column(Integer)
+    delivery_date: Mapped[dt.date | None] = mapped_column(Date)
+    #: the last local day the buyer may accept the price
+    valid_until: Mapped[dt.date | None] = mapped_column(Date)
+    decline_reason: Mapped[str] = mapped_column(Text, default="", info=PLAIN_TEXT_MULTILINE)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_hub_id: Mapped[int | None] = mapped_column(ForeignKey("hubs.id"))
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    buyer: Mapped[User] = relationship("User", foreign_keys=[buyer_id])
+    product: Mapped[Product] = relationship("Product")
+    producer: Mapped[Producer] = relationship("Producer")
+    province: Mapped[Province] = relationship("Province")
+    order: Mapped[Order | None] = relationship("Order")
+    answered_hub: Mapped[Hub | None] = relationship("Hub")
+
+    @property
+    def total_vnd(self) -> int | None:
+        return self.unit_price_vnd * self.quantity if self.unit_price_vnd is not None else None

@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .models import MAX_LINE_QUANTITY, OrderStatus
+from .models import MAX_CASE_QUANTITY, MAX_LINE_QUANTITY, OrderStatus
 
 S = OrderStatus
 
@@ -43,8 +43,9 @@ class QuantityError(ValueError):
     pass
 
 
-def parse_quantity(raw, available: int) -> int:
-    """A whole number from 1 to min(available, 99). Raises QuantityError (never overflows the database)."""
+def parse_quantity(raw, available: int, most: int = MAX_LINE_QUANTITY) -> int:
+    """A whole number from 1 to min(available, most): a person's 99 unless the caller knows an organisation buys
+    (`wholesale.line_limit`). Raises QuantityError (never overflows the database)."""
     if isinstance(raw, bool):
         raise QuantityError("not a number")
     if isinstance(raw, int):
@@ -54,7 +55,7 @@ def parse_quantity(raw, available: int) -> int:
         if not m:
             raise QuantityError("not a whole number")
         value = int(m.group(1))
-    limit = min(available, MAX_LINE_QUANTITY)
+    limit = min(available, most, MAX_CASE_QUANTITY)
     if value < 1 or value > limit:
         raise QuantityError(f"outside 1..{limit}")
     return value

@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from .. import signals
 from ..accounts.models import User
 from ..accounts.services import normalise_phone
-from ..catalog import hubs
+from ..catalog import hubs, tiers
 from ..catalog import services as catalog
 from ..catalog.models import Hub, Producer, ProducerStatus, Product, ProductStatus
 from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -28,10 +28,11 @@ from ..money import format_vnd
 from ..payments import ledger
 from ..payments.models import PaymentState
 from ..places import Province
-from ..timeutil import LOCAL_TZ, utcnow
-from . import refunds, rules, subsidy
+from ..timeutil import LOCAL_TZ, local_today, utcnow
+from . import refunds, rules, schedule, subsidy
 from .history import part_event
 from .models import (
+    MAX_CASE_QUANTITY,
     MAX_LINE_QUANTITY,
     Order,
     OrderLine,
@@ -64,6 +65,8 @@ class CheckoutData:
     expected_total_vnd: int | None = None
     #: the programmes' shipping subsidy shown with it: a smaller one now is told as "the subsidy just ran out"
     expected_subsidy_vnd: int | None = None
+    #: the day the buyer asks to receive the goods (`schedule`); a quote's date for an order from a quote
+    delivery_date: dt.date | None = None
 
 
 class TotalChanged(Conflict):
@@ -73,6 +76,9 @@ class TotalChanged(Conflict):
         super().__init__(_("Tổng tiền đã thay đổi thành %(total)s. Vui lòng xem lại và xác nhận đặt hàng lại.",
                            total=format_vnd(total_vnd)))
 
+
+#: the most one order may total: its amounts are 32-bit integer columns (PostgreSQL's int4 ends at 2,147,483,647)
+MAX_ORDER_VND = 2_000_000_000
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -108,8 +114,12 @@ def _check_checkout(data: CheckoutData, cfg) -> CheckoutData:
         raise InvalidInput(_("Tỉnh/thành phố không hợp lệ."))
     if data.payment_method not in allowed_methods(cfg):
         raise InvalidInput(_("Phương thức thanh toán không khả dụng."))
+    problem = schedule.delivery_date_problem(data.delivery_date, local_today())
+    if problem:
+        raise InvalidInput(problem, parameter="delivery_date")
     return CheckoutData(name, phone, address, commune, data.province_id, data.payment_method,
-                        (data.note or "").strip()[:1000], data.expected_total_vnd, data.expected_subsidy_vnd)
+                        (data.note or "").strip()[:1000], data.expected_total_vnd, data.expected_subsidy_vnd,
+                        data.delivery_date)
 
 
 def _take_stock(product_id: int, quantity: int):
@@ -124,7 +134,7 @@ def _take_stock(product_id: int, quantity: int):
             Product.producer_id.in_(verified),
         )
         .values(stock=Product.stock - quantity)
-        .returning(Product.price_vnd, Product.producer_id, Product.name, Product.unit)
+        .returning(Product.price_vnd, Product.producer_id, Product.name, Product.unit, Product.price_tiers)
         .execution_options(synchronize_session=False)
     )
     return db.session.execute(stmt).first()
@@ -139,9 +149,12 @@ def _return_stock(product_id: int, quantity: int) -> None:
     )
 
 
-def place_order(buyer: User, items: dict[int, int], data: CheckoutData, cfg=None, entered_by_hub: Hub | None = None) -> Order:
-    """Turn a cart into an order: prices from the database, stock reserved, one part per producer.
+def place_order(buyer: User, items: dict[int, int], data: CheckoutData, cfg=None, entered_by_hub: Hub | None = None,
+                most: int = MAX_LINE_QUANTITY, quoted_prices: dict[int, int] | None = None) -> Order:
+    """Turn a cart into an order: prices from the database (a listing's tiers reached by the quantity, or the
+    price of an accepted quote in `quoted_prices`), stock reserved, one part per producer.
     `entered_by_hub`: a hub typed it in for a buyer who phoned or walked in (`place_assisted_order`).
+    `most`: a line's bound, a person's 99 unless the caller knows the buyer is an organisation (`wholesale`).
 
     Raises OutOfStock (the caller rolls back: stock taken for earlier lines is given back with it)."""
     cfg = cfg if cfg is not None else current_app.config
@@ -149,8 +162,8 @@ def place_order(buyer: User, items: dict[int, int], data: CheckoutData, cfg=None
     if not items:
         raise InvalidInput(_("Giỏ hàng của bạn đang trống."))
     for qty in items.values():
-        if isinstance(qty, bool) or not isinstance(qty, int) or not 1 <= qty <= MAX_LINE_QUANTITY:
-            raise InvalidInput(_("Số lượng phải là số nguyên từ 1 đến %(n)s.", n=MAX_LINE_QUANTITY))
+        if isinstance(qty, bool) or not isinstance(qty, int) or not 1 <= qty <= min(most, MAX_CASE_QUANTITY):
+            raise InvalidInput(_("Số lượng phải là số nguyên từ 1 đến %(n)s.", n=min(most, MAX_CASE_QUANTITY)))
     priced: list[rules.PricedLine] = []
     snapshot: dict[int, tuple[str, str]] = {}
     # Always in id order: two orders locking the same rows on PostgreSQL then wait, never deadlock.
@@ -159,13 +172,17 @@ def place_order(buyer: User, items: dict[int, int], data: CheckoutData, cfg=None
         if row is None:
             product = db.session.get(Product, pid)
             raise OutOfStock(product.name if product else str(pid), pid)
-        price, producer_id, name, unit = row
+        price, producer_id, name, unit, price_tiers = row
+        price = (quoted_prices or {}).get(pid) or tiers.unit_price(price, price_tiers, items[pid])
         priced.append(rules.PricedLine(pid, producer_id, price, items[pid]))
         snapshot[pid] = (name, unit)
 
     now = utcnow()
     result = subsidy.apply(rules.totals(priced, int(cfg["SHIPPING_FEE_VND"]), cfg.get("SHIPPING_FREE_ABOVE_VND")), now,
                            fresh=True)
+    if result.total_vnd > MAX_ORDER_VND:  # a case order of dear goods: the amounts' integer columns stop here
+        raise InvalidInput(_("Đơn hàng vượt quá %(amount)s; vui lòng chia thành nhiều đơn.",
+                             amount=format_vnd(MAX_ORDER_VND)))
     if data.expected_total_vnd is not None and result.total_vnd > data.expected_total_vnd:
         if data.expected_subsidy_vnd is not None and result.subsidy_vnd < data.expected_subsidy_vnd:
             raise subsidy.SubsidyRanOut(total_vnd=result.total_vnd)
@@ -190,6 +207,7 @@ def place_order(buyer: User, items: dict[int, int], data: CheckoutData, cfg=None
         created_at=now,
         payment_due_at=now + dt.timedelta(minutes=int(cfg["CARD_PAYMENT_MINUTES"])) if method == PaymentMethod.CARD else None,
         entered_by_hub_id=entered_by_hub.id if entered_by_hub is not None else None,
+        delivery_date=data.delivery_date,
     )
     db.session.add(order)
     for shipment in result.totals.shipments:

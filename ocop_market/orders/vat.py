@@ -19,11 +19,10 @@ from ..extensions import db
 from ..messaging.links import public_url
 from ..money import format_vnd
 from ..timeutil import utcnow
+from ..validators import normalise_tax_code, tax_code_message
 from .models import OrderStatus, ProducerOrder, VatInvoiceRequest, VatInvoiceStatus
 from .services import status_label
 
-#: 10 digits (an organisation), or 13 as 10-3 (a dependent unit, a branch): "0101234567", "0101234567-001"
-_TAX_CODE = re.compile(r"^([0-9]{10})(?:-?([0-9]{3}))?$")
 _INVOICE_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/._-]{0,39}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 #: a part of an order that can be invoiced: placed and not cancelled (an unpaid card order is no sale yet)
@@ -39,22 +38,11 @@ class VatInvoiceData:
     email: str = ""
 
 
-def normalise_tax_code(raw: str) -> str:
-    """'0101234567', '0101 234 567-001' or '0101234567001' -> '0101234567' / '0101234567-001'; ValueError otherwise.
-    Only the shape is checked: the tax office's lookup is what says a code exists, and the seller checks it there
-    before issuing."""
-    m = _TAX_CODE.match(re.sub(r"[\s.]", "", raw or ""))
-    if m is None:
-        raise ValueError("not a tax code")
-    return m.group(1) + (f"-{m.group(2)}" if m.group(2) else "")
-
-
 def check_request(data: VatInvoiceData) -> VatInvoiceData:
     try:
         tax_code = normalise_tax_code(data.tax_code)
     except ValueError:
-        raise InvalidInput(_("Mã số thuế gồm 10 chữ số, hoặc 13 chữ số viết 10-3 cho chi nhánh (ví dụ 0101234567 "
-                             "hoặc 0101234567-001)."), parameter="tax_code") from None
+        raise InvalidInput(tax_code_message(), parameter="tax_code") from None
     name, address, email = (data.company_name or "").strip(), (data.company_address or "").strip(), \
         (data.email or "").strip()
     if not name or len(name) > 200:

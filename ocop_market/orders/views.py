@@ -28,7 +28,7 @@ from ..routing import parse_id
 from ..signals import stripe_checkout_event
 from ..validators import show_on_form
 from . import cart as carts
-from . import fulfilment, receipts, rules, services, subsidy, vat
+from . import fulfilment, receipts, rules, services, subsidy, vat, wholesale
 from .forms import CheckoutForm, ConfirmForm, QuantityForm, VatInvoiceForm
 from .models import OrderStatus, PaymentMethod, PaymentStatus
 from .settings import apply_defaults, bank_transfer_enabled, card_enabled
@@ -105,7 +105,7 @@ def add_to_cart(product_id: int):
     if form.validate_on_submit():
         try:
             with transaction():
-                carts.add(_store(), product_id, form.quantity.data)
+                carts.add(_store(), product_id, form.quantity.data, wholesale.line_limit(current_user))
         except InvalidInput as exc:
             form.quantity.errors = [exc.message]
         else:
@@ -123,7 +123,7 @@ def update_line(product_id: int):
     if form.validate_on_submit():
         try:
             with transaction():
-                carts.update(_store(), product_id, form.quantity.data)
+                carts.update(_store(), product_id, form.quantity.data, wholesale.line_limit(current_user))
         except InvalidInput as exc:
             form.quantity.errors = [exc.message]
         else:
@@ -195,12 +195,13 @@ def checkout():
             contact_name=form.contact_name.data, phone=form.phone.data, address_line=form.address_line.data,
             commune=form.commune.data, province_id=form.province_id.data, payment_method=form.payment_method.data,
             note=form.note.data or "", expected_total_vnd=form.shown_total(),
-            expected_subsidy_vnd=form.shown_subsidy(),
+            expected_subsidy_vnd=form.shown_subsidy(), delivery_date=form.delivery_date.data,
         )
         store = _store()
         try:
             with transaction():
-                order = services.place_order(current_user, store.items(), data)
+                order = services.place_order(current_user, store.items(), data,
+                                             most=wholesale.line_limit(current_user))
                 addresses.remember_used(current_user, addresses.AddressData(
                     contact_name=data.contact_name, phone=data.phone, address_line=data.address_line,
                     commune=data.commune, province_id=data.province_id))
@@ -280,6 +281,8 @@ def vat_invoice_request(code: str, po_id: int):
     if po.vat_invoice is not None:
         return redirect(url_for(".order_detail", code=order.code))
     form = VatInvoiceForm()
+    if request.method == "GET":  # an organisation buyer's own details fill it (accounts/organisations.py)
+        wholesale.fill_vat_form(form, current_user)
     status = 200
     if form.validate_on_submit():
         try:

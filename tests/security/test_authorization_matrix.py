@@ -7,7 +7,16 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import LOGIN_PATH, csrf_token, dummy_path, is_producer_rule, is_staff_rule, methods_of, sign_in
+from .conftest import (
+    LOGIN_PATH,
+    blueprint_of,
+    csrf_token,
+    dummy_path,
+    is_producer_rule,
+    is_staff_rule,
+    methods_of,
+    sign_in,
+)
 
 
 def _call(app, user_id, method, path):
@@ -86,3 +95,24 @@ def test_refusal_page_is_vietnamese(app, users):
     resp = client.get("/quan-tri/")
     assert resp.status_code == 403
     assert "Không có quyền truy cập" in resp.get_data(as_text=True)
+
+
+def test_quote_routes_admit_only_their_side(app, users):
+    """Requests for quote (issue 17): the buyer's pages refuse everyone but buyers (producers and staff get 403
+    before any lookup), the hub's answer pages refuse non-members; the producer's are in the producer matrix above."""
+    buyer_rules = _rules(app, lambda r: blueprint_of(r) == "quotes")
+    assert {"quotes.ask", "quotes.detail", "quotes.order", "quotes.mine"} <= {r.endpoint for r in buyer_rules}
+    failures = _matrix(app, buyer_rules, {
+        "anonymous": (None, "login"),
+        "producer": (users["producer"], 403),
+        "staff": (users["staff"], 403),
+        "admin": (users["admin"], 403),
+    })
+    hub_rules = _rules(app, lambda r: blueprint_of(r) == "hub_quotes")
+    assert any("POST" in r.methods for r in hub_rules)
+    failures += _matrix(app, hub_rules, {
+        "anonymous": (None, "login"),
+        "buyer": (users["buyer"], 403),
+        "producer": (users["producer"], 403),
+    })
+    assert not failures, "quote routes not refused:\n" + "\n".join(failures)
