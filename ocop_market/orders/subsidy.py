@@ -96,8 +96,15 @@ class Subsidised:
 
 
 def shipment_fees(totals: rules.Totals, weights: dict[int, int] | None = None) -> list[ShipmentFee]:
+    """What each shipment's buyer would pay for shipping, with its parcel's weight: `weights`, else the shipment's
+    own `weight_grams` once the fee table gives shipments one (a weight of 0 is unknown: per-kg subsidies pay
+    nothing then). The subsidy comes off what the buyer pays, so a shipment shipped free gets none."""
     weights = weights or {}
-    return [ShipmentFee(s.producer_id, s.shipping_vnd, weights.get(s.producer_id)) for s in totals.shipments]
+    out = []
+    for s in totals.shipments:
+        grams = weights.get(s.producer_id) or getattr(s, "weight_grams", None) or None
+        out.append(ShipmentFee(s.producer_id, s.shipping_vnd, grams))
+    return out
 
 
 def apply(totals: rules.Totals, at: dt.datetime, weights: dict[int, int] | None = None,

@@ -182,6 +182,27 @@ def test_per_kg_pays_by_the_parcel_weight_with_its_cap(world, ctx):
     assert {pid: o.amount_vnd for pid, o in got.items()} == {world["h1"].id: 10_000, world["h2"].id: 12_000}
 
 
+def test_per_kg_reads_the_parcel_weight_a_shipment_carries(world, ctx):
+    """Checkout's own path (orders.subsidy.apply): the parcel's weight comes with the shipment once the fee table
+    gives it one, and a shipment without a known weight gets nothing from a per-kg subsidy."""
+    import dataclasses
+
+    from ocop_market.orders import rules
+    from ocop_market.orders import subsidy as order_subsidy
+
+    _subsidy(world["staff"], world["project"], mode="per_kg", amount_vnd=8_000)
+
+    @dataclasses.dataclass(frozen=True)
+    class Weighed(rules.Shipment):
+        weight_grams: int = 0
+
+    totals = rules.Totals((Weighed(world["h1"].id, (), 100_000, 30_000, 2_500),
+                           rules.Shipment(world["h2"].id, (), 60_000, 30_000)))
+    priced = order_subsidy.apply(totals, utcnow(), fresh=True)
+    assert {pid: o.amount_vnd for pid, o in priced.offers.items()} == {world["h1"].id: 20_000}
+    assert priced.total_vnd == 100_000 + 30_000 - 20_000 + 60_000 + 30_000
+
+
 # ---------------------------------------------------------------- the budget runs out
 def test_a_subsidy_that_ran_out_meanwhile_is_told_with_the_new_total_then_the_remainder_applies(world, client):
     subsidy = _subsidy(world["staff"], world["project"], budget_vnd=20_000)
