@@ -16,10 +16,12 @@ from .conftest import (
     checkout_cash_on_delivery,
     empty_cart,
     login,
+    vnd,
 )
 
 PRODUCT = "Hạt dẻ Trùng Khánh"
 SHOP = "Hộ bà Lục Thị Hoa"  # the demo producer's own household
+SUBSIDY = "Đưa nông sản Trùng Khánh về xuôi"  # the demo's shipping subsidy, for that project's households
 
 
 def open_own_product(page) -> None:
@@ -46,9 +48,22 @@ def test_order_ship_deliver_review_return_refund(new_page, journey, ghn, server)
         add_to_cart(buyer, 2)
         expect(buyer.locator(".cart-shipment h2")).to_have_text([SHOP])
 
-    with j.step("the buyer orders, cash on delivery", buyer):
+    with j.step("the cart takes the programme's shipping subsidy off the household's fee", buyer):
+        subsidy = buyer.locator(".cart-shipment").filter(has_text=SHOP).locator(".shipping-subsidy")
+        expect(subsidy).to_contain_text(f"Hỗ trợ phí giao của chương trình “{SUBSIDY}”")
+        subsidy_vnd = int(subsidy.get_attribute("data-subsidy-vnd") or 0)
+        assert subsidy_vnd > 0
+        expect(buyer.locator("#subsidy-total")).to_have_text(re.compile(rf"−{subsidy_vnd:,}".replace(",", ".")))
+        cart_total = vnd(buyer.locator("#cart-total").inner_text())
+
+    with j.step("the buyer orders, cash on delivery, and pays the total the cart showed", buyer):
         code = checkout_cash_on_delivery(buyer)
-        expect(buyer.locator("main section.card").filter(has_text=SHOP)).to_contain_text(PRODUCT)
+        part = buyer.locator("main section.card").filter(has_text=SHOP).first
+        expect(part).to_contain_text(PRODUCT)
+        expect(part.locator(".shipping-subsidy")).to_have_attribute("data-subsidy-vnd", str(subsidy_vnd))
+        summary = buyer.locator("main section.card").filter(has_text="Giao đến")
+        expect(summary).to_contain_text("Hỗ trợ phí giao của chương trình")
+        expect(summary.locator("dd").last).to_have_text(f"{cart_total:,} ₫".replace(",", "."))
 
     producer = new_page()
     with j.step("the producer confirms the order", producer):
