@@ -155,7 +155,8 @@ def test_a_member_confirms_ships_and_delivers_for_the_household_recorded_with_th
     db.session.expire_all()
     assert db.session.get(ProducerOrder, po.id).status == OrderStatus.DELIVERED
     events = db.session.scalars(select(OrderEvent).where(OrderEvent.producer_order_id == po.id,
-                                                         OrderEvent.from_status.is_not(None))).all()
+                                                         OrderEvent.from_status.is_not(None))
+                                .order_by(OrderEvent.id)).all()
     assert [(e.to_status, e.hub_id, e.actor_id) for e in events] == [
         ("confirmed", hub_world["hub"].id, hub_world["member"].id), ("shipped", hub_world["hub"].id, hub_world["member"].id),
         ("delivered", hub_world["hub"].id, hub_world["member"].id)]

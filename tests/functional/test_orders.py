@@ -200,7 +200,8 @@ def test_buyer_cancels_before_shipping_and_stock_comes_back(client, auth, shop):
                        data={"csrf_token": token, "confirmed": "1"}).status_code == 409
     db.session.expire_all()
     assert db.session.get(Product, shop["chestnut"].id).stock == 10
-    events = db.session.scalars(select(OrderEvent).where(OrderEvent.producer_order_id == po.id)).all()
+    events = db.session.scalars(select(OrderEvent).where(OrderEvent.producer_order_id == po.id)
+                                .order_by(OrderEvent.id)).all()
     assert [(e.from_status, e.to_status) for e in events] == [(None, "placed"), ("placed", "cancelled")]
 
 
