@@ -157,3 +157,60 @@ def test_order_ship_deliver_review_return_refund(new_page, journey, ghn, server)
     with j.step("the buyer sees the refund on the order", buyer):
         buyer.goto(f"/don-hang/{code}")
         expect(buyer.locator("main")).to_contain_text("Đã hoàn")
+
+
+ORGANISATION = ("bepan@ocop.local", "ocop-org-2026")  # the demo's school canteen (an organisation account)
+CASE = 300
+
+
+def test_an_organisation_gets_a_quote_for_300_packs_and_orders_it(new_page, journey):
+    j = journey("organisation-quote")
+    org = new_page()
+
+    with j.step("the school canteen asks the household for a quote for 300 bags", org):
+        login(org, *ORGANISATION)
+        open_own_product(org)
+        org.locator("main").get_by_role("link", name="Yêu cầu báo giá").click()
+        form = org.locator("main form")
+        form.get_by_label("Số lượng cần mua").fill(str(CASE))
+        form.get_by_label("Tỉnh/thành phố nhận hàng").select_option(label="Cao Bằng")
+        form.get_by_label("Ghi chú cho người bán (quy cách đóng gói, hóa đơn…)").fill("Giao trước Tết, có hóa đơn.")
+        form.get_by_role("button", name="Gửi yêu cầu báo giá").click()
+        org.wait_for_url(re.compile(r"/bao-gia/\d+$"))
+        expect(org.locator("main")).to_contain_text("Chờ người bán báo giá")
+        quote_url = org.url
+        quote_no = "BG" + quote_url.rsplit("/", 1)[1]
+
+    producer = new_page()
+    with j.step("the household answers with a case price and a date", producer):
+        login(producer, *PRODUCER)
+        producer.goto("/gian-hang/bao-gia/")
+        producer.locator("main").get_by_role("link", name=quote_no, exact=True).click()
+        expect(producer.locator("main")).to_contain_text("Giao trước Tết, có hóa đơn.")
+        form = producer.locator("main form").filter(has=producer.get_by_role("button", name="Gửi báo giá"))
+        form.get_by_label("Đơn giá báo (đồng / đơn vị)").fill("120000")
+        soon = producer.evaluate("() => { const d = new Date(Date.now() + 10 * 864e5); return d.toISOString().slice(0, 10); }")
+        form.get_by_label("Ngày giao hàng").fill(soon)
+        form.get_by_label("Báo giá có hiệu lực đến hết ngày").fill(soon)
+        form.get_by_role("button", name="Gửi báo giá").click()
+        expect(producer.locator(".flash").first).to_be_visible()
+
+    with j.step("the canteen accepts and orders the 300 bags at the quoted price", org):
+        org.goto(quote_url)
+        expect(org.locator("main")).to_contain_text("120.000")
+        org.get_by_role("link", name="Đồng ý và đặt hàng").or_(org.get_by_role("button", name="Đồng ý và đặt hàng")).click()
+        org.wait_for_url(re.compile(r"/bao-gia/\d+/dat-hang$"))
+        form = org.locator("main form.form")
+        form.locator("#contact_name").fill("Bếp ăn Trường Tiểu học Trùng Khánh")
+        form.locator("#phone").fill("0912345678")
+        form.locator("#address_line").fill("Số 5, đường Lê Lợi")
+        form.locator("#commune").fill("Thị trấn Trùng Khánh")
+        form.get_by_label("Thanh toán khi nhận hàng (COD)").check()
+        org.get_by_role("button", name="Xác nhận đặt hàng").click()
+        org.wait_for_url(re.compile(r"/don-hang/[^/]+$"))
+        expect(org.locator(".flash").first).to_contain_text("Đặt hàng thành công")
+        part = org.locator("main section.card").filter(has_text=SHOP).first
+        expect(part).to_contain_text(PRODUCT)
+        expect(part.locator("tbody tr").first).to_contain_text(str(CASE))
+        expect(part.locator("tbody tr").first).to_contain_text(f"{120_000 * CASE:,} ₫".replace(",", "."))
+        expect(org.locator("main")).to_contain_text("Ngày giao hẹn")
