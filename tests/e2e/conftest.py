@@ -458,3 +458,14 @@ def vnd(text: str) -> int:
     digits = re.sub(r"\D", "", text)
     assert digits, f"no amount in {text!r}"
     return int(digits)
+
+
+def fits_the_screen(page) -> bool:
+    """True when the page is no wider than the window; otherwise fails naming the outermost elements that stick out."""
+    wide = page.evaluate("""() => document.documentElement.scrollWidth <= window.innerWidth + 1 ? [] :
+        [...document.querySelectorAll('main, main *')].map(e => [e, e.getBoundingClientRect()])
+          .filter(([e, r]) => r.right > window.innerWidth + 1 && !(e.parentElement && e.parentElement.getBoundingClientRect().right > window.innerWidth + 1 && e.parentElement.closest('main'))
+            && ![...document.querySelectorAll('main *')].some(a => a.contains(e) && a !== e && ['auto', 'scroll', 'hidden'].includes(getComputedStyle(a).overflowX)))
+          .slice(0, 5).map(([e, r]) => `${e.tagName.toLowerCase()}.${e.className} (${e.textContent.trim().slice(0, 40)}) to ${Math.round(r.right)} px`)""")
+    assert not wide, f"the page is wider than the screen: {wide}"
+    return True

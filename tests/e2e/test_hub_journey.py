@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from tests.loopback import wait_for
 
-from .conftest import login
+from .conftest import fits_the_screen, login
 
 HUB_MEMBER = ("diemban@ocop.local", "ocop-hub-2026")  # ocop_market/demo.py
 HUB = "HTX Nông sản Quảng Uyên"
@@ -18,9 +18,6 @@ BUYER_EMAIL = "nguoimua@ocop.local"
 PHONE = {"width": 360, "height": 740}
 
 
-def _fits_the_screen(page) -> bool:
-    """Nothing but the tables' own scrolling boxes is wider than the 360-pixel screen."""
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def test_a_hub_member_confirms_an_order_for_a_linked_household(new_page, journey, mailbox):
@@ -41,14 +38,14 @@ def test_a_hub_member_confirms_an_order_for_a_linked_household(new_page, journey
         household = next(name for name in HOUSEHOLDS if name in waiting.inner_text())
         code = waiting.get_by_role("link").first.inner_text().strip()
         assert re.fullmatch(r"DH\d{6}[A-Z0-9]{5}", code), code
-        assert _fits_the_screen(page)
+        assert fits_the_screen(page)
 
     with j.step("open the order of the linked household", page):
         waiting.get_by_role("link", name=code).click()
         page.wait_for_url(re.compile(r"/trung-tam/don-hang/\d+$"))
         expect(page.locator("main h1")).to_contain_text(code)
         expect(page.locator("main")).to_contain_text(f"{HUB} thay hộ {household}")
-        assert _fits_the_screen(page)
+        assert fits_the_screen(page)
 
     with j.step("confirm it on the household's behalf", page):
         page.locator("main").get_by_role("button", name="Xác nhận đơn").click()
@@ -57,7 +54,7 @@ def test_a_hub_member_confirms_an_order_for_a_linked_household(new_page, journey
         expect(page.locator("main h1 .badge")).to_have_text("Đã xác nhận")
         # the step is recorded as "hub X for household Y"
         expect(page.locator("main ol.timeline li").last).to_contain_text(f"Đã xác nhận · {HUB} thay hộ {household}")
-        assert _fits_the_screen(page)
+        assert fits_the_screen(page)
 
     with j.step("the buyer hears that the order is confirmed", page):
         assert wait_for(lambda: [m for m in mailbox.mails if m.rcpt_tos == [BUYER_EMAIL] and code in m.subject],

@@ -9,14 +9,12 @@ import secrets
 
 from playwright.sync_api import expect
 
-from .conftest import add_to_cart
+from .conftest import add_to_cart, fits_the_screen
 
 PHONE = {"width": 360, "height": 740}
 ADDRESS = "Số 12, tổ 3"
 
 
-def _fits_the_screen(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def test_a_first_time_buyer_on_a_phone(new_page, journey):
@@ -43,7 +41,7 @@ def test_a_first_time_buyer_on_a_phone(new_page, journey):
         expect(summary).to_have_text(re.compile(r"^\s*Lọc"))
         expect(page.locator("#min_price")).to_be_hidden()
         expect(page.locator("main .product-card").first).to_be_visible()
-        assert _fits_the_screen(page)
+        assert fits_the_screen(page)
 
     with j.step("a price typed as 100k is understood", page):
         page.locator("details.search-filters > summary").click()
@@ -93,7 +91,7 @@ def test_a_first_time_buyer_on_a_phone(new_page, journey):
         form.locator("#commune").fill("Phường Thục Phán")
         form.locator("#address_line").fill(ADDRESS)
         form.get_by_label(re.compile("Chuyển khoản ngân hàng")).check()
-        assert _fits_the_screen(page)
+        assert fits_the_screen(page)
 
     with j.step("the VietQR box names the bank and offers copy buttons and the picture", page):
         page.get_by_role("button", name="Xác nhận đặt hàng").click()
@@ -149,7 +147,7 @@ def test_a_first_time_buyer_on_a_phone(new_page, journey):
         first = page.locator("main .address-list li").first
         expect(first).to_contain_text(ADDRESS)
         expect(first).to_contain_text("Mặc định")
-        assert _fits_the_screen(page)
+        assert fits_the_screen(page)
 
     with j.step("deleting a saved address asks first", page):
         first.get_by_role("link", name="Xoá").click()
@@ -157,7 +155,7 @@ def test_a_first_time_buyer_on_a_phone(new_page, journey):
         expect(dialog.locator("h1")).to_have_text("Xoá địa chỉ này?")
         expect(dialog.locator(".facts")).to_contain_text(ADDRESS)
         expect(dialog.get_by_role("button", name="Có, xoá địa chỉ")).to_be_visible()
-        assert _fits_the_screen(page)
+        assert fits_the_screen(page)
 
     with j.step("'Không, quay lại' keeps the address", page):
         dialog.get_by_role("link", name="Không, quay lại").click()

@@ -8,13 +8,11 @@ import re
 
 from playwright.sync_api import expect
 
-from .conftest import PRODUCER, STAFF, login
+from .conftest import PRODUCER, STAFF, fits_the_screen, login
 
 PHONE = {"width": 360, "height": 740}
 
 
-def _fits_the_screen(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def test_undoing_asks_first_for_producers_and_staff(new_page, journey):
@@ -33,7 +31,7 @@ def test_undoing_asks_first_for_producers_and_staff(new_page, journey):
             expect(new_orders.locator("table.part-rows tbody tr").first).to_be_visible()
         assert producer.evaluate("document.querySelector('main section.new-orders').getBoundingClientRect().top"
                                  " < document.querySelector('main .card:not(.new-orders)').getBoundingClientRect().top")
-        assert _fits_the_screen(producer)
+        assert fits_the_screen(producer)
 
     with j.step("producer: 'Từ chối đơn' opens a confirm page with a reason to give", producer):
         link = None
@@ -51,7 +49,7 @@ def test_undoing_asks_first_for_producers_and_staff(new_page, journey):
         expect(dialog.locator("h1")).to_have_text(re.compile(r"^(Từ chối|Hủy) đơn DH"))
         expect(dialog).to_contain_text("Việc này không hoàn tác được.")
         expect(dialog.locator("#note")).to_be_visible()
-        assert _fits_the_screen(producer)
+        assert fits_the_screen(producer)
 
     with j.step("producer: 'Không, quay lại' closes it and leaves the order as it was", producer):
         dialog.get_by_role("link", name="Không, quay lại").click()
@@ -84,7 +82,7 @@ def test_undoing_asks_first_for_producers_and_staff(new_page, journey):
         expect(staff.locator("main h1")).to_have_text(re.compile(r"^Ghi nhận chi trả cho “.+”\?$"))
         expect(staff.locator("main .facts")).to_contain_text("Còn nợ sau chi trả")
         expect(staff.locator("main .facts")).to_contain_text("1.000")
-        assert _fits_the_screen(staff)
+        assert fits_the_screen(staff)
         assert staff.evaluate("Math.max(...[...document.querySelectorAll('main .facts dd')]"
                               ".map(e => e.getBoundingClientRect().right)) <= window.innerWidth")
 
@@ -98,7 +96,7 @@ def test_undoing_asks_first_for_producers_and_staff(new_page, journey):
         region = staff.locator("main div.table-wrap[role=region]").first
         expect(region).to_have_attribute("aria-label", "Nhật ký thao tác")
         expect(region).to_have_attribute("tabindex", "0")
-        assert _fits_the_screen(staff)  # the page itself does not scroll sideways, the table's box does
+        assert fits_the_screen(staff)  # the page itself does not scroll sideways, the table's box does
         assert region.evaluate("el => el.scrollWidth > el.clientWidth"), "the audit table fits 360 px: nothing to show"
 
     with j.step("a table on a phone: the keyboard reaches and scrolls it, the shade shows more columns", staff):
