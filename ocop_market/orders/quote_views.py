@@ -22,6 +22,7 @@ from . import cart as carts
 from . import services, wholesale
 from .forms import CheckoutForm, QuoteAnswerForm, QuoteAskForm, QuoteDeclineForm
 from .models import PaymentMethod, QuoteStatus
+from .views import _redirect_to_card_payment
 
 bp = Blueprint("quotes", __name__, url_prefix="/bao-gia")
 
@@ -132,8 +133,7 @@ def order(quote_id: int):
             status = show_on_form(form, err)
         else:
             if placed.payment_method == PaymentMethod.CARD:
-                from .views import _redirect_to_card_payment  # the checkout's own hand-over to Stripe
-                return _redirect_to_card_payment(placed)
+                return _redirect_to_card_payment(placed)  # the checkout's own hand-over to Stripe
             flash(_("Đặt hàng thành công! Mã đơn của bạn là %(code)s.", code=placed.code), "success")
             return redirect(url_for("orders.order_detail", code=placed.code))
     elif form.is_submitted():

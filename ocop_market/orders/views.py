@@ -234,12 +234,13 @@ def _redirect_to_card_payment(order):
     try:
         url = fulfilment.start_card_checkout(
             order.id, gateway(),
-            success_url=url_for(".payment_result", code=order.code, _external=True),
-            cancel_url=url_for(".order_detail", code=order.code, _external=True),
+            # Absolute endpoints: an order from an accepted quote is handed over from the quotes' blueprint too.
+            success_url=url_for("orders.payment_result", code=order.code, _external=True),
+            cancel_url=url_for("orders.order_detail", code=order.code, _external=True),
         )
     except GatewayError:
         flash(_("Chưa kết nối được cổng thanh toán thẻ. Đơn vẫn được giữ; vui lòng thử lại sau ít phút."), "error")
-        return redirect(url_for(".order_detail", code=order.code))
+        return redirect(url_for("orders.order_detail", code=order.code))
     return redirect(url, code=303)
 
 
