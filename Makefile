@@ -15,6 +15,9 @@ MO := $(PO:.po=.mo)
 # dropped. requirements.txt / requirements-dev.txt are what people edit; `make lock` turns them into the locks.
 $(BIN)/.installed: requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@# The lock's own pip first: the pip a new venv comes with (23.2 on Python 3.11) takes an extra's requirement
+	@# ("fonttools[woff]" of weasyprint) as unpinned in hash mode as soon as a newer release exists on the index.
+	$(BIN)/python -m pip install --quiet "pip==$$(sed -n 's/^pip==\([0-9.]*\).*/\1/p' requirements-dev.lock)"
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
 	$(BIN)/pip-sync --quiet --python-executable $(BIN)/python requirements-dev.lock
 	touch $@
