@@ -146,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
     from .catalog.producer_views import bp as producer_bp
     from .catalog.views import bp as catalog_bp
     from .health import bp as health_bp
+    from .orders.fee_views import bp as staff_fees_bp
     from .orders.link_views import bp as order_links_bp
     from .orders.producer_views import bp as producer_orders_bp
     from .orders.sms_views import bp as sms_bp
@@ -167,6 +168,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sms_bp)
     app.register_blueprint(producer_orders_bp)
     app.register_blueprint(staff_orders_bp)
+    app.register_blueprint(staff_fees_bp)
     app.register_blueprint(payments_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(promotions_api_bp)
@@ -206,6 +208,8 @@ def register_response_cache(app: Flask) -> None:
             programs.SupportProject, programs.Participation,
             # a product page lists its visible reviews and their answers
             orders.ProductReview, orders.ReviewPhoto,
+            # a product page shows the fee table's "phí giao dự kiến"
+            orders.ShippingRate, orders.ShippingZoneExtra,
             # applied outbox rows are deleted once the index has them: search pages refresh with the index
             search.SearchOutbox,
         )))

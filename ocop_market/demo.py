@@ -446,4 +446,8 @@ def load_demo(upload_dir: str, photo_size: int = 720) -> DemoReport:
     from .orders.wholesale_demo import seed_demo_wholesale
 
     report.quotes_created = seed_demo_wholesale()
+    # The fee table by zone and weight last: the demo's past orders were placed at the flat fee before it.
+    from .orders.fees_demo import seed_demo_fees
+
+    seed_demo_fees(staff)
     return report

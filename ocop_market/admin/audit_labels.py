@@ -79,6 +79,7 @@ ACTION_LABELS: dict[str, object] = {
     "shipping_subsidy.create": _l("Tạo hỗ trợ phí giao"),
     "shipping_subsidy.update": _l("Sửa hỗ trợ phí giao"),
     "shipping_subsidy.stop": _l("Dừng hỗ trợ phí giao"),
+    "shipping_fees.save": _l("Lưu bảng phí giao hàng"),
 }
 
 #: What an entry is about (`AuditEntry.entity_type`).
@@ -103,6 +104,7 @@ ENTITY_LABELS: dict[str, object] = {
     "promotion_settings": _l("Cài đặt quảng bá"),
     "user": _l("Tài khoản"),
     "shipping_subsidy": _l("Hỗ trợ phí giao"),
+    "shipping_fees": _l("Bảng phí giao hàng"),
 }
 
 #: The words for a detail's key; a key not here is shown as itself.

@@ -68,7 +68,7 @@ STATUS_LABELS: dict[str, object] = {
 #: the history entry a part gets when its carrier reports one of these (staff look; nothing is refunded by itself)
 PROBLEM_EVENTS: dict[str, str] = {ShipmentStatus.RETURNED: "carrier_returned", ShipmentStatus.CANCELLED: "carrier_cancelled",
                   ShipmentStatus.LOST: "carrier_lost"}
-#: a parcel's weight when the listing says nothing (the fee table's weights replace it when they exist)
+#: an item's weight for a part placed before listings had a packed weight
 DEFAULT_ITEM_GRAMS = 500
 
 
@@ -110,8 +110,8 @@ def cod_due(po: ProducerOrder) -> int:
 
 
 def parcel_weight(po: ProducerOrder) -> int:
-    weight = getattr(po, "parcel_weight_grams", None)  # the fee table's parcel weight, when the part has one
-    if isinstance(weight, int) and weight > 0:
+    weight = po.parcel_weight_grams  # the weight the fee was priced on; None for parts placed before weights
+    if weight is not None and weight > 0:
         return weight
     return max(1, sum(line.quantity for line in po.lines)) * DEFAULT_ITEM_GRAMS
 

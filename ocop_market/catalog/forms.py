@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from .services import Group
 
 MAX_PRICE_VND = 1_000_000_000  # one billion đồng per unit is already far above any OCOP good
+MAX_WEIGHT_GRAMS = 50_000  # one unit up to 50 kg (a sack of rice); the products table refuses more
 MAX_STOCK = 1_000_000
 # "125000", "125.000" or "125 000": whole numbers, dots or spaces only as thousands separators.
 _WHOLE_RE = re.compile(r"^(\d{1,3}(?:[. ]\d{3})+|\d+)$")
@@ -313,6 +314,10 @@ class ProductForm(FlaskForm):
     # InputRequired, not DataRequired: 0 is a real answer (out of stock); the bounds refuse a price of 0.
     stock = WholeNumberField(_l("Số lượng còn"), validators=[
         InputRequired(_l("Vui lòng nhập số lượng còn (0 nếu hết hàng)."))], minimum=0, maximum=MAX_STOCK)
+    #: the fee table's weight band (orders/fees.py); a new listing starts at 500 g
+    weight_grams = WholeNumberField(_l("Khối lượng đóng gói một đơn vị (gam)"), default=500, validators=[
+        InputRequired(_l("Vui lòng nhập khối lượng đóng gói của một đơn vị, tính bằng gam."))],
+        minimum=1, maximum=MAX_WEIGHT_GRAMS, render_kw={"placeholder": "500"})
     certificate = FormField(CertificateForm, label=_l("Chứng nhận OCOP (nếu có)"))
     # Giá sỉ (catalog/tiers.py): up to four "from N units, X đồng a unit" rows, and the least a quote may ask for.
     tier_1_quantity = WholeNumberField(_l("Bậc %(n)s: từ số lượng", n=1), validators=[Optional()], minimum=2, maximum=MAX_TIER_QUANTITY)
@@ -354,6 +359,7 @@ class ProductForm(FlaskForm):
             price_vnd=self.price_vnd.data,
             stock=self.stock.data,
             description=(self.description.data or "").strip(),
+            weight_grams=self.weight_grams.data,
             tier_rows=self.tier_rows(),
             case_min_quantity=self.case_min_quantity.data,
         )

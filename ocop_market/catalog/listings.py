@@ -41,6 +41,8 @@ class ProductData:
     price_vnd: int
     stock: int
     description: str = ""
+    #: one unit's packed weight in grams (the shipping fee's weight band); None keeps the listing's (an import)
+    weight_grams: int | None = None
     #: the listing form's wholesale rows [(from quantity, unit price), ...] (catalog/tiers.py); None leaves the
     #: tiers and the minimum quantity as they are (an import, the API)
     tier_rows: tuple[tuple[int | None, int | None], ...] | None = None
@@ -58,6 +60,9 @@ def _check_product_data(data: ProductData) -> None:
             raise InvalidInput(_("Giá và tồn kho phải là số nguyên không âm."))
     if not data.unit.strip():
         raise InvalidInput(_("Cần có đơn vị bán, ví dụ “gói 500g”."))
+    grams = data.weight_grams
+    if grams is not None and (isinstance(grams, bool) or not isinstance(grams, int) or not 1 <= grams <= 50_000):
+        raise InvalidInput(_("Khối lượng đóng gói phải là số gam nguyên từ 1 đến 50.000."), parameter="weight_grams")
     if data.tier_rows is not None:
         tiers.check_tiers(data.price_vnd, data.tier_rows)
         minimum = data.case_min_quantity
@@ -95,6 +100,7 @@ def create_product(actor: User | None, producer: Producer, data: ProductData) ->
         price_vnd=data.price_vnd,
         stock=data.stock,
         description=data.description.strip(),
+        weight_grams=data.weight_grams or 500,
         status=ProductStatus.DRAFT,
         created_by_id=actor.id if actor else None,
         updated_by_id=actor.id if actor else None,
@@ -122,6 +128,8 @@ def update_product(actor: User, product: Product, data: ProductData) -> Product:
     for key, value in new.items():
         setattr(product, key, value)
     _wholesale(product, data)
+    if data.weight_grams is not None:
+        product.weight_grams = data.weight_grams
     product.updated_by_id = actor.id
     if content_changed and product.status == ProductStatus.APPROVED and not actor.is_staff:
         _move(product, ProductStatus.PENDING)

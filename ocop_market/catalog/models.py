@@ -254,6 +254,7 @@ class Product(Model):
         CheckConstraint("price_vnd >= 0", name="price_not_negative"),
         CheckConstraint("stock >= 0", name="stock_not_negative"),
         CheckConstraint("case_min_quantity IS NULL OR case_min_quantity BETWEEN 1 AND 10000", name="case_min_range"),
+        CheckConstraint("weight_grams BETWEEN 1 AND 50000", name="weight_range"),
         one_of("status", ProductStatus, "status_known"),
         UniqueConstraint("producer_id", "name", name="uq_products_producer_name"),
         Index("ix_products_status_created", "status", "created_at"),
@@ -276,6 +277,9 @@ class Product(Model):
     price_tiers: Mapped[list | None] = mapped_column(JSON)
     #: the least a request for quote may ask for (số lượng tối thiểu khi mua sỉ), when the producer set one
     case_min_quantity: Mapped[int | None] = mapped_column(Integer)
+    #: one unit as packed for shipping (khối lượng đóng gói), in grams: a shipment's weight band in the fee table
+    #: (orders/fees.py) is the sum of its lines' weights
+    weight_grams: Mapped[int] = mapped_column(Integer, default=500, server_default="500")
     #: units delivered to buyers ("Đã bán"), counted when a part of an order is delivered (orders.services.move)
     sold_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: visible buyers' reviews (đánh giá) and the sum of their stars: moved only by conditional atomic UPDATEs in

@@ -17,7 +17,7 @@ from ..catalog.models import Producer, ProducerStatus, Product, ProductStatus
 from ..errors import InvalidInput, NotFound
 from ..extensions import db
 from ..timeutil import utcnow
-from . import rules, subsidy
+from . import fees, rules, subsidy
 from .models import MAX_LINE_QUANTITY, Cart, CartLine
 
 MAX_CART_LINES = 50
@@ -226,6 +226,10 @@ class CartView:
     unavailable: list[int]
     #: the totals with the programmes' shipping subsidies: what the buyer is shown and will be charged
     subsidised: subsidy.Subsidised | None = None
+    #: where shipping was priced to (None: not chosen yet, so the widest zone: the most it can cost)
+    destination: fees.Place | None = None
+    #: the fee table priced the parcels (False: the flat fee of a shop without a table)
+    by_table: bool = False
 
     @property
     def priced(self) -> subsidy.Subsidised:
@@ -247,8 +251,9 @@ class CartView:
         return [(lines[0].product.producer, lines, shipments[pid]) for pid, lines in sorted(groups.items())]
 
 
-def view(store, fee_vnd: int, free_above_vnd: int | None) -> CartView:
-    """The cart priced from the database right now; lines that can no longer be sold are flagged."""
+def view(store, fee_vnd: int, free_above_vnd: int | None, destination: fees.Place | None = None) -> CartView:
+    """The cart priced from the database right now; lines that can no longer be sold are flagged. Shipping: the fee
+    table's price of each household's parcel to `destination` (`fees.quoter`), or `fee_vnd` without a table."""
     items = store.items()
     products = _sellable(items.keys())
     lines, unavailable = [], []
@@ -262,9 +267,12 @@ def view(store, fee_vnd: int, free_above_vnd: int | None) -> CartView:
             problem = _("Chỉ còn %(n)s.", n=product.stock) if product.stock else _("Sản phẩm đã hết hàng.")
         lines.append(CartLineView(product, qty, problem))
     lines.sort(key=lambda ln: (ln.product.producer_id, ln.product.id))
-    priced = [rules.PricedLine(ln.product.id, ln.product.producer_id, ln.unit_price_vnd, ln.quantity) for ln in lines]
-    totals = rules.totals(priced, fee_vnd, free_above_vnd)
-    return CartView(lines, totals, unavailable, subsidy.apply(totals, utcnow()))
+    priced = [rules.PricedLine(ln.product.id, ln.product.producer_id, ln.unit_price_vnd, ln.quantity,
+                               ln.product.weight_grams) for ln in lines]
+    table = fees.fee_table()
+    fee = fees.quoter(table, fees.origins_of({ln.product.producer for ln in lines}), destination, fee_vnd)
+    totals = rules.totals(priced, fee, free_above_vnd)
+    return CartView(lines, totals, unavailable, subsidy.apply(totals, utcnow()), destination, not table.is_empty)
 
 
 def merge_session_cart(user, session: MutableMapping) -> None:

@@ -21,6 +21,14 @@ class QuantityForm(FlaskForm):
                                                                    Length(max=12)])
 
 
+class ShipToForm(FlaskForm):
+    """The cart's "where to?": the fee table prices each parcel from its household to this province (and commune)."""
+
+    tinh = SelectField(_l("Tỉnh/thành phố nhận hàng"), coerce=optional_id, validate_choice=True,
+                       validators=[DataRequired(_l("Vui lòng chọn tỉnh/thành phố."))])
+    xa = StringField(_l("Xã/phường (không bắt buộc)"), validators=[PlainText(), Optional(), Length(max=120)])
+
+
 class ConfirmForm(FlaskForm):
     """A button that changes state: only the CSRF token."""
 

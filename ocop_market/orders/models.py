@@ -164,6 +164,11 @@ class ProducerOrder(Model):
     shipping_subsidy_vnd: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: the subsidy's name as the buyer saw it at checkout (kept like a line's product name)
     shipping_subsidy_label: Mapped[str] = mapped_column(String(160), default="", server_default="")
+    #: the parcel's weight the fee was priced on (the lines' packed weights), in grams; None for parts placed
+    #: before listings had a weight. The carrier is told this weight (carriers/services.py).
+    parcel_weight_grams: Mapped[int | None] = mapped_column(Integer)
+    #: the fee table's zone the fee was priced for (orders/fees.py), "" for a flat fee
+    shipping_zone: Mapped[str] = mapped_column(String(16), default="", server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -483,3 +488,45 @@ class Quote(Model):
     @property
     def total_vnd(self) -> int | None:
         return self.unit_price_vnd * self.quantity if self.unit_price_vnd is not None else None
+
+
+class ShippingZone(enum.StrEnum):
+    """How far a parcel goes, from the household to the buyer's address (vùng giao hàng)."""
+
+    COMMUNE = "commune"        # cùng xã/phường
+    PROVINCE = "province"      # trong tỉnh
+    REGION = "region"          # cùng miền (Bắc, Trung, Nam)
+    NATIONWIDE = "nationwide"  # liên miền
+
+
+class ShippingRate(Model):
+    """One cell of the fee table staff edit (bảng phí giao hàng): a parcel of this zone weighing up to
+    `max_grams` costs `fee_vnd`. Above a zone's largest band, its ShippingZoneExtra adds per further 500 g."""
+
+    __tablename__ = "shipping_rates"
+    __table_args__ = (
+        one_of("zone", ShippingZone, "zone_known"),
+        CheckConstraint("max_grams BETWEEN 1 AND 100000", name="band_range"),
+        CheckConstraint("fee_vnd BETWEEN 0 AND 5000000", name="fee_range"),
+        UniqueConstraint("zone", "max_grams", name="uq_shipping_rates_zone_band"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    zone: Mapped[str] = mapped_column(String(16))
+    max_grams: Mapped[int] = mapped_column(Integer)
+    fee_vnd: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ShippingZoneExtra(Model):
+    """What each further 500 g (or part of it) costs above a zone's largest weight band."""
+
+    __tablename__ = "shipping_zone_extras"
+    __table_args__ = (
+        one_of("zone", ShippingZone, "zone_known"),
+        CheckConstraint("per_500g_vnd BETWEEN 0 AND 1000000", name="extra_range"),
+    )
+
+    zone: Mapped[str] = mapped_column(String(16), primary_key=True)
+    per_500g_vnd: Mapped[int] = mapped_column(Integer)

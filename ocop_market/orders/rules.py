@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .models import MAX_CASE_QUANTITY, MAX_LINE_QUANTITY, OrderStatus
@@ -74,10 +74,16 @@ class PricedLine:
     producer_id: int
     unit_price_vnd: int
     quantity: int
+    #: one unit's packed weight in grams (0: not known to the caller)
+    unit_grams: int = 0
 
     @property
     def total_vnd(self) -> int:
         return self.unit_price_vnd * self.quantity
+
+    @property
+    def weight_grams(self) -> int:
+        return self.unit_grams * self.quantity
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,9 @@ class Shipment:
     lines: tuple[PricedLine, ...]
     subtotal_vnd: int
     shipping_vnd: int
+    #: the parcel's weight (its lines' packed weights) and the fee table's zone it was priced for ("" flat)
+    weight_grams: int = 0
+    zone: str = ""
 
     @property
     def total_vnd(self) -> int:
@@ -109,7 +118,12 @@ class Totals:
         return self.subtotal_vnd + self.shipping_vnd
 
 
-def totals(lines: Iterable[PricedLine], fee_vnd: int, free_above_vnd: int | None) -> Totals:
+#: a shipment's fee before the free-shipping threshold: (producer id, parcel grams) → (fee, zone); `fees.quoter`
+FeeOf = Callable[[int, int], tuple[int, str]]
+
+
+def totals(lines: Iterable[PricedLine], fee: int | FeeOf, free_above_vnd: int | None) -> Totals:
+    """One shipment per producer; `fee` a flat fee per shipment, or the fee table's price of each parcel."""
     by_producer: dict[int, list[PricedLine]] = {}
     for line in lines:
         by_producer.setdefault(line.producer_id, []).append(line)
@@ -117,5 +131,8 @@ def totals(lines: Iterable[PricedLine], fee_vnd: int, free_above_vnd: int | None
     for producer_id in sorted(by_producer):
         group = tuple(by_producer[producer_id])
         subtotal = sum(ln.total_vnd for ln in group)
-        shipments.append(Shipment(producer_id, group, subtotal, shipping_fee(subtotal, fee_vnd, free_above_vnd)))
+        grams = sum(ln.weight_grams for ln in group)
+        fee_vnd, zone = (fee, "") if isinstance(fee, int) else fee(producer_id, grams)
+        shipments.append(Shipment(producer_id, group, subtotal, shipping_fee(subtotal, fee_vnd, free_above_vnd),
+                                  grams, zone))
     return Totals(tuple(shipments))

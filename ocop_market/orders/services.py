@@ -29,7 +29,7 @@ from ..payments import ledger
 from ..payments.models import PaymentState
 from ..places import Province
 from ..timeutil import LOCAL_TZ, local_today, utcnow
-from . import refunds, rules, schedule, subsidy
+from . import fees, refunds, rules, schedule, subsidy
 from .history import part_event
 from .models import (
     MAX_CASE_QUANTITY,
@@ -134,7 +134,8 @@ def _take_stock(product_id: int, quantity: int):
             Product.producer_id.in_(verified),
         )
         .values(stock=Product.stock - quantity)
-        .returning(Product.price_vnd, Product.producer_id, Product.name, Product.unit, Product.price_tiers)
+        .returning(Product.price_vnd, Product.producer_id, Product.name, Product.unit, Product.price_tiers,
+                   Product.weight_grams)
         .execution_options(synchronize_session=False)
     )
     return db.session.execute(stmt).first()
@@ -147,6 +148,17 @@ def _return_stock(product_id: int, quantity: int) -> None:
         .values(stock=Product.stock + quantity)
         .execution_options(synchronize_session=False)
     )
+
+
+def _fee_to(data: CheckoutData, producer_ids: set[int], cfg) -> rules.FeeOf:
+    """Each producer's parcel priced by the fee table from its household to the checkout's address."""
+    table = fees.fee_table()
+    if table.is_empty:
+        return fees.flat(int(cfg["SHIPPING_FEE_VND"]))
+    producers = db.session.execute(select(Producer.id, Producer.province_id, Producer.commune)
+                                   .where(Producer.id.in_(sorted(producer_ids)))).all()
+    return fees.quoter(table, fees.origins_of(producers), fees.place_of(data.province_id, data.commune),
+                       int(cfg["SHIPPING_FEE_VND"]))
 
 
 def place_order(buyer: User, items: dict[int, int], data: CheckoutData, cfg=None, entered_by_hub: Hub | None = None,
@@ -172,14 +184,14 @@ def place_order(buyer: User, items: dict[int, int], data: CheckoutData, cfg=None
         if row is None:
             product = db.session.get(Product, pid)
             raise OutOfStock(product.name if product else str(pid), pid)
-        price, producer_id, name, unit, price_tiers = row
+        price, producer_id, name, unit, price_tiers, unit_grams = row
         price = (quoted_prices or {}).get(pid) or tiers.unit_price(price, price_tiers, items[pid])
-        priced.append(rules.PricedLine(pid, producer_id, price, items[pid]))
+        priced.append(rules.PricedLine(pid, producer_id, price, items[pid], unit_grams))
         snapshot[pid] = (name, unit)
 
     now = utcnow()
-    result = subsidy.apply(rules.totals(priced, int(cfg["SHIPPING_FEE_VND"]), cfg.get("SHIPPING_FREE_ABOVE_VND")), now,
-                           fresh=True)
+    result = subsidy.apply(rules.totals(priced, _fee_to(data, {ln.producer_id for ln in priced}, cfg),
+                                        cfg.get("SHIPPING_FREE_ABOVE_VND")), now, fresh=True)
     if result.total_vnd > MAX_ORDER_VND:  # a case order of dear goods: the amounts' integer columns stop here
         raise InvalidInput(_("Đơn hàng vượt quá %(amount)s; vui lòng chia thành nhiều đơn.",
                              amount=format_vnd(MAX_ORDER_VND)))
@@ -220,6 +232,8 @@ def place_order(buyer: User, items: dict[int, int], data: CheckoutData, cfg=None
             total_vnd=shipment.subtotal_vnd + result.buyer_shipping_of(shipment),
             shipping_subsidy_vnd=offer.amount_vnd if offer else 0,
             shipping_subsidy_label=offer.label if offer else "",
+            parcel_weight_grams=shipment.weight_grams or None,
+            shipping_zone=shipment.zone,
             created_at=now,
         )
         order.producer_orders.append(po)

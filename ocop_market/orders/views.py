@@ -28,8 +28,8 @@ from ..routing import parse_id
 from ..signals import stripe_checkout_event
 from ..validators import show_on_form
 from . import cart as carts
-from . import fulfilment, receipts, rules, services, subsidy, vat, wholesale
-from .forms import CheckoutForm, ConfirmForm, QuantityForm, VatInvoiceForm
+from . import fees, fulfilment, receipts, rules, services, subsidy, vat, wholesale
+from .forms import CheckoutForm, ConfirmForm, QuantityForm, ShipToForm, VatInvoiceForm
 from .models import OrderStatus, PaymentMethod, PaymentStatus
 from .settings import apply_defaults, bank_transfer_enabled, card_enabled
 
@@ -49,6 +49,10 @@ def _setup(state):
         payment_method_label=services.method_label,
         payment_status_label=services.payment_status_label,
         payment_state_label=services.payment_state_label,
+        shipping_zone_label=fees.zone_label,
+        weight_label=fees.weight_label,
+        # the product page's "phí giao dự kiến" (catalog, below orders, calls it only when it is registered)
+        shipping_estimate=fees.estimate,
     )
 
     # Orders fulfils what the Stripe webhook (payments, the layer below) received and checked.
@@ -82,9 +86,46 @@ def _store():
     return carts.cart_for(current_user, session)
 
 
-def _cart_view():
+#: the session's "where to?" from the cart: {"province_id": int, "commune": str}
+SHIP_TO = "ship_to"
+
+
+def _ship_to() -> fees.Place | None:
+    """Where the cart prices shipping to: the province the buyer chose in the cart, else the buyer's usual address.
+    Only looked up while there is a fee table (a flat fee goes anywhere)."""
+    if fees.fee_table().is_empty:
+        return None
+    raw = session.get(SHIP_TO)
+    if isinstance(raw, dict) and isinstance(raw.get("province_id"), int):
+        return fees.place_of(raw["province_id"], str(raw.get("commune") or "")[:120])
+    if current_user.is_authenticated and current_user.role == "buyer":
+        saved = addresses.preferred(current_user)
+        if saved is not None:
+            return fees.place_of(saved.province_id, saved.commune)
+    return None
+
+
+def _cart_view(destination: fees.Place | None = None, chosen: bool = False):
+    """The cart priced now; shipping to `destination` when `chosen` (checkout's address), else to `_ship_to()`."""
     cfg = current_app.config
-    return carts.view(_store(), int(cfg["SHIPPING_FEE_VND"]), cfg.get("SHIPPING_FREE_ABOVE_VND"))
+    return carts.view(_store(), int(cfg["SHIPPING_FEE_VND"]), cfg.get("SHIPPING_FREE_ABOVE_VND"),
+                      destination if chosen else _ship_to())
+
+
+def _ship_to_form() -> ShipToForm:
+    form = ShipToForm(formdata=None) if request.method == "GET" else ShipToForm()
+    form.tinh.choices = addresses.province_choices()
+    raw = session.get(SHIP_TO)
+    if request.method == "GET" and isinstance(raw, dict):
+        form.tinh.data, form.xa.data = raw.get("province_id"), raw.get("commune") or ""
+    return form
+
+
+def _render_cart(cart_view, status: int = 200, **extra):
+    return render_template("orders/cart.html", cart=cart_view, form=extra.pop("form", QuantityForm()),
+                           confirm=ConfirmForm(),
+                           ship_to=extra.pop("ship_to", None) or (None if fees.fee_table().is_empty else _ship_to_form()),
+                           free_above=current_app.config.get("SHIPPING_FREE_ABOVE_VND"), **extra), status
 
 
 def gateway():
@@ -95,8 +136,17 @@ def gateway():
 # ---------------------------------------------------------------- cart
 @bp.get("/gio-hang")
 def cart():
-    return render_template("orders/cart.html", cart=_cart_view(), form=QuantityForm(), confirm=ConfirmForm(),
-                           free_above=current_app.config.get("SHIPPING_FREE_ABOVE_VND"))
+    return _render_cart(_cart_view())
+
+
+@bp.post("/gio-hang/phi-giao")
+def ship_to():
+    """The buyer names the province (and commune) to ship to; the cart shows each household's fee to there."""
+    form = _ship_to_form()
+    if not form.validate_on_submit():
+        return _render_cart(_cart_view(), 400, ship_to=form)
+    session[SHIP_TO] = {"province_id": form.tinh.data, "commune": (form.xa.data or "").strip()}
+    return redirect(url_for(".cart"))
 
 
 @bp.post("/gio-hang/them/<id:product_id>")
@@ -129,9 +179,8 @@ def update_line(product_id: int):
         else:
             flash(_("Đã cập nhật giỏ hàng."), "success")
             return redirect(url_for(".cart"))
-    return render_template("orders/cart.html", cart=_cart_view(), form=QuantityForm(formdata=None),
-                           confirm=ConfirmForm(), error_product=product_id, error_form=form,
-                           free_above=current_app.config.get("SHIPPING_FREE_ABOVE_VND")), status
+    return _render_cart(_cart_view(), status, form=QuantityForm(formdata=None), error_product=product_id,
+                        error_form=form)
 
 
 @bp.post("/gio-hang/xoa/<id:product_id>")
@@ -187,10 +236,21 @@ def checkout():
         return redirect(url_for(".cart"))
     saved = _saved_address() if request.method == "GET" else None
     form = _checkout_form(saved)
+    if request.method == "GET" and saved is None:  # the province chosen in the cart, when no address is saved
+        raw = session.get(SHIP_TO)
+        if isinstance(raw, dict):
+            form.province_id.data, form.commune.data = raw.get("province_id"), raw.get("commune") or None
+    # Shipping is priced to the address on the form: what this page shows is what its POST confirms.
+    province_id = form.province_id.data
+    destination = fees.place_of(province_id, form.commune.data or "") if isinstance(province_id, int) else None
+    if destination is not None:
+        cart_view = _cart_view(destination, chosen=True)
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and request.form.get("action") == "quote":
+        pass  # "Tính phí giao hàng": the fees to the address typed so far; nothing is placed or checked yet
+    elif request.method == "POST" and not form.validate_on_submit():
         status = 400
-    if form.validate_on_submit():
+    elif request.method == "POST":
         data = services.CheckoutData(
             contact_name=form.contact_name.data, phone=form.phone.data, address_line=form.address_line.data,
             commune=form.commune.data, province_id=form.province_id.data, payment_method=form.payment_method.data,
@@ -208,11 +268,11 @@ def checkout():
                 store.clear()
         except services.OutOfStock as exc:
             flash(exc.message + " " + _("Vui lòng xem lại giỏ hàng."), "error")
-            cart_view, status = _cart_view(), 409
+            cart_view, status = _cart_view(destination, chosen=destination is not None), 409
         except (subsidy.SubsidyRanOut, services.TotalChanged) as exc:
             # Nothing was kept; the page shows the new total (a subsidy's remainder, or none) to confirm again.
             flash(exc.message, "error")
-            cart_view, status = _cart_view(), 409
+            cart_view, status = _cart_view(destination, chosen=destination is not None), 409
         except DomainError as exc:
             flash(exc.message, "error")
             status = exc.status_code
@@ -221,7 +281,6 @@ def checkout():
                 return _redirect_to_card_payment(order)
             flash(_("Đặt hàng thành công! Mã đơn của bạn là %(code)s.", code=order.code), "success")
             return redirect(url_for(".order_detail", code=order.code))
-    province_id = form.province_id.data
     # What this page shows is what its POST confirms (never charged more without being told).
     form.shown_total_vnd.data = str(cart_view.priced.total_vnd)
     form.shown_subsidy_vnd.data = str(cart_view.priced.subsidy_vnd)
