@@ -314,10 +314,10 @@ class ProductForm(FlaskForm):
     # InputRequired, not DataRequired: 0 is a real answer (out of stock); the bounds refuse a price of 0.
     stock = WholeNumberField(_l("Số lượng còn"), validators=[
         InputRequired(_l("Vui lòng nhập số lượng còn (0 nếu hết hàng)."))], minimum=0, maximum=MAX_STOCK)
-    #: the fee table's weight band (orders/fees.py); a new listing starts at 500 g
-    weight_grams = WholeNumberField(_l("Khối lượng đóng gói một đơn vị (gam)"), default=500, validators=[
-        InputRequired(_l("Vui lòng nhập khối lượng đóng gói của một đơn vị, tính bằng gam."))],
-        minimum=1, maximum=MAX_WEIGHT_GRAMS, render_kw={"placeholder": "500"})
+    #: the fee table's weight band (orders/fees.py); shown filled (a new listing starts at 500 g); left blank, the
+    #: listing keeps the weight it has
+    weight_grams = WholeNumberField(_l("Khối lượng đóng gói một đơn vị (gam)"), default=500, validators=[Optional()],
+                                    minimum=1, maximum=MAX_WEIGHT_GRAMS, render_kw={"placeholder": "500"})
     certificate = FormField(CertificateForm, label=_l("Chứng nhận OCOP (nếu có)"))
     # Giá sỉ (catalog/tiers.py): up to four "from N units, X đồng a unit" rows, and the least a quote may ask for.
     tier_1_quantity = WholeNumberField(_l("Bậc %(n)s: từ số lượng", n=1), validators=[Optional()], minimum=2, maximum=MAX_TIER_QUANTITY)

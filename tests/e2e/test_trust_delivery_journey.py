@@ -41,12 +41,33 @@ def test_order_ship_deliver_review_return_refund(new_page, journey, ghn, server)
     j = journey("trust-delivery")
     buyer = new_page()
 
-    with j.step("the buyer puts two bags of the household's chestnuts in the cart", buyer):
+    with j.step("the product page tells the expected shipping fee from the household, by zone", buyer):
         login(buyer, *BUYER)
         empty_cart(buyer)
         open_own_product(buyer)
+        estimate = buyer.locator("main .shipping-estimate")
+        expect(estimate.get_by_role("heading")).to_have_text("Phí giao dự kiến")
+        expect(estimate).to_contain_text("gửi từ Cao Bằng")
+        expect(estimate.locator(".fee-estimate li")).to_have_count(4)
+        expect(estimate.locator(".fee-estimate li").first).to_contain_text("Cùng xã/phường")
+
+    with j.step("the buyer puts two bags of the household's chestnuts in the cart", buyer):
         add_to_cart(buyer, 2)
         expect(buyer.locator(".cart-shipment h2")).to_have_text([SHOP])
+
+    with j.step("the cart quotes the household's fee to the buyer's province and commune", buyer):
+        fee_line = buyer.locator(".cart-shipment").filter(has_text=SHOP).locator(".shipment-fee")
+        widest = int(fee_line.get_attribute("data-fee-vnd") or 0)
+        expect(fee_line).to_contain_text("Liên miền")  # no destination yet: the most it can cost
+        ship_to = buyer.locator("main form.ship-to")
+        ship_to.locator("#tinh").select_option(label="Cao Bằng")
+        ship_to.locator("#xa").fill("Phường Thục Phán")
+        ship_to.get_by_role("button", name="Tính phí giao hàng").click()
+        buyer.wait_for_url(re.compile(r"/gio-hang$"))
+        expect(fee_line).to_contain_text("Trong tỉnh")
+        fee_vnd = int(fee_line.get_attribute("data-fee-vnd") or 0)
+        assert 0 < fee_vnd < widest
+        expect(buyer.locator("#shipping-total")).to_have_text(f"{fee_vnd:,} ₫".replace(",", "."))
 
     with j.step("the cart takes the programme's shipping subsidy off the household's fee", buyer):
         subsidy = buyer.locator(".cart-shipment").filter(has_text=SHOP).locator(".shipping-subsidy")
@@ -55,6 +76,8 @@ def test_order_ship_deliver_review_return_refund(new_page, journey, ghn, server)
         assert subsidy_vnd > 0
         expect(buyer.locator("#subsidy-total")).to_have_text(re.compile(rf"−{subsidy_vnd:,}".replace(",", ".")))
         cart_total = vnd(buyer.locator("#cart-total").inner_text())
+        goods = vnd(buyer.locator(".cart-summary dd").first.inner_text())
+        assert cart_total == goods + fee_vnd - subsidy_vnd  # the quoted fee, less the programme's part
 
     with j.step("the buyer orders, cash on delivery, and pays the total the cart showed", buyer):
         code = checkout_cash_on_delivery(buyer)
@@ -82,6 +105,7 @@ def test_order_ship_deliver_review_return_refund(new_page, journey, ghn, server)
         expect(tracking).to_have_text(re.compile(r"^GHN"))
         tracking_code = tracking.inner_text().strip()
         assert ghn.orders[tracking_code]["cod_amount"] > 0  # cash on delivery: GHN collects it
+        assert ghn.orders[tracking_code]["request"]["weight"] >= 2 * 500  # the parcel's weight the fee was priced on
 
     with j.step("the buyer sees the parcel and its GHN tracking code", buyer):
         buyer.goto(f"/don-hang/{code}")

@@ -90,6 +90,13 @@ def test_seed_demo_builds_a_rich_shop_and_is_idempotent(app, runner, client):
     assert client.post(f"/gio-hang/them/{chestnut_id}", data={"quantity": "1", "csrf_token": token}).status_code == 302
     assert ("Hỗ trợ phí giao của chương trình “Đưa nông sản Trùng Khánh về xuôi”: −15.000\u00a0₫"
             in client.get("/gio-hang").get_data(as_text=True))
+    # The demo's fee table by zone and weight is in use, and its listings weigh what their units say.
+    from ocop_market.orders import fees
+
+    with app.app_context():
+        assert fees.current_input() is not None
+        assert len(set(db.session.scalars(select(Product.weight_grams)))) >= 3
+    assert "Phí giao dự kiến" in page.get_data(as_text=True) and "Liên miền" in page.get_data(as_text=True)
 
     again = runner.invoke(args=["seed", "demo"])
     assert again.exit_code == 0, again.output

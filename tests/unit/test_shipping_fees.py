@@ -86,3 +86,11 @@ def test_a_table_staff_cannot_mean_is_refused_with_a_reason(app, bad, message):
                                          (None, "")])
 def test_a_weight_reads_as_people_write_it(grams, text):
     assert fees.weight_label(grams) == text
+
+
+@pytest.mark.parametrize("unit, grams", [("túi 500g", 550), ("gói 1kg", 1_100), ("chai 750ml", 1_220),
+                                         ("hộp 10 bánh", 500), ("bao 2,5 kg", 2_750)])
+def test_the_demo_weighs_a_listing_by_what_its_unit_says(unit, grams):
+    from ocop_market.orders.fees_demo import packed_grams
+
+    assert packed_grams(unit) == grams
