@@ -19,7 +19,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..validators import show_on_form
 from . import cart as carts
-from . import services, wholesale
+from . import fees, services, subsidy, wholesale
 from .forms import CheckoutForm, QuoteAnswerForm, QuoteAskForm, QuoteDeclineForm
 from .models import PaymentMethod, QuoteStatus
 from .views import _redirect_to_card_payment
@@ -113,12 +113,16 @@ def order(quote_id: int):
         flash(_("Báo giá này không còn đặt hàng được (đã dùng, bị từ chối hoặc đã hết hạn)."), "error")
         return redirect(url_for(".detail", quote_id=quote.id)), 303
     form = _order_form(quote)
+    province_id = form.province_id.data
+    destination = fees.place_of(province_id, form.commune.data or "") if isinstance(province_id, int) else None
     status = 200
-    if form.validate_on_submit():
+    if request.method == "POST" and request.form.get("action") == "quote":
+        pass  # "Tính phí giao hàng": the fee to the address typed so far; nothing is placed or checked yet
+    elif form.validate_on_submit():
         data = services.CheckoutData(
             contact_name=form.contact_name.data, phone=form.phone.data, address_line=form.address_line.data,
             commune=form.commune.data, province_id=form.province_id.data, payment_method=form.payment_method.data,
-            note=form.note.data or "")
+            note=form.note.data or "", expected_total_vnd=form.shown_total(), expected_subsidy_vnd=form.shown_subsidy())
         try:
             with transaction():
                 placed = wholesale.accept(current_user, quote, data)
@@ -129,6 +133,9 @@ def order(quote_id: int):
             flash(_("Người bán không còn đủ %(n)s %(unit)s cho báo giá này. Báo giá vẫn giữ nguyên; hãy liên hệ "
                     "người bán hoặc thử lại sau.", n=quote.quantity, unit=quote.product.unit), "error")
             status = 409
+        except (subsidy.SubsidyRanOut, services.TotalChanged) as exc:
+            flash(exc.message, "error")  # nothing kept: the page shows the new total to confirm again
+            status = 409
         except DomainError as err:
             status = show_on_form(form, err)
         else:
@@ -138,8 +145,11 @@ def order(quote_id: int):
             return redirect(url_for("orders.order_detail", code=placed.code))
     elif form.is_submitted():
         status = 400
-    province_id = form.province_id.data
-    return render_template("orders/quote_order.html", q=quote, form=form,
+    # What this page shows is what its POST confirms, priced to the address on the form.
+    price = wholesale.priced(quote, destination)
+    form.shown_total_vnd.data, form.shown_subsidy_vnd.data = str(price.total_vnd), str(price.subsidy_vnd)
+    return render_template("orders/quote_order.html", q=quote, form=form, price=price,
+                           by_table=not fees.fee_table().is_empty,
                            communes=addresses.communes_of(province_id) if isinstance(province_id, int) else []), status
 
 

@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select, update
@@ -31,7 +32,7 @@ from ..messaging.links import public_url
 from ..money import format_vnd
 from ..places import Province
 from ..timeutil import LOCAL_TZ, local_today, utcnow
-from . import cart, schedule, services
+from . import cart, fees, rules, schedule, services, subsidy
 from .models import MAX_CASE_QUANTITY, MAX_LINE_QUANTITY, Order, Quote, QuoteStatus
 
 #: a request the producer has not answered after this many days expires
@@ -269,6 +270,18 @@ def _tell_buyer(quote: Quote, step: str) -> None:
 
 
 # ---------------------------------------------------------------- the buyer accepts, once, into an order
+def priced(quote: Quote, destination: fees.Place | None, cfg=None) -> subsidy.Subsidised:
+    """What ordering the quote to `destination` costs now: its price and quantity, the fee table's fee for the
+    parcel's weight (or the flat fee) and any programme subsidy, as the checkout prices a cart. The order page
+    shows it and sends it back as the total confirmed, so acceptance never charges more without saying so."""
+    cfg = cfg if cfg is not None else current_app.config
+    assert quote.unit_price_vnd is not None
+    product = quote.product
+    line = rules.PricedLine(product.id, product.producer_id, quote.unit_price_vnd, quote.quantity, product.weight_grams)
+    fee = fees.quoter(fees.fee_table(), fees.origins_of([product.producer]), destination, int(cfg["SHIPPING_FEE_VND"]))
+    return subsidy.apply(rules.totals([line], fee, cfg.get("SHIPPING_FREE_ABOVE_VND")), utcnow())
+
+
 def accept(buyer: User, quote: Quote, data: services.CheckoutData) -> Order:
     """The quote becomes an order at its price, quantity and delivery date, through `services.place_order` (its
     address, payment and shipping rules, its stock UPDATE). Raises services.OutOfStock when the household no longer
@@ -280,7 +293,8 @@ def accept(buyer: User, quote: Quote, data: services.CheckoutData) -> Order:
         raise Conflict(_("Báo giá này không còn đặt hàng được (đã dùng, bị từ chối hoặc đã hết hạn)."))
     assert quote.unit_price_vnd is not None  # a quoted quote has its answer (CHECK answer_complete)
     data = services.CheckoutData(data.contact_name, data.phone, data.address_line, data.commune, data.province_id,
-                                 data.payment_method, data.note, delivery_date=quote.delivery_date)
+                                 data.payment_method, data.note, expected_total_vnd=data.expected_total_vnd,
+                                 expected_subsidy_vnd=data.expected_subsidy_vnd, delivery_date=quote.delivery_date)
     order = services.place_order(buyer, {quote.product_id: quote.quantity}, data, most=MAX_CASE_QUANTITY,
                                  quoted_prices={quote.product_id: quote.unit_price_vnd})
     # Used once, by its buyer, while valid: of two acceptances at once the second finds it accepted and rolls back

@@ -194,3 +194,46 @@ def test_a_listing_says_its_packed_weight_and_an_impossible_one_is_refused(app, 
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
     db.session.expire_all()
     assert db.session.get(Product, shop["nuts"].id).weight_grams == 1_200
+
+
+def test_an_order_from_a_quote_is_priced_to_its_address_and_never_charged_more_than_shown(app, client, shop):
+    import datetime as dt
+
+    from ocop_market.orders import wholesale
+    from ocop_market.orders.models import Quote
+    from ocop_market.timeutil import local_today
+    from tests.functional.test_quotes import _org, _user
+
+    _save_default_table(app, shop)
+    app.config["SHIPPING_FREE_ABOVE_VND"] = 0  # so a case order pays its parcel's fee
+    make_user("quatet@congty.vn")
+    _org("quatet@congty.vn", "Công ty TNHH Quà Tết Việt")
+    quote = wholesale.ask(_user("quatet@congty.vn"), shop["nuts"].id, wholesale.QuoteAsk("50", _province("CB")))
+    owner = make_user("hoa@ho.vn", role="producer")
+    shop["household"].owner_id = owner.id
+    wholesale.answer(quote, owner, "producer", wholesale.QuoteAnswer(
+        90_000, local_today() + dt.timedelta(days=20), local_today() + dt.timedelta(days=10)))
+    db.session.commit()
+    Auth(client).login("quatet@congty.vn")
+    url = f"/bao-gia/{quote.id}/dat-hang"
+    page = client.get(url).get_data(as_text=True)
+    # 50 × 550 g = 27,5 kg in the province: 33.000 for 5 kg and 45 further 500 g at 2.500
+    assert '<dd id="shipping-total">145.500\u00a0₫ (Trong tỉnh, 27,5 kg)</dd>' in page
+    shown = re.search(r'name="shown_total_vnd" type="hidden" value="(\d+)"', page).group(1)
+    assert shown == str(50 * 90_000 + 145_500)
+    far = {"csrf_token": csrf_from(page), "contact_name": "Anh Minh", "phone": "0912345678",
+           "address_line": "Số 5 Lê Lợi", "commune": "Phường Bến Thành", "province_id": str(_province("HCM")),
+           "payment_method": "cod", "shown_total_vnd": shown, "shown_subsidy_vnd": "0", "action": "place"}
+    refused = client.post(url, data=far)
+    assert refused.status_code == 409 and "Tổng tiền đã thay đổi thành 4.887.000" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Quote, quote.id).status == "quoted" and db.session.scalar(select(func.count(Order.id))) == 0
+    quoted = client.post(url, data=dict(far, action="quote"))
+    html = quoted.get_data(as_text=True)
+    assert quoted.status_code == 200 and "387.000\u00a0₫ (Liên miền, 27,5 kg)" in html  # 72.000 + 45 × 7.000
+    new_shown = re.search(r'name="shown_total_vnd" type="hidden" value="(\d+)"', html).group(1)
+    placed = client.post(url, data=dict(far, shown_total_vnd=new_shown, csrf_token=csrf_from(html)))
+    assert placed.status_code == 302, placed.get_data(as_text=True)[:3000]
+    [part] = db.session.scalar(select(Order)).producer_orders
+    assert (part.shipping_vnd, part.parcel_weight_grams, part.shipping_zone, part.total_vnd) == \
+        (387_000, 27_500, "nationwide", 4_500_000 + 387_000)
