@@ -213,7 +213,8 @@ def register_response_cache(app: Flask) -> None:
             # applied outbox rows are deleted once the index has them: search pages refresh with the index
             search.SearchOutbox,
         )))
-    # Last: its before_request runs after the others (the NUL check), its after_request before them.
+    # Last: its after_request runs before the others; its before_request functions put themselves first (a hit
+    # answers before the rate limiter and the NUL check, which a stored entry has passed already).
     response_cache.init_app(app)
 
 
