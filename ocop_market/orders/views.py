@@ -230,10 +230,6 @@ def checkout():
     if current_user.role != "buyer":
         flash(_("Chỉ tài khoản người mua mới đặt hàng được."), "error")
         return redirect(url_for(".cart"))
-    cart_view = _cart_view()
-    if cart_view.is_empty:
-        flash(_("Giỏ hàng của bạn đang trống."), "info")
-        return redirect(url_for(".cart"))
     saved = _saved_address() if request.method == "GET" else None
     form = _checkout_form(saved)
     if request.method == "GET" and saved is None:  # the province chosen in the cart, when no address is saved
@@ -243,8 +239,10 @@ def checkout():
     # Shipping is priced to the address on the form: what this page shows is what its POST confirms.
     province_id = form.province_id.data
     destination = fees.place_of(province_id, form.commune.data or "") if isinstance(province_id, int) else None
-    if destination is not None:
-        cart_view = _cart_view(destination, chosen=True)
+    cart_view = _cart_view(destination, chosen=True)  # once: no province yet is the widest zone, as shown
+    if cart_view.is_empty:
+        flash(_("Giỏ hàng của bạn đang trống."), "info")
+        return redirect(url_for(".cart"))
     status = 200
     if request.method == "POST" and request.form.get("action") == "quote":
         pass  # "Tính phí giao hàng": the fees to the address typed so far; nothing is placed or checked yet
@@ -268,11 +266,11 @@ def checkout():
                 store.clear()
         except services.OutOfStock as exc:
             flash(exc.message + " " + _("Vui lòng xem lại giỏ hàng."), "error")
-            cart_view, status = _cart_view(destination, chosen=destination is not None), 409
+            cart_view, status = _cart_view(destination, chosen=True), 409
         except (subsidy.SubsidyRanOut, services.TotalChanged) as exc:
             # Nothing was kept; the page shows the new total (a subsidy's remainder, or none) to confirm again.
             flash(exc.message, "error")
-            cart_view, status = _cart_view(destination, chosen=destination is not None), 409
+            cart_view, status = _cart_view(destination, chosen=True), 409
         except DomainError as exc:
             flash(exc.message, "error")
             status = exc.status_code
