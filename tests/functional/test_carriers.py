@@ -13,6 +13,7 @@ from ocop_market.audit import AuditEntry
 from ocop_market.carriers.models import Shipment, TrackingEvent
 from ocop_market.extensions import db
 from ocop_market.orders.models import OrderEvent, OrderStatus, ProducerOrder
+from ocop_market.timeutil import local_today
 from tests.conftest import csrf_from, make_producer, make_product, make_user
 from tests.fake_ghn import FakeGhn, sign, webhook_body
 
@@ -356,7 +357,7 @@ def test_staff_reconcile_cod_with_ghn_and_see_mismatches_audited(client, auth, w
     auth.login("canbo@ocop.vn")
     html = client.get("/quan-tri/van-chuyen/").get_data(as_text=True)
     assert "Chưa đối soát" in html
-    today = dt.date.today().isoformat()
+    today = local_today().isoformat()  # the form's dates are days in Vietnam, as staff read them on screen
     resp = client.post("/quan-tri/van-chuyen/doi-soat-cod",
                        data={"csrf_token": csrf_from(html), "start": today, "end": today}, follow_redirects=True)
     html = resp.get_data(as_text=True)

@@ -96,12 +96,18 @@ def test_the_stamp_sheet_prints_32_qr_codes_that_open_the_lot_page(client, auth,
     assert text.count("L2512-01") == 32 and "Hạt dẻ Trùng Khánh" in text and "Tem truy xuất".upper() in text.upper()
 
 
+def _days_from_today(days: int):
+    """A date field's value worked out when the test runs, not when pytest collects it: a run that crosses
+    midnight in Vietnam would otherwise send "tomorrow" as a date that has become today."""
+    return lambda: (local_today() + dt.timedelta(days=days)).isoformat()
+
+
 @pytest.mark.parametrize("over, status, message", [
-    ({"produced_on": (local_today() + dt.timedelta(days=1)).isoformat()}, 400, "Ngày sản xuất không thể ở tương lai."),
+    ({"produced_on": _days_from_today(1)}, 400, "Ngày sản xuất không thể ở tương lai."),
     ({"produced_on": "1999-12-31", "expires_on": ""}, 400, "Ngày sản xuất quá xa"),
     ({"produced_on": "31/02/2025"}, 400, "Ngày không hợp lệ"),
-    ({"expires_on": (local_today() - dt.timedelta(days=10)).isoformat()}, 400, "Hạn sử dụng phải sau ngày sản xuất."),
-    ({"expires_on": (local_today() + dt.timedelta(days=366 * 11)).isoformat()}, 400, "Hạn sử dụng quá xa"),
+    ({"expires_on": _days_from_today(-10)}, 400, "Hạn sử dụng phải sau ngày sản xuất."),
+    ({"expires_on": _days_from_today(366 * 11)}, 400, "Hạn sử dụng quá xa"),
     ({"quantity": "0"}, 400, "Giá trị phải từ 1 đến 1.000.000."),
     ({"quantity": "-1"}, 400, "Vui lòng chỉ ghi chữ số"),
     ({"quantity": "1.5"}, 400, "Vui lòng chỉ ghi chữ số"),
@@ -114,6 +120,7 @@ def test_the_stamp_sheet_prints_32_qr_codes_that_open_the_lot_page(client, auth,
 def test_bad_lots_are_refused_with_a_message_and_nothing_saved(client, auth, world, over, status, message):
     product = world["product"]
     auth.login("hoa@ho.vn")
+    over = {name: value() if callable(value) else value for name, value in over.items()}
     resp = _post(client, product, _form(client, product), **over)
     assert resp.status_code == status
     assert message in resp.get_data(as_text=True)
