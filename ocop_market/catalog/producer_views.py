@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import base64
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import pdf
 from ..accounts.models import Role
 from ..accounts.permissions import guard_blueprint
-from ..errors import DomainError
+from ..errors import DomainError, InvalidInput
 from ..extensions import db
+from ..paging import page_arg
 from . import batches, listings, producers, services
 from .forms import BatchForm, PhotoForm, ProducerForm, ProductForm
 from .models import ProductStatus
@@ -37,10 +38,16 @@ def _add_form_error(form, err: DomainError) -> None:
 # ---------------------------------------------------------------- dashboard and profile
 @bp.get("/")
 def dashboard():
-    producer = services.dashboard_producer_of(current_user)
-    if producer is None:
+    found = services.dashboard_producer_of(current_user)
+    if found is None:
         return redirect(url_for(".onboarding"))
-    return render_template("producer/dashboard.html", producer=producer, products=producer.products)
+    producer, counts = found
+    status = request.args.get("status") or None
+    if status is not None and status not in set(ProductStatus):
+        raise InvalidInput(_("Trạng thái không hợp lệ."))
+    listings_page = services.own_listings(producer, counts, status, page_arg())
+    return render_template("producer/dashboard.html", producer=producer, listings=listings_page,
+                           statuses=list(ProductStatus), args={"status": status} if status else {})
 
 
 @bp.route("/dang-ky-co-so", methods=["GET", "POST"])
