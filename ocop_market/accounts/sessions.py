@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, Select, bindparam, delete, select
 
 from ..extensions import db
 from ..timeutil import utcnow
@@ -53,6 +53,24 @@ CARRIED = "_carried"
 
 def carry(name: str, subquery: Callable[[Any], ColumnElement]) -> None:
     _carried[name] = subquery
+    _loader_statement.clear()
+
+
+#: The loader's statement, built once per process with bound parameters: built anew for every request it cost
+#: 1.5 ms of a signed-in page's CPU, most of it SQLAlchemy working out the statement's cache key, which a reused
+#: statement keeps (0.2 ms, measured at 10,000 products; issue 15). Keyed by the carried facts' names.
+_loader_statement: dict[tuple[str, ...], Select] = {}
+
+
+def _loader_select(names: tuple[str, ...]) -> Select:
+    stmt = _loader_statement.get(names)
+    if stmt is None:
+        stmt = _loader_statement[names] = (
+            select(User, *(_carried[name](User.id).label(f"carried_{name}") for name in names))
+            .join(LoginSession, LoginSession.user_id == User.id).where(
+                User.id == bindparam("uid"), User.session_version == bindparam("version"),
+                LoginSession.key_hash == bindparam("key_hash"), LoginSession.expires_at > bindparam("now")))
+    return stmt
 
 
 def carried(user: Any, name: str) -> Any:
@@ -74,14 +92,9 @@ def load_user(user_id: str) -> User | None:
     version, _, key = rest.partition(":")
     if not uid.isdigit() or not version.isdigit() or not key or len(key) > 64:
         return None
-    names = list(_carried)
-    row = db.session.execute(
-        select(User, *(_carried[name](User.id).label(f"carried_{name}") for name in names))
-        .join(LoginSession, LoginSession.user_id == User.id).where(
-            User.id == int(uid), User.session_version == int(version),
-            LoginSession.key_hash == _hash(key), LoginSession.expires_at > utcnow(),
-        )
-    ).first()
+    names = tuple(_carried)
+    row = db.session.execute(_loader_select(names), {
+        "uid": int(uid), "version": int(version), "key_hash": _hash(key), "now": utcnow()}).first()
     if row is None:
         return None
     user = row[0]
