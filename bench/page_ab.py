@@ -9,9 +9,12 @@ moments of the machine's load; the per-request ratio new/base is what to read, n
 
     .venv/bin/python bench/page_ab.py --base 68712cd --new HEAD --n 10000 --rounds 20
     .venv/bin/python bench/page_ab.py --base main --new my-branch --pages search --rounds 10
+    .venv/bin/python bench/page_ab.py --base 402044e --new HEAD --pages signed --rounds 30
 
 Pages: the 24 search URLs of the load plan (`search`), and home, catalog list, a product page, a producer page and
-the API search (`pages`). Anonymous visitors, every request uncached unless the tree itself caches responses.
+the API search (`pages`), anonymous, every request uncached unless the tree itself caches responses; and the
+signed-in areas' pages (`signed`), each asked by its role (the load shop's buyer, producer and staff, signed in once
+through the login form before the timing starts).
 A measurement, not a test: nothing here asserts a time.
 """
 from __future__ import annotations
@@ -43,13 +46,31 @@ from ocop_market.extensions import db
 app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": instance, "SEARCH_INDEX_DIR": index,
                   "UPLOAD_DIR": uploads, "SEARCH_BACKEND": "tantivy", "SECRET_KEY": "page-ab-" + "x" * 40,
                   "SEARCH_APPLY": "off"})
-client = app.test_client()
+clients = {"-": app.test_client()}
+
+
+def client_of(role):
+    """Anonymous ("-"), or signed in through the real login form as the load shop's buyer, producer or staff."""
+    if role not in clients:
+        import re
+        from bench.load_seed import BUYER_PASSWORD, PRODUCER_LOGIN, STAFF_LOGIN
+        login = {"buyer": "buyer1@load.example.com", "producer": PRODUCER_LOGIN, "staff": STAFF_LOGIN}[role]
+        c = app.test_client()
+        form = c.get("/tai-khoan/dang-nhap").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+        resp = c.post("/tai-khoan/dang-nhap", data={"csrf_token": token, "login": login, "password": BUYER_PASSWORD})
+        assert resp.status_code == 302, (role, resp.status_code)
+        clients[role] = c
+    return clients[role]
+
+
 count = [0]
 with app.app_context():
     event.listen(db.engine, "before_cursor_execute", lambda *a: count.__setitem__(0, count[0] + 1))
     print("ready", flush=True)
     for line in sys.stdin:
-        path = line.strip()
+        role, _, path = line.strip().partition(" ")
+        client = client_of(role)  # the sign-in's own requests are not timed
         count[0] = 0
         c0 = time.thread_time()
         resp = client.get(path)
@@ -95,7 +116,8 @@ class Worker:
 
     def time(self, path: str) -> dict:
         assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(path + "\n")
+        role, path = path.split(" ", 1) if " " in path else ("-", path)
+        self.proc.stdin.write(f"{role} {path}\n")
         self.proc.stdin.flush()
         return json.loads(self.proc.stdout.readline())
 
@@ -113,6 +135,13 @@ def urls(data: Path, which: set[str]) -> list[tuple[str, str]]:
             producer = conn.execute("SELECT slug FROM producers WHERE status = 'verified' ORDER BY id LIMIT 1").fetchone()[0]
         out += [("home", "/"), ("list", "/san-pham"), ("product", f"/san-pham/{plan['product_slugs'][0]}"),
                 ("producer", f"/co-so/{producer}"), ("api search", "/api/v1/products?q=hat+de")]
+    if "signed" in which:  # the signed-in areas' own pages (bench/load.py --pages), each asked by its role
+        out += [("buyer: home", "buyer /"), ("buyer: product", f"buyer /san-pham/{plan['product_slugs'][0]}"),
+                ("buyer: cart", "buyer /gio-hang"), ("buyer: order history", "buyer /don-hang"),
+                ("producer dashboard", "producer /gian-hang/"), ("producer orders", "producer /gian-hang/don-hang/"),
+                ("staff listing queue", "staff /quan-tri/san-pham/cho-duyet"),
+                ("staff producer queue", "staff /quan-tri/co-so/cho-xac-minh"),
+                ("staff orders", "staff /quan-tri/don-hang/")]
     return out
 
 
@@ -122,7 +151,8 @@ def main() -> None:
     ap.add_argument("--new", default="HEAD")
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--rounds", type=int, default=20)
-    ap.add_argument("--pages", default="search,pages", help="search, pages or both (comma-separated)")
+    ap.add_argument("--pages", default="search,pages",
+                    help="search, pages (anonymous), signed (the signed-in areas' pages), comma-separated")
     ap.add_argument("--workdir", default="/tmp/ocop-page-ab")
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
