@@ -65,17 +65,21 @@ def client_of(role):
 
 
 count = [0]
+# The engine is read inside an app context and the requests are made outside one: a request made while an app
+# context is pushed reuses it, and with it `g`, so whatever a page keeps in `g` for its own request (the signed-in
+# user, the groups read once per request) would carry over to the next one and go untimed.
 with app.app_context():
-    event.listen(db.engine, "before_cursor_execute", lambda *a: count.__setitem__(0, count[0] + 1))
-    print("ready", flush=True)
-    for line in sys.stdin:
-        role, _, path = line.strip().partition(" ")
-        client = client_of(role)  # the sign-in's own requests are not timed
-        count[0] = 0
-        c0 = time.thread_time()
-        resp = client.get(path)
-        spent = (time.thread_time() - c0) * 1000
-        print(json.dumps({"ms": spent, "status": resp.status_code, "statements": count[0]}), flush=True)
+    engine = db.engine
+event.listen(engine, "before_cursor_execute", lambda *a: count.__setitem__(0, count[0] + 1))
+print("ready", flush=True)
+for line in sys.stdin:
+    role, _, path = line.strip().partition(" ")
+    client = client_of(role)  # the sign-in's own requests are not timed
+    count[0] = 0
+    c0 = time.thread_time()
+    resp = client.get(path)
+    spent = (time.thread_time() - c0) * 1000
+    print(json.dumps({"ms": spent, "status": resp.status_code, "statements": count[0]}), flush=True)
 '''
 
 
