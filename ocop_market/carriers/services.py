@@ -65,6 +65,12 @@ STATUS_LABELS: dict[str, object] = {
     ShipmentStatus.CANCELLED: _l("Vận đơn đã hủy"),
     ShipmentStatus.LOST: _l("Thất lạc hoặc hư hỏng"),
 }
+#: A carrier's step that our status names too broadly, in words of its own: GHN's "picking" leaves the parcel CREATED,
+#: but a buyer who reads "Đã tạo vận đơn" twice cannot tell that a courier is on the way to the household.
+STEP_LABELS: dict[tuple[str, str], object] = {
+    (CarrierCode.GHN, "picking"): _l("Nhân viên vận chuyển đang đến lấy hàng"),
+    (CarrierCode.GHN, "money_collect_picking"): _l("Nhân viên vận chuyển đang đến lấy hàng"),
+}
 #: the history entry a part gets when its carrier reports one of these (staff look; nothing is refunded by itself)
 PROBLEM_EVENTS: dict[str, str] = {ShipmentStatus.RETURNED: "carrier_returned", ShipmentStatus.CANCELLED: "carrier_cancelled",
                   ShipmentStatus.LOST: "carrier_lost"}
@@ -78,6 +84,11 @@ def carrier_label(code: str) -> str:
 
 def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))
+
+
+def event_label(carrier: str, event: TrackingEvent) -> str:
+    """A tracking step in words: the carrier's own step where ours says too little, else our status."""
+    return str(STEP_LABELS.get((carrier, event.carrier_status)) or status_label(event.status))
 
 
 # ---------------------------------------------------------------- which carriers

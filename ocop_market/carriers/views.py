@@ -52,7 +52,8 @@ def register(app) -> None:
         app.register_blueprint(bp)
     slots.register("orders.part.ship", ship_form_slot)
     slots.register("orders.part.shipment", shipment_slot)
-    app.jinja_env.globals.update(carrier_label=services.carrier_label, shipment_status_label=services.status_label)
+    app.jinja_env.globals.update(carrier_label=services.carrier_label, shipment_status_label=services.status_label,
+                           tracking_event_label=services.event_label)
 
 
 def _ship_form(po) -> ShipForm:

@@ -110,7 +110,7 @@ def test_ghn_ships_prints_its_label_and_its_webhook_delivers_the_part(client, au
 
     # GHN reports the parcel's way; the last says delivered
     t0 = dt.datetime(2026, 12, 3, 1, 0, tzinfo=dt.UTC)
-    for i, status in enumerate(("picked", "transporting", "delivering")):
+    for i, status in enumerate(("picking", "picked", "transporting", "delivering")):
         assert _webhook(client, webhook_body("GHNTEST1", status, t0 + dt.timedelta(hours=i))).json["outcome"] \
             == "recorded"
     assert _status(po.id) == OrderStatus.SHIPPED
@@ -127,6 +127,8 @@ def test_ghn_ships_prints_its_label_and_its_webhook_delivers_the_part(client, au
     page = client.get(f"/don-hang/{order.code}").get_data(as_text=True)
     assert "Giao Hàng Nhanh (GHN)" in page and "GHNTEST1" in page
     assert "Đang giao đến người nhận" in page and "Đã giao thành công" in page and "(Giao thành công)" in page
+    # GHN's "picking" leaves the parcel created, and reads as the courier on the way, not "created" a second time
+    assert page.count("Đã tạo vận đơn") == 1 and "Nhân viên vận chuyển đang đến lấy hàng" in page
     assert "03/12/2026 13:00" in page or "03/12/2026, 13:00" in page or "13:00" in page  # 06:00 UTC = 13:00 in Hà Nội
     flask_babel.refresh()  # the test shares one `g` between requests, where Flask-Babel keeps the language
     english = client.get(f"/don-hang/{order.code}?lang=en").get_data(as_text=True)
