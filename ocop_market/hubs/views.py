@@ -1,7 +1,7 @@
 """The hub area's pages: thin views over `catalog.hubs` and the order services (as_role "hub")."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,7 +14,8 @@ from ..catalog.forms import ProductForm
 from ..catalog.models import ProductStatus
 from ..db_tx import transaction
 from ..errors import DomainError
-from ..orders import receipts, rules
+from ..orders import cart as carts
+from ..orders import fees, receipts, rules
 from ..orders import services as orders
 from ..orders.forms import ConfirmForm, NoteForm
 from ..orders.models import OrderStatus
@@ -155,7 +156,22 @@ def assisted_order():
         form.province_id.data = products[0].producer.province_id
     status = 200
     errors: list[str] = []
-    if form.validate_on_submit():
+    priced = None
+    if request.method == "POST" and request.form.get("action") == "quote":
+        # "Tính phí giao hàng": what the buyer will pay, to read out on the phone before the order is made; the
+        # same pricing as the cart (fee table, tiers, the programme's subsidy). Nothing is placed or checked yet.
+        items, errors = _quantities(products)
+        if not items and not errors:
+            errors.append(_("Vui lòng nhập số lượng cho ít nhất một sản phẩm."))
+        province_id = form.province_id.data
+        if errors:
+            status = 400
+        else:
+            cfg = current_app.config
+            priced = carts.view(carts.TypedLines(items), int(cfg["SHIPPING_FEE_VND"]), cfg.get("SHIPPING_FREE_ABOVE_VND"),
+                                fees.place_of(province_id, form.commune.data or "") if isinstance(province_id, int)
+                                else None)
+    elif form.validate_on_submit():
         items, errors = _quantities(products)
         if not items and not errors:
             errors.append(_("Vui lòng nhập số lượng cho ít nhất một sản phẩm."))
@@ -179,5 +195,5 @@ def assisted_order():
             status = 400
     elif form.is_submitted():
         status = 400
-    return render_template("hubs/assisted_order.html", form=form, products=products, errors=errors,
+    return render_template("hubs/assisted_order.html", form=form, products=products, errors=errors, priced=priced,
                            quantities=request.form if request.method == "POST" else {}), status

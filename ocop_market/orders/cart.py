@@ -67,6 +67,16 @@ class SessionCart:
         self._save({})
 
 
+@dataclass(frozen=True)
+class TypedLines:
+    """Quantities typed on a page that is not a cart (the hub's assisted order), priced by `view` like one."""
+
+    chosen: dict[int, int]
+
+    def items(self) -> dict[int, int]:
+        return dict(self.chosen)
+
+
 class DbCart:
     def __init__(self, user):
         self.user = user

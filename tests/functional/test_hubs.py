@@ -3,8 +3,10 @@ acts for the linked households only, through the same order services the produce
 as "hub X for household Y"; assisted orders; messages to the hub; outcomes still count the household."""
 from __future__ import annotations
 
+import re
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ocop_market.audit import AuditEntry
 from ocop_market.catalog import hubs
@@ -474,3 +476,43 @@ def test_the_hub_order_list_is_paged(client, auth, hub_world):
     assert hub_world["my_order"].code in second  # the oldest, on the last page
     assert client.get("/trung-tam/?page=x").status_code == 400
     assert client.get("/trung-tam/?status=nonsense").status_code == 400
+
+
+def test_a_hub_reads_the_buyer_the_fee_and_total_before_making_the_order(client, auth, hub_world):
+    """On the phone the buyer asks "how much in all?": "Tính phí giao hàng" prices the typed lines to the typed
+    address like a cart (the fee table by zone and weight) and makes no order; "Tạo đơn" then charges that."""
+    from ocop_market.orders import fees
+    from ocop_market.orders.models import Order
+    from ocop_market.places import Province
+
+    fees.save_table(fees.default_input(), hub_world["staff"])
+    db.session.commit()
+    hanoi = db.session.scalar(select(Province.id).where(Province.code == "HN"))
+    auth.login("htx@ocop.vn")
+    mine = hub_world["mine"].id
+    _, data = _assisted_form(client, province_id=str(hanoi), action="quote", **{f"qty-{mine}": "2"})
+
+    def quoted(resp):
+        html = resp.get_data(as_text=True)
+        fee = re.search(r'class="muted shipment-fee" data-fee-vnd="(\d+)"', html)
+        total = re.search(r'id="assisted-total">([^<]+)<', html)
+        return int(fee[1]), total[1]
+
+    resp = client.post("/trung-tam/don-moi", data=data)
+    assert resp.status_code == 200 and "Số tiền người mua trả" in resp.get_data(as_text=True)
+    # Cao Bằng to Hà Nội is the same region; two 500 g bags are a 1 kg parcel
+    assert quoted(resp) == (29_000, "329.000\xa0₫")
+    resp = client.post("/trung-tam/don-moi", data={**data, "province_id": str(hub_world["province_id"])})
+    assert quoted(resp) == (19_000, "319.000\xa0₫")  # within the household's own province
+    assert db.session.scalar(select(Order).where(Order.contact_name == "Bà Nông Thị Lan")) is None  # nothing made
+
+    resp = client.post("/trung-tam/don-moi", data={**data, "action": "place", "province_id": str(hub_world["province_id"])})
+    assert resp.status_code == 302
+    order = db.session.scalar(select(Order).where(Order.contact_name == "Bà Nông Thị Lan"))
+    [po] = order.producer_orders
+    assert (po.subtotal_vnd, po.shipping_vnd, order.total_vnd) == (300_000, 19_000, 319_000)
+
+    # a quote with nothing to price says so, and still makes nothing
+    resp = client.post("/trung-tam/don-moi", data={**data, f"qty-{mine}": ""})
+    assert resp.status_code == 400 and "Vui lòng nhập số lượng cho ít nhất một sản phẩm." in resp.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Order).where(Order.contact_name == "Bà Nông Thị Lan")) == 1
