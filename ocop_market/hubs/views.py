@@ -145,6 +145,8 @@ def _quantities(products) -> tuple[dict[int, int], list[str]]:
         except rules.QuantityError:
             errors.append(_("“%(name)s”: số lượng phải là số nguyên từ 1 đến %(n)s.", name=product.name,
                             n=min(product.stock, 99)))
+    if not items and not errors:
+        errors.append(_("Vui lòng nhập số lượng cho ít nhất một sản phẩm."))
     return items, errors
 
 
@@ -161,20 +163,13 @@ def assisted_order():
         # "Tính phí giao hàng": what the buyer will pay, to read out on the phone before the order is made; the
         # same pricing as the cart (fee table, tiers, the programme's subsidy). Nothing is placed or checked yet.
         items, errors = _quantities(products)
-        if not items and not errors:
-            errors.append(_("Vui lòng nhập số lượng cho ít nhất một sản phẩm."))
-        province_id = form.province_id.data
         if errors:
             status = 400
         else:
-            cfg = current_app.config
-            priced = carts.view(carts.TypedLines(items), int(cfg["SHIPPING_FEE_VND"]), cfg.get("SHIPPING_FREE_ABOVE_VND"),
-                                fees.place_of(province_id, form.commune.data or "") if isinstance(province_id, int)
-                                else None)
+            priced = carts.view_for(carts.TypedLines(items), current_app.config,
+                                    fees.place_of(form.province_id.data, form.commune.data or ""))
     elif form.validate_on_submit():
         items, errors = _quantities(products)
-        if not items and not errors:
-            errors.append(_("Vui lòng nhập số lượng cho ít nhất một sản phẩm."))
         if not errors:
             data = orders.CheckoutData(contact_name=form.contact_name.data or "", phone=form.phone.data or "",
                                        address_line=form.address_line.data or "", commune=form.commune.data or "",

@@ -285,6 +285,12 @@ def view(store, fee_vnd: int, free_above_vnd: int | None, destination: fees.Plac
     return CartView(lines, totals, unavailable, subsidy.apply(totals, utcnow()), destination, not table.is_empty)
 
 
+def view_for(store, cfg, destination: fees.Place | None = None) -> CartView:
+    """`view` with the shop's flat fee and free-shipping threshold from the app's settings (the cart, checkout and
+    the hub's assisted order price alike)."""
+    return view(store, int(cfg["SHIPPING_FEE_VND"]), cfg.get("SHIPPING_FREE_ABOVE_VND"), destination)
+
+
 def merge_session_cart(user, session: MutableMapping) -> None:
     """At login the guest's lines join the buyer's saved cart; quantities are capped, never refused."""
     guest = SessionCart(session)

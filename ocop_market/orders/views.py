@@ -107,9 +107,7 @@ def _ship_to() -> fees.Place | None:
 
 def _cart_view(destination: fees.Place | None = None, chosen: bool = False):
     """The cart priced now; shipping to `destination` when `chosen` (checkout's address), else to `_ship_to()`."""
-    cfg = current_app.config
-    return carts.view(_store(), int(cfg["SHIPPING_FEE_VND"]), cfg.get("SHIPPING_FREE_ABOVE_VND"),
-                      destination if chosen else _ship_to())
+    return carts.view_for(_store(), current_app.config, destination if chosen else _ship_to())
 
 
 def _ship_to_form() -> ShipToForm:
